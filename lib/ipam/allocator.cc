@@ -1,0 +1,764 @@
+#include "lib/ipam/allocator.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace lb::ipam {
+namespace {
+
+int FamilyIndex(Family f) { return f == Family::kV4 ? 0 : 1; }
+Family OtherFamily(Family f) {
+  return f == Family::kV4 ? Family::kV6 : Family::kV4;
+}
+
+std::string Quote(absl::string_view s) { return absl::StrCat("\"", s, "\""); }
+
+// The compatibility class of a service for sharing: Cluster services share with
+// each other; Local services only with the same backend.
+std::string BackendKey(const Request& r) {
+  return r.traffic_policy == TrafficPolicy::kLocal
+             ? absl::StrCat("local:", r.backend)
+             : std::string();
+}
+
+std::string DescribeBackend(absl::string_view key) {
+  if (key.empty()) return "externalTrafficPolicy Cluster";
+  return absl::StrCat("externalTrafficPolicy Local with selector \"",
+                      key.substr(6), "\"");
+}
+
+// The families a request needs, as alternatives in order of preference.
+std::vector<std::vector<Family>> FamilyChoices(const Request& r) {
+  Family first = r.families.empty() ? Family::kV4 : r.families[0];
+  Family second = OtherFamily(first);
+  for (Family f : r.families) {
+    if (f != first) second = f;
+  }
+  switch (r.family_policy) {
+    case IpFamilyPolicy::kSingleStack:
+      return {{first}};
+    case IpFamilyPolicy::kRequireDualStack:
+      return {{first, second}};
+    case IpFamilyPolicy::kPreferDualStack:
+      return {{first, second}, {first}};
+  }
+  return {{first}};
+}
+
+std::string FamiliesText(const std::vector<Family>& fs) {
+  std::vector<absl::string_view> names;
+  for (Family f : fs) names.push_back(FamilyName(f));
+  return absl::StrJoin(names, " and ");
+}
+
+}  // namespace
+
+struct Allocator::Sharing {
+  std::string key;
+  std::string backend;
+  std::vector<ServicePort> ports;
+};
+
+struct Allocator::ServiceRecord {
+  uint32_t pool = 0;
+  absl::InlinedVector<IpAddress, 1> addresses;
+  // Set only for services with a sharing key.
+  std::unique_ptr<Sharing> sharing;
+};
+
+struct Allocator::AddressRecord {
+  // Keys of services_ holding the address (several when shared).
+  absl::InlinedVector<const std::string*, 1> owners;
+};
+
+struct Allocator::PoolState {
+  explicit PoolState(const Pool& p) : space(p) {}
+  PoolSpace space;
+  // Occupied addresses (in use or held) as maximal runs start -> end, per
+  // family. Every usable address within a run is occupied; a free usable
+  // address separates runs.
+  absl::btree_map<absl::uint128, absl::uint128> runs[2];
+  absl::uint128 in_use[2] = {0, 0};
+  absl::uint128 held[2] = {0, 0};
+};
+
+Allocator::Allocator(Clock& clock, AllocatorOptions options)
+    : clock_(clock), options_(options) {}
+
+Allocator::~Allocator() = default;
+
+// ---------------------------------------------------------------------------
+// Occupancy runs
+
+bool Allocator::IsOccupied(const PoolState& pool, const IpAddress& a) const {
+  const auto& runs = pool.runs[FamilyIndex(a.family())];
+  auto it = runs.upper_bound(a.value());
+  if (it == runs.begin()) return false;
+  return std::prev(it)->second >= a.value();
+}
+
+void Allocator::MarkOccupied(size_t pool_index, const IpAddress& a) {
+  PoolState& pool = *pools_[pool_index];
+  auto& runs = pool.runs[FamilyIndex(a.family())];
+  absl::uint128 v = a.value();
+  auto next = runs.upper_bound(v);
+  bool left = false;
+  auto prev = next;
+  if (next != runs.begin()) {
+    prev = std::prev(next);
+    if (prev->second >= v) return;  // already occupied
+    std::optional<IpAddress> after_prev = pool.space.NextUsable(
+        IpAddress::FromValue(a.family(), prev->second + 1));
+    left = after_prev && *after_prev == a;
+  }
+  bool right = false;
+  if (next != runs.end()) {
+    std::optional<IpAddress> after = a.Checked(1);
+    std::optional<IpAddress> after_a =
+        after ? pool.space.NextUsable(*after) : std::optional<IpAddress>();
+    right = after_a && after_a->value() == next->first;
+  }
+  if (left && right) {
+    prev->second = next->second;
+    runs.erase(next);
+  } else if (left) {
+    prev->second = v;
+  } else if (right) {
+    absl::uint128 end = next->second;
+    runs.erase(next);
+    runs.emplace(v, end);
+  } else {
+    runs.emplace(v, v);
+  }
+}
+
+void Allocator::UnmarkOccupied(size_t pool_index, const IpAddress& a) {
+  PoolState& pool = *pools_[pool_index];
+  auto& runs = pool.runs[FamilyIndex(a.family())];
+  absl::uint128 v = a.value();
+  auto it = runs.upper_bound(v);
+  if (it == runs.begin()) return;
+  --it;
+  if (it->second < v) return;
+  absl::uint128 start = it->first, end = it->second;
+  runs.erase(it);
+  if (start < v) {
+    std::optional<IpAddress> left_end =
+        pool.space.PrevUsable(IpAddress::FromValue(a.family(), v - 1));
+    if (left_end && left_end->value() >= start)
+      runs.emplace(start, left_end->value());
+  }
+  if (v < end) {
+    std::optional<IpAddress> right_start =
+        pool.space.NextUsable(IpAddress::FromValue(a.family(), v + 1));
+    if (right_start && right_start->value() <= end)
+      runs.emplace(right_start->value(), end);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Config
+
+std::optional<size_t> Allocator::PoolIndexOf(const IpAddress& a) const {
+  auto it = std::upper_bound(
+      range_index_.begin(), range_index_.end(), a,
+      [](const IpAddress& x, const std::pair<IpRange, size_t>& r) {
+        return x < r.first.first();
+      });
+  if (it == range_index_.begin()) return std::nullopt;
+  --it;
+  if (!it->first.Contains(a)) return std::nullopt;
+  return it->second;
+}
+
+absl::Status Allocator::SetConfig(const Config& config) {
+  std::vector<std::unique_ptr<PoolState>> pools;
+  std::vector<std::pair<IpRange, size_t>> index;
+  absl::flat_hash_map<std::string, size_t> names;
+  for (const Pool& p : config.pools) {
+    if (p.name.empty()) return absl::InvalidArgumentError("a pool has no name");
+    if (!names.emplace(p.name, pools.size()).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("duplicate pool ", Quote(p.name)));
+    }
+    for (const IpRange& r : p.ranges) index.emplace_back(r, pools.size());
+    pools.push_back(std::make_unique<PoolState>(p));
+  }
+  std::sort(index.begin(), index.end(), [](const auto& a, const auto& b) {
+    return a.first.first() < b.first.first();
+  });
+  for (size_t i = 1; i < index.size(); ++i) {
+    if (index[i - 1].first.Overlaps(index[i].first)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "range ", Quote(index[i].first.ToString()), " of pool ",
+          Quote(pools[index[i].second]->space.pool().name), " overlaps ",
+          Quote(index[i - 1].first.ToString()), " of pool ",
+          Quote(pools[index[i - 1].second]->space.pool().name)));
+    }
+  }
+  auto find_pool = [&](const IpAddress& a) -> std::optional<size_t> {
+    auto it = std::upper_bound(
+        index.begin(), index.end(), a,
+        [](const IpAddress& x, const std::pair<IpRange, size_t>& r) {
+          return x < r.first.first();
+        });
+    if (it == index.begin()) return std::nullopt;
+    --it;
+    if (!it->first.Contains(a) || !pools[it->second]->space.IsUsable(a))
+      return std::nullopt;
+    return it->second;
+  };
+
+  // Every address in use must keep a pool.
+  std::vector<std::string> orphans;
+  std::vector<std::pair<IpAddress, size_t>> placed;
+  placed.reserve(addresses_.size());
+  for (const auto& [address, record] : addresses_) {
+    std::optional<size_t> p = find_pool(address);
+    if (!p) {
+      for (const std::string* owner : record.owners) {
+        orphans.push_back(
+            absl::StrCat("service ", Quote(*owner), " cannot own ",
+                         Quote(address.ToString()), " under new config"));
+      }
+      continue;
+    }
+    placed.emplace_back(address, *p);
+  }
+  if (!orphans.empty()) {
+    std::sort(orphans.begin(), orphans.end());
+    return absl::FailedPreconditionError(absl::StrCat(
+        "configuration rejected: new config not compatible with assigned IPs: ",
+        absl::StrJoin(orphans, "; ")));
+  }
+
+  // Commit: rebuild occupancy in the new pools, in address order.
+  pools_ = std::move(pools);
+  range_index_ = std::move(index);
+  has_config_ = true;
+  std::sort(placed.begin(), placed.end());
+  for (const auto& [address, p] : placed) {
+    MarkOccupied(p, address);
+    ++pools_[p]->in_use[FamilyIndex(address.family())];
+  }
+  for (auto& [name, record] : services_) {
+    if (!record.addresses.empty()) {
+      record.pool = static_cast<uint32_t>(*find_pool(record.addresses[0]));
+    }
+  }
+  // Held addresses stay held where they still belong to a pool.
+  std::vector<IpAddress> dropped;
+  for (auto& [address, held] : held_) {
+    std::optional<size_t> p = find_pool(address);
+    if (!p) {
+      dropped.push_back(address);
+      continue;
+    }
+    held.second = *p;
+    MarkOccupied(*p, address);
+    ++pools_[*p]->held[FamilyIndex(address.family())];
+  }
+  for (const IpAddress& a : dropped) {
+    hold_queue_.erase({held_[a].first, a});
+    held_.erase(a);
+  }
+  return absl::OkStatus();
+}
+
+// ---------------------------------------------------------------------------
+// Planning
+
+absl::Status Allocator::CheckShareable(const IpAddress& a,
+                                       const Request& request) const {
+  auto it = addresses_.find(a);
+  if (it == addresses_.end()) return absl::OkStatus();
+  std::string backend = BackendKey(request);
+  for (const std::string* owner : it->second.owners) {
+    if (*owner == request.service) continue;
+    const ServiceRecord& other = services_.find(*owner)->second;
+    std::string prefix = absl::StrCat(Quote(a.ToString()),
+                                      " is already in use by ", Quote(*owner));
+    if (!other.sharing) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          prefix,
+          ", which does not allow sharing (no allow-shared-ip annotation)"));
+    }
+    if (request.sharing_key.empty()) {
+      return absl::AlreadyExistsError(
+          absl::StrCat(prefix,
+                       ", and this service does not allow sharing (no "
+                       "allow-shared-ip annotation)"));
+    }
+    if (other.sharing->key != request.sharing_key) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          prefix, " with sharing key ", Quote(other.sharing->key),
+          ", which does not match sharing key ", Quote(request.sharing_key)));
+    }
+    if (other.sharing->backend != backend) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          prefix, " with ", DescribeBackend(other.sharing->backend),
+          ", which is incompatible with ", DescribeBackend(backend)));
+    }
+    for (const ServicePort& p : request.ports) {
+      for (const ServicePort& q : other.sharing->ports) {
+        if (p == q) {
+          return absl::AlreadyExistsError(absl::StrCat(
+              "port ", p.protocol, "/", p.port, " is already in use on ",
+              Quote(a.ToString()), " by ", Quote(*owner)));
+        }
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::optional<IpAddress> Allocator::FindInPool(const PoolState& pool, Family f,
+                                               const Request& request,
+                                               absl::Time now) const {
+  // Lowest usable address not occupied: runs are maximal, so one jump per run.
+  std::optional<IpAddress> free = pool.space.FirstUsable(f);
+  const auto& runs = pool.runs[FamilyIndex(f)];
+  while (free) {
+    auto it = runs.upper_bound(free->value());
+    if (it == runs.begin()) break;
+    --it;
+    if (it->second < free->value()) break;
+    std::optional<IpAddress> after =
+        IpAddress::FromValue(f, it->second).Checked(1);
+    free = after ? pool.space.NextUsable(*after) : std::nullopt;
+  }
+  // Lower addresses already used under the same sharing key win, as in MetalLB.
+  if (!request.sharing_key.empty()) {
+    auto by_key = by_sharing_key_.find(request.sharing_key);
+    if (by_key != by_sharing_key_.end()) {
+      for (const IpAddress& a : by_key->second) {
+        if (a.family() != f || !pool.space.Contains(a)) continue;
+        if (free && *free < a) break;
+        if (CheckShareable(a, request).ok()) return a;
+      }
+    }
+  }
+  if (free) return free;
+  // Only held addresses are left: reuse the one released longest ago.
+  for (const auto& [when, a] : hold_queue_) {
+    if (a.family() == f && pool.space.Contains(a)) return a;
+  }
+  return std::nullopt;
+}
+
+absl::StatusOr<Assignment> Allocator::PlanRequested(
+    const Request& request) const {
+  std::optional<size_t> pool;
+  std::vector<IpAddress> addresses = request.requested;
+  for (size_t i = 0; i < addresses.size(); ++i) {
+    const IpAddress& a = addresses[i];
+    for (size_t j = 0; j < i; ++j) {
+      if (addresses[j].family() == a.family()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "requested addresses ", Quote(addresses[j].ToString()), " and ",
+            Quote(a.ToString()), " are both ", FamilyName(a.family()),
+            "; at most one address per family"));
+      }
+    }
+    std::optional<size_t> p = PoolIndexOf(a);
+    if (!p) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("requested address ", Quote(a.ToString()),
+                       " is not in any configured pool"));
+    }
+    const PoolSpace& space = pools_[*p]->space;
+    if (Unusable why = space.Check(a); why != Unusable::kNone) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "requested address ", Quote(a.ToString()), " cannot be used in pool ",
+          Quote(space.pool().name), ": ", UnusableReason(why)));
+    }
+    if (!request.pool.empty() && space.pool().name != request.pool) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("requested address ", Quote(a.ToString()),
+                       " is in pool ", Quote(space.pool().name),
+                       ", not in the requested pool ", Quote(request.pool)));
+    }
+    if (pool && *pool != *p) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("requested addresses are in different pools (",
+                       Quote(pools_[*pool]->space.pool().name), " and ",
+                       Quote(space.pool().name), ")"));
+    }
+    pool = p;
+  }
+  if (request.family_policy == IpFamilyPolicy::kRequireDualStack &&
+      addresses.size() != 2) {
+    return absl::InvalidArgumentError(
+        "RequireDualStack needs one requested IPv4 and one requested IPv6 "
+        "address");
+  }
+  if (request.family_policy == IpFamilyPolicy::kSingleStack &&
+      addresses.size() != 1) {
+    return absl::InvalidArgumentError(
+        "SingleStack takes exactly one requested address");
+  }
+  for (const IpAddress& a : addresses) {
+    if (absl::Status s = CheckShareable(a, request); !s.ok()) return s;
+  }
+  // Order as the request's families.
+  if (!request.families.empty()) {
+    std::stable_sort(addresses.begin(), addresses.end(),
+                     [&](const IpAddress& x, const IpAddress& y) {
+                       return x.family() == request.families[0] &&
+                              y.family() != request.families[0];
+                     });
+  }
+  return Assignment{pools_[*pool]->space.pool().name, addresses};
+}
+
+absl::StatusOr<Assignment> Allocator::PlanAt(const Request& request,
+                                             absl::Time now) const {
+  if (request.service.empty())
+    return absl::InvalidArgumentError("request has no service key");
+  if (!has_config_)
+    return absl::FailedPreconditionError("no configuration loaded yet");
+  if (!request.requested.empty()) return PlanRequested(request);
+
+  std::vector<size_t> eligible;
+  if (!request.pool.empty()) {
+    for (size_t i = 0; i < pools_.size(); ++i) {
+      if (pools_[i]->space.pool().name == request.pool) eligible.push_back(i);
+    }
+    if (eligible.empty()) {
+      return absl::NotFoundError(
+          absl::StrCat("pool ", Quote(request.pool), " does not exist"));
+    }
+  } else {
+    for (size_t i = 0; i < pools_.size(); ++i) {
+      if (pools_[i]->space.pool().auto_assign) eligible.push_back(i);
+    }
+  }
+
+  // The service's previous addresses, if it is returning within
+  // remember_previous.
+  const std::vector<IpAddress>* previous = nullptr;
+  if (auto it = previous_.find(request.service); it != previous_.end()) {
+    previous = &it->second.second;
+  }
+  auto previous_in = [&](const PoolState& pool,
+                         Family f) -> std::optional<IpAddress> {
+    if (previous == nullptr) return std::nullopt;
+    for (const IpAddress& a : *previous) {
+      if (a.family() != f || !pool.space.IsUsable(a) || addresses_.contains(a))
+        continue;
+      auto owner = previous_owner_.find(a);
+      if (owner == previous_owner_.end() || owner->second != request.service)
+        continue;
+      return a;
+    }
+    return std::nullopt;
+  };
+
+  bool any_pool_has_families = false;
+  std::vector<std::vector<Family>> choices = FamilyChoices(request);
+  for (const std::vector<Family>& families : choices) {
+    for (size_t i : eligible) {
+      const PoolState& pool = *pools_[i];
+      bool has_all = true;
+      for (Family f : families) has_all = has_all && pool.space.HasFamily(f);
+      if (!has_all) continue;
+      any_pool_has_families = true;
+      Assignment result{pool.space.pool().name, {}};
+      for (Family f : families) {
+        std::optional<IpAddress> a = previous_in(pool, f);
+        if (!a) a = FindInPool(pool, f, request, now);
+        if (!a) break;
+        result.addresses.push_back(*a);
+      }
+      if (result.addresses.size() == families.size()) return result;
+    }
+  }
+  std::string families = FamiliesText(choices.back());
+  if (request.family_policy == IpFamilyPolicy::kRequireDualStack)
+    families = FamiliesText(choices[0]);
+  std::string where = request.pool.empty()
+                          ? std::string("any auto-assign pool")
+                          : absl::StrCat("pool ", Quote(request.pool));
+  if (!any_pool_has_families) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("no ", families, " addresses configured in ", where));
+  }
+  return absl::ResourceExhaustedError(
+      absl::StrCat("no available ", families, " addresses in ", where));
+}
+
+absl::StatusOr<Assignment> Allocator::Plan(const Request& request) const {
+  if (auto it = services_.find(request.service);
+      it != services_.end() && Satisfies(it->second, request)) {
+    return *Lookup(request.service);
+  }
+  return PlanAt(request, clock_.Now());
+}
+
+bool Allocator::Satisfies(const ServiceRecord& record,
+                          const Request& request) const {
+  if (record.addresses.empty()) return false;
+  const Pool& pool = pools_[record.pool]->space.pool();
+  if (!request.pool.empty() && request.pool != pool.name) return false;
+  if (!request.requested.empty()) {
+    std::vector<IpAddress> want = request.requested,
+                           have(record.addresses.begin(),
+                                record.addresses.end());
+    std::sort(want.begin(), want.end());
+    std::sort(have.begin(), have.end());
+    if (want != have) return false;
+  }
+  std::vector<std::vector<Family>> choices = FamilyChoices(request);
+  bool families_ok = false;
+  for (const std::vector<Family>& families : choices) {
+    if (families.size() != record.addresses.size()) continue;
+    bool match = true;
+    for (Family f : families) {
+      match = match &&
+              std::any_of(record.addresses.begin(), record.addresses.end(),
+                          [f](const IpAddress& a) { return a.family() == f; });
+    }
+    families_ok = families_ok || match;
+  }
+  if (!families_ok) return false;
+  for (const IpAddress& a : record.addresses) {
+    if (!CheckShareable(a, request).ok()) return false;
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------
+// Mutation
+
+void Allocator::Hold(const IpAddress& a, size_t pool,
+                     const std::string& service, absl::Time now) {
+  held_[a] = {now, pool};
+  hold_queue_.emplace(now, a);
+  ++pools_[pool]->held[FamilyIndex(a.family())];
+}
+
+void Allocator::Unhold(const IpAddress& a) {
+  auto it = held_.find(a);
+  if (it == held_.end()) return;
+  hold_queue_.erase({it->second.first, a});
+  --pools_[it->second.second]->held[FamilyIndex(a.family())];
+  held_.erase(it);
+}
+
+void Allocator::PurgeExpired(absl::Time now) {
+  while (!hold_queue_.empty() &&
+         hold_queue_.begin()->first + options_.hold_down <= now) {
+    IpAddress a = hold_queue_.begin()->second;
+    size_t pool = held_[a].second;
+    Unhold(a);
+    UnmarkOccupied(pool, a);
+  }
+  while (!previous_queue_.empty() &&
+         previous_queue_.begin()->first + options_.remember_previous <= now) {
+    auto [when, service] = *previous_queue_.begin();
+    previous_queue_.erase(previous_queue_.begin());
+    auto it = previous_.find(service);
+    if (it == previous_.end() || it->second.first != when) continue;
+    for (const IpAddress& a : it->second.second) {
+      auto owner = previous_owner_.find(a);
+      if (owner != previous_owner_.end() && owner->second == service)
+        previous_owner_.erase(owner);
+    }
+    previous_.erase(it);
+  }
+}
+
+void Allocator::Detach(const std::string& service, bool hold) {
+  auto it = services_.find(service);
+  if (it == services_.end()) return;
+  ServiceRecord& record = it->second;
+  const std::string* key = &it->first;
+  absl::Time now = clock_.Now();
+  for (const IpAddress& a : record.addresses) {
+    auto ar = addresses_.find(a);
+    if (ar == addresses_.end()) continue;
+    auto& owners = ar->second.owners;
+    owners.erase(std::remove(owners.begin(), owners.end(), key), owners.end());
+    if (!owners.empty()) continue;
+    addresses_.erase(ar);
+    if (record.sharing) {
+      auto by_key = by_sharing_key_.find(record.sharing->key);
+      if (by_key != by_sharing_key_.end()) {
+        by_key->second.erase(a);
+        if (by_key->second.empty()) by_sharing_key_.erase(by_key);
+      }
+    }
+    --pools_[record.pool]->in_use[FamilyIndex(a.family())];
+    std::optional<size_t> pool = PoolIndexOf(a);
+    if (hold && options_.hold_down > absl::ZeroDuration()) {
+      Hold(a, *pool, service, now);
+    } else {
+      UnmarkOccupied(*pool, a);
+    }
+  }
+  if (hold && options_.remember_previous > absl::ZeroDuration()) {
+    std::vector<IpAddress> addresses(record.addresses.begin(),
+                                     record.addresses.end());
+    for (const IpAddress& a : addresses) previous_owner_[a] = service;
+    previous_[service] = {now, std::move(addresses)};
+    previous_queue_.emplace(now, service);
+  }
+  services_.erase(it);
+}
+
+void Allocator::Commit(const Request& request, const Assignment& assignment) {
+  auto [it, inserted] = services_.try_emplace(request.service);
+  ServiceRecord& record = it->second;
+  const std::string* key = &it->first;
+  std::optional<size_t> pool = PoolIndexOf(assignment.addresses[0]);
+  record.pool = static_cast<uint32_t>(*pool);
+  record.addresses.assign(assignment.addresses.begin(),
+                          assignment.addresses.end());
+  if (!request.sharing_key.empty()) {
+    record.sharing = std::make_unique<Sharing>(
+        Sharing{request.sharing_key, BackendKey(request), request.ports});
+  } else {
+    record.sharing.reset();
+  }
+  for (const IpAddress& a : assignment.addresses) {
+    Unhold(a);
+    AddressRecord& ar = addresses_[a];
+    if (ar.owners.empty()) {
+      MarkOccupied(*PoolIndexOf(a), a);
+      ++pools_[*PoolIndexOf(a)]->in_use[FamilyIndex(a.family())];
+    }
+    ar.owners.push_back(key);
+    if (record.sharing) by_sharing_key_[record.sharing->key].insert(a);
+    // The address now belongs to this service; nobody else can come back to it.
+    if (auto owner = previous_owner_.find(a);
+        owner != previous_owner_.end() && owner->second != request.service) {
+      previous_owner_.erase(owner);
+    }
+  }
+  if (auto prev = previous_.find(request.service); prev != previous_.end()) {
+    for (const IpAddress& a : prev->second.second) {
+      auto owner = previous_owner_.find(a);
+      if (owner != previous_owner_.end() && owner->second == request.service) {
+        previous_owner_.erase(owner);
+      }
+    }
+    previous_.erase(prev);
+  }
+  pending_.erase(request.service);
+}
+
+absl::StatusOr<Assignment> Allocator::Allocate(const Request& request) {
+  absl::Time now = clock_.Now();
+  PurgeExpired(now);
+  if (auto it = services_.find(request.service); it != services_.end()) {
+    if (Satisfies(it->second, request)) {
+      // Keep the addresses; refresh what sharing decisions depend on.
+      if (!request.sharing_key.empty()) {
+        it->second.sharing = std::make_unique<Sharing>(
+            Sharing{request.sharing_key, BackendKey(request), request.ports});
+      }
+      pending_.erase(request.service);
+      return *Lookup(request.service);
+    }
+    Detach(request.service, /*hold=*/true);
+  }
+  absl::StatusOr<Assignment> plan = PlanAt(request, now);
+  if (!plan.ok()) {
+    if (plan.status().code() == absl::StatusCode::kResourceExhausted ||
+        plan.status().code() == absl::StatusCode::kAlreadyExists) {
+      pending_[request.service] = request;
+    }
+    return plan.status();
+  }
+  Commit(request, *plan);
+  return plan;
+}
+
+absl::Status Allocator::Assign(const Request& request,
+                               absl::Span<const IpAddress> addresses) {
+  if (addresses.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "no addresses given to assign to ", Quote(request.service)));
+  }
+  if (request.service.empty())
+    return absl::InvalidArgumentError("request has no service key");
+  if (!has_config_)
+    return absl::FailedPreconditionError("no configuration loaded yet");
+  PurgeExpired(clock_.Now());
+  Request r = request;
+  r.requested.assign(addresses.begin(), addresses.end());
+  // What the status says decides the families, whatever the policy says now.
+  r.family_policy = addresses.size() == 2 ? IpFamilyPolicy::kRequireDualStack
+                                          : IpFamilyPolicy::kSingleStack;
+  absl::StatusOr<Assignment> plan = PlanRequested(r);
+  if (!plan.ok()) return plan.status();
+  Detach(r.service, /*hold=*/false);
+  Commit(r, *plan);
+  return absl::OkStatus();
+}
+
+bool Allocator::Release(absl::string_view service) {
+  PurgeExpired(clock_.Now());
+  pending_.erase(service);
+  std::string key(service);
+  if (!services_.contains(key)) return false;
+  Detach(key, /*hold=*/true);
+  return true;
+}
+
+void Allocator::ForgetPending(absl::string_view service) {
+  pending_.erase(service);
+}
+
+// ---------------------------------------------------------------------------
+// Queries
+
+std::optional<Assignment> Allocator::Lookup(absl::string_view service) const {
+  auto it = services_.find(service);
+  if (it == services_.end()) return std::nullopt;
+  return Assignment{pools_[it->second.pool]->space.pool().name,
+                    {it->second.addresses.begin(), it->second.addresses.end()}};
+}
+
+std::vector<std::string> Allocator::Holders(const IpAddress& address) const {
+  std::vector<std::string> out;
+  if (auto it = addresses_.find(address); it != addresses_.end()) {
+    for (const std::string* owner : it->second.owners) out.push_back(*owner);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::optional<std::string> Allocator::PoolOf(const IpAddress& address) const {
+  std::optional<size_t> p = PoolIndexOf(address);
+  if (!p || !pools_[*p]->space.IsUsable(address)) return std::nullopt;
+  return pools_[*p]->space.pool().name;
+}
+
+std::vector<std::string> Allocator::Retryable() const {
+  absl::Time now = clock_.Now();
+  std::vector<std::string> out;
+  for (const auto& [service, request] : pending_) {
+    if (PlanAt(request, now).ok()) out.push_back(service);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<PoolUsage> Allocator::Usage() const {
+  std::vector<PoolUsage> out;
+  for (const auto& pool : pools_) {
+    for (Family f : {Family::kV4, Family::kV6}) {
+      if (!pool->space.HasFamily(f)) continue;
+      int fi = FamilyIndex(f);
+      out.push_back(PoolUsage{pool->space.pool().name, f,
+                              pool->space.Capacity(f), pool->in_use[fi],
+                              pool->held[fi]});
+    }
+  }
+  return out;
+}
+
+}  // namespace lb::ipam
