@@ -1,0 +1,64 @@
+// apiserver: the Kubernetes API server stand-in as a process.
+//
+//   apiserver [--tls] [--token T] [--port N] [--kubeconfig-out FILE]
+//
+// Prints "serving on URL" once it accepts requests, then serves until killed.
+
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/str_split.h"
+#include "lib/base/clock.h"
+#include "lib/k8s/testing/api_server.h"
+
+ABSL_FLAG(bool, tls, false, "serve HTTPS with a self-signed certificate");
+ABSL_FLAG(std::string, token, "",
+          "comma-separated bearer tokens accepted in --tls mode (empty: any)");
+ABSL_FLAG(std::string, host, "127.0.0.1", "listen address");
+ABSL_FLAG(int, port, 0, "listen port (0: pick a free one)");
+ABSL_FLAG(std::string, kubeconfig_out, "",
+          "write a kubeconfig for this server to FILE");
+ABSL_FLAG(int64_t, history, 100000, "watch events kept for resuming watches");
+
+int main(int argc, char** argv) {
+  // Accept the dashed spelling `--kubeconfig-out` as well.
+  std::vector<std::string> args(argv, argv + argc);
+  std::vector<char*> argp;
+  for (std::string& a : args) {
+    if (a.rfind("--kubeconfig-out", 0) == 0) {
+      a = "--kubeconfig_out" + a.substr(strlen("--kubeconfig-out"));
+    }
+    argp.push_back(a.data());
+  }
+  absl::ParseCommandLine(static_cast<int>(argp.size()), argp.data());
+  lb::RealClock clock;
+  lb::k8s::testing::ApiServerOptions options;
+  options.clock = &clock;
+  options.tls = absl::GetFlag(FLAGS_tls);
+  std::vector<std::string> tokens =
+      absl::StrSplit(absl::GetFlag(FLAGS_token), ',', absl::SkipEmpty());
+  options.tokens = tokens;
+  options.host = absl::GetFlag(FLAGS_host);
+  options.port = absl::GetFlag(FLAGS_port);
+  options.history_limit = absl::GetFlag(FLAGS_history);
+  auto server = lb::k8s::testing::ApiServer::Start(options);
+  if (!server.ok()) {
+    std::cerr << "apiserver: " << server.status() << "\n";
+    return 1;
+  }
+  std::string out = absl::GetFlag(FLAGS_kubeconfig_out);
+  if (!out.empty()) {
+    absl::Status s = (*server)->WriteKubeconfig(
+        out, tokens.empty() ? std::string() : tokens[0]);
+    if (!s.ok()) {
+      std::cerr << "apiserver: " << s << "\n";
+      return 1;
+    }
+  }
+  std::cout << "serving on " << (*server)->url() << std::endl;
+  while (true) clock.Sleep(absl::Hours(1));
+}

@@ -1,0 +1,241 @@
+// The real kubectl against the API server stand-in.
+
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "lib/base/clock.h"
+#include "lib/k8s/testing/api_server.h"
+#include "tests/kubectl/kubectl_runner.h"
+#include "tests/status_matchers.h"
+
+namespace lb::k8s::testing {
+namespace {
+
+constexpr char kManifests[] = "tests/kubectl/testdata/manifests.yaml";
+
+struct Fixture {
+  explicit Fixture(bool tls = false) {
+    ApiServerOptions options;
+    options.clock = &clock;
+    options.tls = tls;
+    if (tls) options.tokens = {"s3cret"};
+    auto s = ApiServer::Start(options);
+    REQUIRE_OK(s);
+    server = std::move(*s);
+    kubectl = std::make_unique<KubectlRunner>(server->Kubeconfig("s3cret"));
+  }
+  KubectlResult Run(const std::vector<std::string>& args) {
+    KubectlResult r = kubectl->Run(args);
+    INFO("kubectl stderr: ", r.err);
+    return r;
+  }
+  RealClock clock;
+  std::unique_ptr<ApiServer> server;
+  std::unique_ptr<KubectlRunner> kubectl;
+};
+
+TEST_CASE("apply twice: created, then unchanged") {
+  Fixture f;
+  KubectlResult r = f.Run({"apply", "--validate=false", "-f", kManifests});
+  REQUIRE(r.exit_code == 0);
+  CHECK(absl::StrContains(r.out, "namespace/metallb-system created"));
+  CHECK(absl::StrContains(r.out, "serviceaccount/controller created"));
+  CHECK(absl::StrContains(r.out,
+                          "clusterrole.rbac.authorization.k8s.io/"
+                          "metallb-system:controller created"));
+  CHECK(absl::StrContains(r.out, "daemonset.apps/speaker created"));
+  CHECK(absl::StrContains(r.out, "deployment.apps/controller created"));
+  CHECK(absl::StrContains(r.out, "configmap/config created"));
+  CHECK(absl::StrContains(r.out, "service/nginx created"));
+
+  r = f.Run({"apply", "--validate=false", "-f", kManifests});
+  REQUIRE(r.exit_code == 0);
+  CHECK(absl::StrContains(r.out, "namespace/metallb-system unchanged"));
+  CHECK(absl::StrContains(r.out, "daemonset.apps/speaker unchanged"));
+  CHECK(absl::StrContains(r.out, "deployment.apps/controller unchanged"));
+  CHECK(absl::StrContains(r.out, "configmap/config unchanged"));
+  CHECK(absl::StrContains(r.out, "service/nginx unchanged"));
+  CHECK_FALSE(absl::StrContains(r.out, "configured"));
+
+  // A changed manifest is configured through a strategic merge patch.
+  std::ifstream in(kManifests);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string changed = ss.str();
+  changed.replace(changed.find("port: 80"), 8, "port: 8080");
+  std::string path = f.kubectl->dir() + "/changed.yaml";
+  std::ofstream(path) << changed;
+  r = f.Run({"apply", "--validate=false", "-f", path});
+  REQUIRE(r.exit_code == 0);
+  CHECK(absl::StrContains(r.out, "service/nginx configured"));
+  CHECK(absl::StrContains(r.out, "configmap/config unchanged"));
+  r = f.Run(
+      {"get", "service", "nginx", "-o", "jsonpath={.spec.ports[*].port}"});
+  CHECK(r.out == "8080");
+}
+
+TEST_CASE("get service shows the tutorial's columns and defaults") {
+  Fixture f;
+  REQUIRE(f.Run({"apply", "--validate=false", "-f", kManifests}).exit_code ==
+          0);
+  KubectlResult r = f.Run({"get", "service", "nginx"});
+  REQUIRE(r.exit_code == 0);
+  CHECK(absl::StrContains(r.out, "NAME"));
+  CHECK(absl::StrContains(r.out, "TYPE"));
+  CHECK(absl::StrContains(r.out, "CLUSTER-IP"));
+  CHECK(absl::StrContains(r.out, "EXTERNAL-IP"));
+  CHECK(absl::StrContains(r.out, "PORT(S)"));
+  CHECK(absl::StrContains(r.out, "AGE"));
+  CHECK(absl::StrContains(r.out, "LoadBalancer"));
+  CHECK(absl::StrContains(r.out, "<pending>"));
+  CHECK(absl::StrContains(r.out, "80:30000/TCP"));
+
+  r = f.Run({"get", "svc", "nginx", "-o", "yaml"});
+  REQUIRE(r.exit_code == 0);
+  CHECK(absl::StrContains(r.out, "kind: Service"));
+  CHECK(absl::StrContains(r.out, "clusterIP: 10.96."));
+  CHECK(absl::StrContains(r.out, "externalTrafficPolicy: Cluster"));
+  CHECK(absl::StrContains(r.out, "- IPv4"));
+  CHECK(absl::StrContains(r.out, "nodePort: 30000"));
+  CHECK(absl::StrContains(r.out,
+                          "kubectl.kubernetes.io/last-applied-configuration"));
+
+  r = f.Run({"get", "configmap", "config", "-n", "metallb-system", "-o",
+             "jsonpath={.data.config}"});
+  CHECK(absl::StrContains(r.out, "192.168.1.240/28"));
+
+  r = f.Run({"get", "service", "nosuch"});
+  CHECK(r.exit_code == 1);
+  CHECK(absl::StrContains(
+      r.err, "Error from server (NotFound): services \"nosuch\" not found"));
+}
+
+TEST_CASE("get -w sees a status change, and ends with the stream") {
+  Fixture f;
+  REQUIRE(f.Run({"apply", "--validate=false", "-f", kManifests}).exit_code ==
+          0);
+  f.kubectl->Start({"get", "service", "nginx", "-w"});
+  REQUIRE(f.kubectl->WaitForBackground("<pending>", 20));
+  REQUIRE(f.server->open_watches() >= 0);
+  KubectlResult r = f.Run(
+      {"patch", "service", "nginx", "--subresource", "status", "--type",
+       "merge", "-p",
+       R"({"status":{"loadBalancer":{"ingress":[{"ip":"192.168.1.240"}]}}})"});
+  REQUIRE(r.exit_code == 0);
+  CHECK(f.kubectl->WaitForBackground("192.168.1.240", 20));
+  // The server defaulted ipMode and kept the spec.
+  r = f.Run({"get", "service", "nginx", "-o",
+             "jsonpath={.status.loadBalancer.ingress[0].ipMode} {.spec.type}"});
+  CHECK(r.out == "VIP LoadBalancer");
+  f.server->DropWatches();
+  CHECK(f.kubectl->WaitBackground(20) == 0);
+}
+
+TEST_CASE("patch in all three flavours, label selectors, delete") {
+  Fixture f;
+  REQUIRE(f.Run({"apply", "--validate=false", "-f", kManifests}).exit_code ==
+          0);
+  KubectlResult r = f.Run({"patch", "service", "nginx", "-p",
+                           R"({"spec":{"ports":[{"name":"alt","port":81}]}})"});
+  REQUIRE(r.exit_code == 0);
+  CHECK(absl::StrContains(r.out, "service/nginx patched"));
+  r = f.Run(
+      {"get", "service", "nginx", "-o", "jsonpath={.spec.ports[*].port}"});
+  CHECK(r.out == "80 81");  // strategic merge: merged by port, not replaced
+
+  r = f.Run({"patch", "service", "nginx", "--type", "merge", "-p",
+             R"({"metadata":{"labels":{"tier":"web"}}})"});
+  REQUIRE(r.exit_code == 0);
+  r = f.Run({"patch", "service", "nginx", "--type", "json", "-p",
+             R"([{"op":"replace","path":"/spec/ports/1/port","value":82}])"});
+  REQUIRE(r.exit_code == 0);
+  r = f.Run({"get", "service", "-l", "tier=web", "-o", "name"});
+  CHECK(r.out == "service/nginx\n");
+  r = f.Run({"get", "service", "-l", "tier!=web", "-o", "name"});
+  CHECK(r.out == "service/kubernetes\n");
+  r = f.Run(
+      {"get", "service", "nginx", "-o", "jsonpath={.spec.ports[*].port}"});
+  CHECK(r.out == "80 82");
+
+  r = f.Run({"patch", "service", "nginx", "--type", "json", "-p",
+             R"([{"op":"test","path":"/spec/type","value":"NodePort"}])"});
+  CHECK(r.exit_code != 0);
+
+  r = f.Run({"delete", "service", "nginx"});
+  REQUIRE(r.exit_code == 0);
+  CHECK(absl::StrContains(r.out, "service \"nginx\" deleted"));
+  r = f.Run({"get", "service", "nginx"});
+  CHECK(absl::StrContains(r.err, "NotFound"));
+  r = f.Run({"delete", "namespace", "metallb-system"});
+  REQUIRE(r.exit_code == 0);
+  r = f.Run({"get", "configmaps", "-A", "-o", "name"});
+  CHECK(r.out.empty());
+}
+
+TEST_CASE("HTTPS with bearer tokens") {
+  Fixture f(/*tls=*/true);
+  KubectlResult r = f.Run({"apply", "--validate=false", "-f", kManifests});
+  REQUIRE(r.exit_code == 0);
+  r = f.Run({"get", "service", "nginx", "-o", "name"});
+  CHECK(r.out == "service/nginx\n");
+  r = f.Run({"get", "service", "nginx", "--token", "wrong"});
+  CHECK(r.exit_code != 0);
+  CHECK(absl::StrContains(r.err, "Unauthorized"));
+}
+
+TEST_CASE("custom resources through a CRD") {
+  Fixture f;
+  std::string path = f.kubectl->dir() + "/crd.yaml";
+  std::ofstream(path) << R"(apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: ipaddresspools.metallb.io
+spec:
+  group: metallb.io
+  scope: Namespaced
+  names: {plural: ipaddresspools, singular: ipaddresspool, kind: IPAddressPool, listKind: IPAddressPoolList}
+  versions:
+  - name: v1beta1
+    served: true
+    storage: true
+    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
+)";
+  std::string pool = f.kubectl->dir() + "/pool.yaml";
+  std::ofstream(pool) << R"(apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: {name: pool, namespace: default}
+spec: {addresses: [192.168.1.240/28]}
+)";
+  KubectlResult r = f.Run({"apply", "--validate=false", "-f", path});
+  REQUIRE(r.exit_code == 0);
+  r = f.Run({"apply", "--validate=false", "-f", pool});
+  INFO(r.out, r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(absl::StrContains(r.out, "ipaddresspool.metallb.io/pool created"));
+  r = f.Run({"get", "ipaddresspools", "-o",
+             "jsonpath={.items[0].spec.addresses[0]}"});
+  CHECK(r.out == "192.168.1.240/28");
+  r = f.Run(
+      {"get", "crd", "ipaddresspools.metallb.io", "-o",
+       "jsonpath={.status.conditions[?(@.type==\"Established\")].status}"});
+  CHECK(r.out == "True");
+  // Custom resources refuse strategic merge, as upstream does.
+  r = f.Run({"patch", "ipaddresspool", "pool", "-p", R"({"spec":{"x":1}})"});
+  CHECK(r.exit_code != 0);
+  r = f.Run({"patch", "ipaddresspool", "pool", "--type", "merge", "-p",
+             R"({"spec":{"autoAssign":false}})"});
+  CHECK(r.exit_code == 0);
+  r = f.Run(
+      {"get", "ipaddresspool", "pool", "-o", "jsonpath={.spec.autoAssign}"});
+  CHECK(r.out == "false");
+  r = f.Run({"apply", "--validate=false", "-f", pool});
+  CHECK(absl::StrContains(r.out, "ipaddresspool.metallb.io/pool unchanged"));
+}
+
+}  // namespace
+}  // namespace lb::k8s::testing
