@@ -234,10 +234,16 @@ absl::Status Allocator::SetConfig(const Config& config) {
         absl::StrJoin(orphans, "; ")));
   }
 
-  // Commit: rebuild occupancy in the new pools, in address order.
+  // Commit: rebuild occupancy in the new pools, in address order. From here on
+  // the members hold the new config.
   pools_ = std::move(pools);
   range_index_ = std::move(index);
   has_config_ = true;
+  auto usable_pool = [this](const IpAddress& a) -> std::optional<size_t> {
+    std::optional<size_t> p = PoolIndexOf(a);
+    if (!p || !pools_[*p]->space.IsUsable(a)) return std::nullopt;
+    return p;
+  };
   std::sort(placed.begin(), placed.end());
   for (const auto& [address, p] : placed) {
     MarkOccupied(p, address);
@@ -245,13 +251,13 @@ absl::Status Allocator::SetConfig(const Config& config) {
   }
   for (auto& [name, record] : services_) {
     if (!record.addresses.empty()) {
-      record.pool = static_cast<uint32_t>(*find_pool(record.addresses[0]));
+      record.pool = static_cast<uint32_t>(*usable_pool(record.addresses[0]));
     }
   }
   // Held addresses stay held where they still belong to a pool.
   std::vector<IpAddress> dropped;
   for (auto& [address, held] : held_) {
-    std::optional<size_t> p = find_pool(address);
+    std::optional<size_t> p = usable_pool(address);
     if (!p) {
       dropped.push_back(address);
       continue;

@@ -2,9 +2,11 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <set>
+#include <tuple>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -269,6 +271,13 @@ class Parser {
     }
     report.errors = std::move(w_.errors());
     report.warnings = std::move(w_.warnings());
+    // Report in document order.
+    auto by_position = [](const ConfigIssue& a, const ConfigIssue& b) {
+      return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+    };
+    std::stable_sort(report.errors.begin(), report.errors.end(), by_position);
+    std::stable_sort(report.warnings.begin(), report.warnings.end(),
+                     by_position);
     if (report.errors.empty()) report.config = std::move(config);
     return report;
   }
