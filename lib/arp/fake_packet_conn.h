@@ -1,0 +1,97 @@
+// lib/arp/fake_packet_conn.h
+//
+// In-memory PacketConn and PacketConnFactory for tests. Frames injected with
+// Inject() are returned by Receive(); frames passed to Send() are recorded.
+// ReadyFd() is a real eventfd, so an epoll loop can wait on fakes.
+//
+//   FakePacketConnFactory net;
+//   Responder responder(clock, links, net, options);
+//   ...
+//   net.Conn(2, Protocol::kArp)->Inject(PacketType::kBroadcast, frame);
+//   responder.RunOnce();
+//   std::vector<std::vector<uint8_t>> out = net.Conn(2,
+//   Protocol::kArp)->TakeSent();
+//
+// Thread-safety: all methods are safe for concurrent use.
+
+#ifndef LB_ARP_FAKE_PACKET_CONN_H_
+#define LB_ARP_FAKE_PACKET_CONN_H_
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <set>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "lib/arp/packet_conn.h"
+
+namespace lb::arp {
+
+class FakePacketConnFactory;
+
+class FakePacketConn final : public PacketConn {
+ public:
+  ~FakePacketConn() override;
+
+  int ReadyFd() const override { return event_fd_; }
+  absl::StatusOr<size_t> Receive(absl::Span<ReceivedFrame> out) override;
+  absl::Status Send(absl::Span<const std::vector<uint8_t>> frames) override;
+  absl::Status JoinGroup(const IpAddress& group) override;
+  absl::Status LeaveGroup(const IpAddress& group) override;
+  uint64_t TakeKernelDrops() override { return 0; }
+
+  // Queues a frame for Receive().
+  void Inject(PacketType type, absl::Span<const uint8_t> frame);
+  // Returns and forgets the frames sent so far.
+  std::vector<std::vector<uint8_t>> TakeSent();
+  // Makes subsequent Send() calls fail with `status` (OK restores).
+  void FailSends(absl::Status status);
+  std::set<IpAddress> groups();
+  int ifindex() const { return ifindex_; }
+  Protocol protocol() const { return protocol_; }
+
+ private:
+  friend class FakePacketConnFactory;
+  FakePacketConn(FakePacketConnFactory* owner, int ifindex, Protocol protocol);
+
+  FakePacketConnFactory* const owner_;
+  const int ifindex_;
+  const Protocol protocol_;
+  const int event_fd_;
+  absl::Mutex mu_;
+  std::deque<std::pair<PacketType, std::vector<uint8_t>>> queue_
+      ABSL_GUARDED_BY(mu_);
+  std::vector<std::vector<uint8_t>> sent_ ABSL_GUARDED_BY(mu_);
+  std::set<IpAddress> groups_ ABSL_GUARDED_BY(mu_);
+  absl::Status send_status_ ABSL_GUARDED_BY(mu_);
+};
+
+class FakePacketConnFactory final : public PacketConnFactory {
+ public:
+  absl::StatusOr<std::unique_ptr<PacketConn>> Open(int ifindex,
+                                                   Protocol protocol) override;
+
+  // The open connection for (ifindex, protocol), or nullptr. The pointer is
+  // valid until the owner closes the connection.
+  FakePacketConn* Conn(int ifindex, Protocol protocol);
+  // Number of connections open now.
+  int open_count();
+  // Makes Open() on `ifindex` fail with `status` (OK restores).
+  void FailOpen(int ifindex, absl::Status status);
+
+ private:
+  friend class FakePacketConn;
+  void Closed(FakePacketConn* conn);
+
+  absl::Mutex mu_;
+  std::map<std::pair<int, Protocol>, FakePacketConn*> open_
+      ABSL_GUARDED_BY(mu_);
+  std::map<int, absl::Status> fail_open_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace lb::arp
+
+#endif  // LB_ARP_FAKE_PACKET_CONN_H_

@@ -1,0 +1,659 @@
+#include "lib/arp/responder.h"
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "lib/arp/wire.h"
+
+namespace lb::arp {
+namespace {
+
+constexpr uint64_t kWakeKey = ~uint64_t{0};
+constexpr uint64_t kLinksKey = ~uint64_t{0} - 1;
+
+uint64_t EncodeKey(int ifindex, Protocol protocol) {
+  return (static_cast<uint64_t>(ifindex) << 1) |
+         (protocol == Protocol::kNdp ? 1 : 0);
+}
+
+Protocol ProtocolFor(const IpAddress& ip) {
+  return ip.is_v4() ? Protocol::kArp : Protocol::kNdp;
+}
+
+}  // namespace
+
+class Responder::View final : public OwnershipView {
+ public:
+  explicit View(const Responder& r) : r_(r) {}
+  Ownership Lookup(const IpAddress& address,
+                   int ifindex) const override ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    auto it = r_.addresses_.find(address);
+    if (it == r_.addresses_.end() ||
+        it->second.state == AddressState::kConflict) {
+      return Ownership::kNotOwned;
+    }
+    if (!it->second.serving.count(ifindex)) return Ownership::kOtherInterface;
+    return it->second.state == AddressState::kProbing ? Ownership::kProbing
+                                                      : Ownership::kOwned;
+  }
+
+ private:
+  const Responder& r_;
+};
+
+absl::Status ValidateResponderOptions(const ResponderOptions& o) {
+  absl::Status s = ValidatePolicy(o.interfaces);
+  if (!s.ok()) return s;
+  s = ValidateAnnounceOptions(o.announce);
+  if (!s.ok()) return s;
+  if (o.probe.probes < 1) {
+    return absl::InvalidArgumentError("probe count must be >= 1");
+  }
+  if (o.probe.interval <= absl::ZeroDuration() ||
+      o.probe.wait < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        "probe interval must be positive and wait not negative");
+  }
+  if (!(o.log_lines_per_second > 0) || o.log_burst < 1) {
+    return absl::InvalidArgumentError(
+        "log_lines_per_second must be positive and log_burst >= 1");
+  }
+  if (o.receive_batch < 1 || o.receive_batch > 1024) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "receive_batch must be in 1..1024, got ", o.receive_batch));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<Responder>> Responder::Create(
+    Clock& clock, LinkWatcher& links, PacketConnFactory& packets,
+    ResponderOptions options) {
+  absl::Status s = ValidateResponderOptions(options);
+  if (!s.ok()) return s;
+  int epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+  if (epoll_fd < 0) {
+    return absl::InternalError(
+        absl::StrCat("epoll_create1: ", std::strerror(errno)));
+  }
+  int wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wake_fd < 0) {
+    close(epoll_fd);
+    return absl::InternalError(absl::StrCat("eventfd: ", std::strerror(errno)));
+  }
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u64 = kWakeKey;
+  epoll_ctl(epoll_fd, EPOLL_CTL_ADD, wake_fd, &ev);
+  ev.data.u64 = kLinksKey;
+  if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, links.ReadyFd(), &ev) != 0) {
+    close(epoll_fd);
+    close(wake_fd);
+    return absl::InternalError(
+        absl::StrCat("epoll_ctl on the link watcher: ", std::strerror(errno)));
+  }
+  auto r = std::unique_ptr<Responder>(new Responder(
+      clock, links, packets, std::move(options), epoll_fd, wake_fd));
+  // Read the initial interface table.
+  Pending p;
+  {
+    absl::MutexLock lock(&r->mu_);
+    (void)r->PollLinksLocked(p);
+    r->ReconcileLocked(p);
+  }
+  r->Deliver(p);
+  return r;
+}
+
+Responder::Responder(Clock& clock, LinkWatcher& links,
+                     PacketConnFactory& packets, ResponderOptions options,
+                     int epoll_fd, int wake_fd)
+    : clock_(clock),
+      links_watcher_(links),
+      packets_(packets),
+      options_(std::move(options)),
+      epoll_fd_(epoll_fd),
+      wake_fd_(wake_fd),
+      announcer_(options_.announce),
+      log_(clock, options_.log, options_.log_lines_per_second,
+           options_.log_burst),
+      rx_(options_.receive_batch) {}
+
+Responder::~Responder() {
+  Stop();
+  {
+    absl::MutexLock lock(&mu_);
+    conns_.clear();
+  }
+  close(epoll_fd_);
+  close(wake_fd_);
+}
+
+absl::Status Responder::ValidateAddress(const IpAddress& address,
+                                        const AddressOptions& options) const {
+  if (address.IsUnspecified() || address.IsMulticast()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "cannot own ", address.ToString(),
+        ": unspecified and multicast addresses are not assignable"));
+  }
+  for (const std::string& name : options.interfaces) {
+    if (name.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("empty interface name for ", address.ToString()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+void Responder::AddLocked(const IpAddress& address,
+                          const AddressOptions& options) {
+  auto [it, inserted] = addresses_.try_emplace(address);
+  Entry& e = it->second;
+  bool restart = inserted || e.state == AddressState::kConflict;
+  e.options = options;
+  if (restart) {
+    e.serving.clear();
+    e.probes_sent = 0;
+    if (options.probe_first) {
+      e.state = AddressState::kProbing;
+      e.next_probe = clock_.Now();
+      probing_.insert(address);
+    } else {
+      e.state = AddressState::kOwned;
+    }
+  }
+}
+
+void Responder::RemoveLocked(const IpAddress& address) {
+  auto it = addresses_.find(address);
+  if (it == addresses_.end()) return;
+  for (const auto& [ifindex, mac] : it->second.serving) {
+    announcer_.Stop(address, ifindex);
+  }
+  probing_.erase(address);
+  addresses_.erase(it);
+}
+
+absl::Status Responder::AddAddress(const IpAddress& address,
+                                   const AddressOptions& options) {
+  absl::Status s = ValidateAddress(address, options);
+  if (!s.ok()) return s;
+  Pending p;
+  {
+    absl::MutexLock lock(&mu_);
+    AddLocked(address, options);
+    ReconcileLocked(p);
+  }
+  Deliver(p);
+  return absl::OkStatus();
+}
+
+absl::Status Responder::RemoveAddress(const IpAddress& address) {
+  Pending p;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!addresses_.contains(address)) {
+      return absl::NotFoundError(
+          absl::StrCat(address.ToString(), " is not owned"));
+    }
+    RemoveLocked(address);
+    ReconcileLocked(p);
+  }
+  Deliver(p);
+  return absl::OkStatus();
+}
+
+absl::Status Responder::SetAddresses(
+    const std::vector<std::pair<IpAddress, AddressOptions>>& addresses) {
+  std::set<IpAddress> wanted;
+  for (const auto& [address, options] : addresses) {
+    absl::Status s = ValidateAddress(address, options);
+    if (!s.ok()) return s;
+    if (!wanted.insert(address).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(address.ToString(), " is listed twice"));
+    }
+  }
+  Pending p;
+  {
+    absl::MutexLock lock(&mu_);
+    std::vector<IpAddress> gone;
+    for (const auto& [address, e] : addresses_) {
+      if (!wanted.count(address)) gone.push_back(address);
+    }
+    for (const IpAddress& a : gone) RemoveLocked(a);
+    for (const auto& [address, options] : addresses)
+      AddLocked(address, options);
+    ReconcileLocked(p);
+  }
+  Deliver(p);
+  return absl::OkStatus();
+}
+
+std::vector<AddressStatus> Responder::Addresses() const {
+  absl::MutexLock lock(&mu_);
+  std::vector<AddressStatus> out;
+  for (const auto& [address, e] : addresses_) {
+    AddressStatus s{address, e.state, {}};
+    for (const auto& [ifindex, mac] : e.serving) {
+      s.interfaces.push_back(InterfaceName(ifindex));
+    }
+    out.push_back(std::move(s));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const AddressStatus& a, const AddressStatus& b) {
+              return a.address < b.address;
+            });
+  return out;
+}
+
+std::string Responder::InterfaceName(int ifindex) const {
+  auto it = links_.find(ifindex);
+  return it == links_.end() ? absl::StrCat("if", ifindex) : it->second.name;
+}
+
+absl::Status Responder::PollLinksLocked(Pending& p) {
+  absl::StatusOr<bool> changed = links_watcher_.Poll();
+  if (!changed.ok()) {
+    std::string line =
+        absl::StrCat("link watcher failed: ", changed.status().ToString());
+    if (log_.Admit(&line)) p.logs.emplace_back(LogLevel::kError, line);
+    return absl::UnavailableError(line);
+  }
+  if (*changed) {
+    links_.clear();
+    for (Link& l : links_watcher_.Links()) links_[l.ifindex] = std::move(l);
+    ReconcileLocked(p);
+  }
+  return absl::OkStatus();
+}
+
+void Responder::ReconcileAddressLocked(const IpAddress& address, Entry& e) {
+  InterfacePolicy policy = options_.interfaces;
+  if (!e.options.interfaces.empty()) {
+    policy.include = e.options.interfaces;
+    policy.require_matching_prefix = false;
+  }
+  std::map<int, MacAddress> serving;
+  for (const auto& [ifindex, link] : links_) {
+    if (EvaluateLinkFor(link, address, policy) == LinkVerdict::kEligible) {
+      serving[ifindex] = link.mac;
+    }
+  }
+  if (e.state == AddressState::kOwned) {
+    absl::Time now = clock_.Now();
+    for (const auto& [ifindex, mac] : serving) {
+      auto old = e.serving.find(ifindex);
+      if (old == e.serving.end() || old->second != mac) {
+        announcer_.Start(address, ifindex, now);
+      }
+    }
+  }
+  for (const auto& [ifindex, mac] : e.serving) {
+    if (!serving.count(ifindex)) announcer_.Stop(address, ifindex);
+  }
+  e.serving = std::move(serving);
+}
+
+void Responder::ReconcileLocked(Pending& p) {
+  for (auto& [address, e] : addresses_) ReconcileAddressLocked(address, e);
+  ReconcileConnsLocked(p);
+  timer_wake_ = true;
+}
+
+void Responder::ReconcileConnsLocked(Pending& p) {
+  std::map<ConnKey, std::set<IpAddress>> wanted;
+  for (const auto& [address, e] : addresses_) {
+    if (e.state == AddressState::kConflict) continue;
+    for (const auto& [ifindex, mac] : e.serving) {
+      std::set<IpAddress>& groups = wanted[{ifindex, ProtocolFor(address)}];
+      if (address.is_v6()) groups.insert(SolicitedNodeMulticast(address));
+    }
+  }
+  for (auto it = conns_.begin(); it != conns_.end();) {
+    if (!wanted.count(it->first)) {
+      epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, it->second.conn->ReadyFd(), nullptr);
+      it = conns_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (const auto& [key, groups] : wanted) {
+    auto it = conns_.find(key);
+    if (it == conns_.end()) {
+      absl::StatusOr<std::unique_ptr<PacketConn>> conn =
+          packets_.Open(key.first, key.second);
+      if (!conn.ok()) {
+        std::string line = absl::StrCat(
+            "cannot open ", key.second == Protocol::kArp ? "ARP" : "NDP",
+            " socket on ", InterfaceName(key.first), ": ",
+            conn.status().ToString());
+        if (log_.Admit(&line)) p.logs.emplace_back(LogLevel::kError, line);
+        continue;
+      }
+      epoll_event ev{};
+      ev.events = EPOLLIN;
+      ev.data.u64 = EncodeKey(key.first, key.second);
+      epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, (*conn)->ReadyFd(), &ev);
+      it = conns_.emplace(key, Conn{std::move(*conn), {}}).first;
+    }
+    Conn& c = it->second;
+    for (auto g = c.groups.begin(); g != c.groups.end();) {
+      if (!groups.count(*g)) {
+        (void)c.conn->LeaveGroup(*g);
+        g = c.groups.erase(g);
+      } else {
+        ++g;
+      }
+    }
+    for (const IpAddress& g : groups) {
+      if (c.groups.count(g)) continue;
+      absl::Status s = c.conn->JoinGroup(g);
+      if (s.ok()) {
+        c.groups.insert(g);
+      } else {
+        std::string line =
+            absl::StrCat("cannot join ", g.ToString(), " on ",
+                         InterfaceName(key.first), ": ", s.ToString());
+        if (log_.Admit(&line)) p.logs.emplace_back(LogLevel::kWarning, line);
+      }
+    }
+  }
+}
+
+void Responder::SendLocked(int ifindex, Protocol protocol,
+                           const std::vector<std::vector<uint8_t>>& frames,
+                           Pending& p) {
+  if (frames.empty()) return;
+  auto it = conns_.find({ifindex, protocol});
+  InterfaceCounters& ic = counters_.per_interface[InterfaceName(ifindex)];
+  absl::Status s = it == conns_.end() ? absl::UnavailableError("no socket open")
+                                      : it->second.conn->Send(frames);
+  if (!s.ok()) {
+    counters_.send_errors += frames.size();
+    ic.send_errors += frames.size();
+    std::string line = absl::StrCat("send on ", InterfaceName(ifindex),
+                                    " failed: ", s.ToString());
+    if (log_.Admit(&line)) p.logs.emplace_back(LogLevel::kWarning, line);
+  }
+}
+
+void Responder::HandleConflictLocked(const IpAddress& address, int ifindex,
+                                     const MacAddress& mac,
+                                     DecisionReason reason, Pending& p) {
+  auto it = addresses_.find(address);
+  if (it == addresses_.end()) return;
+  Entry& e = it->second;
+  ++counters_.conflicts;
+  ++counters_.per_address[address].conflicts;
+  absl::Time now = clock_.Now();
+  bool probing = e.state == AddressState::kProbing;
+  if (probing) {
+    e.state = AddressState::kConflict;
+    probing_.erase(address);
+    conns_dirty_ = true;
+  } else if (now - e.last_conflict_report < options_.conflict_report_interval) {
+    return;
+  }
+  e.last_conflict_report = now;
+  Conflict c{address, InterfaceName(ifindex), mac, reason, probing, now};
+  std::string line = absl::StrCat(
+      "conflict: ", address.ToString(), " is also claimed by ", mac.ToString(),
+      " on ", c.interface, " (", DecisionReasonName(reason),
+      probing ? "; claim abandoned)" : ")");
+  if (log_.Admit(&line)) p.logs.emplace_back(LogLevel::kWarning, line);
+  p.conflicts.push_back(std::move(c));
+}
+
+void Responder::ProcessConnLocked(const ConnKey& key, Pending& p) {
+  auto it = conns_.find(key);
+  if (it == conns_.end()) return;
+  PacketConn& conn = *it->second.conn;
+  auto link = links_.find(key.first);
+  if (link == links_.end()) return;
+  InterfaceContext iface{key.first, link->second.name, link->second.mac,
+                         link->second.Ipv6LinkLocal()};
+  InterfaceCounters& ic = counters_.per_interface[iface.name];
+  View view(*this);
+  std::vector<std::vector<uint8_t>> replies;
+  // A bounded number of batches per call keeps the loop fair.
+  for (int batch = 0; batch < 4; ++batch) {
+    absl::StatusOr<size_t> n = conn.Receive(absl::MakeSpan(rx_));
+    if (!n.ok() || *n == 0) break;
+    for (size_t i = 0; i < *n; ++i) {
+      const ReceivedFrame& f = rx_[i];
+      Decision d = key.second == Protocol::kArp
+                       ? DecideArp(iface, f.type, f.bytes(), view)
+                       : DecideNd(iface, f.type, f.bytes(), view);
+      ++counters_.frames_received;
+      ++ic.frames_received;
+      ++counters_.decisions[static_cast<size_t>(d.reason)];
+      if (d.reason == DecisionReason::kMalformed) {
+        ++counters_.malformed;
+        ++ic.malformed;
+        ++counters_.malformed_by_reason[static_cast<size_t>(d.malformed)];
+        continue;
+      }
+      if (d.is_request && d.address.has_value() &&
+          (d.reason == DecisionReason::kAnswered ||
+           d.reason == DecisionReason::kAnsweredProbe ||
+           d.reason == DecisionReason::kAnsweredDad ||
+           d.reason == DecisionReason::kNotOwned ||
+           d.reason == DecisionReason::kWrongInterface ||
+           d.reason == DecisionReason::kProbing)) {
+        ++counters_.requests_seen;
+        ++ic.requests_seen;
+        if (addresses_.contains(*d.address)) {
+          ++counters_.per_address[*d.address].requests_seen;
+        }
+      }
+      if (d.reply.has_value()) {
+        replies.push_back(std::move(*d.reply));
+        ++counters_.replies_sent;
+        ++ic.replies_sent;
+        ++counters_.per_address[*d.address].replies_sent;
+        if (!d.log_line.empty() && log_.Admit(&d.log_line)) {
+          p.logs.emplace_back(LogLevel::kInfo, std::move(d.log_line));
+        }
+      }
+      if (d.conflict_mac.has_value() && d.address.has_value()) {
+        HandleConflictLocked(*d.address, key.first, *d.conflict_mac, d.reason,
+                             p);
+      }
+    }
+    if (*n < rx_.size()) break;
+  }
+  ic.kernel_drops += conn.TakeKernelDrops();
+  SendLocked(key.first, key.second, replies, p);
+  if (conns_dirty_) {
+    conns_dirty_ = false;
+    ReconcileConnsLocked(p);
+  }
+}
+
+void Responder::RunTimersLocked(Pending& p) {
+  absl::Time now = clock_.Now();
+  // Probes.
+  std::vector<IpAddress> done;
+  for (const IpAddress& address : probing_) {
+    Entry& e = addresses_[address];
+    if (e.next_probe > now || e.serving.empty()) continue;
+    if (e.probes_sent < options_.probe.probes) {
+      for (const auto& [ifindex, mac] : e.serving) {
+        std::vector<std::vector<uint8_t>> frame;
+        if (address.is_v4()) {
+          frame.push_back(BuildArpFrame(MakeArpProbe(mac, address)));
+        } else {
+          frame.push_back(BuildNdFrame(
+              MakeNeighborSolicitation(mac, IpAddress::V6({}), address)));
+        }
+        SendLocked(ifindex, ProtocolFor(address), frame, p);
+        ++counters_.probes_sent;
+        ++counters_.per_address[address].probes_sent;
+      }
+      ++e.probes_sent;
+      e.next_probe =
+          now + (e.probes_sent < options_.probe.probes ? options_.probe.interval
+                                                       : options_.probe.wait);
+    } else {
+      done.push_back(address);
+    }
+  }
+  for (const IpAddress& address : done) {
+    probing_.erase(address);
+    Entry& e = addresses_[address];
+    e.state = AddressState::kOwned;
+    for (const auto& [ifindex, mac] : e.serving) {
+      announcer_.Start(address, ifindex, now);
+    }
+  }
+  // Announcements, grouped per connection.
+  std::map<ConnKey, std::vector<std::vector<uint8_t>>> out;
+  for (const Announcer::Due& due : announcer_.TakeDue(now)) {
+    auto link = links_.find(due.ifindex);
+    if (link == links_.end()) continue;
+    const MacAddress& mac = link->second.mac;
+    auto& frames = out[{due.ifindex, ProtocolFor(due.address)}];
+    size_t before = frames.size();
+    if (due.address.is_v4()) {
+      frames.push_back(BuildArpFrame(MakeGratuitousRequest(mac, due.address)));
+      frames.push_back(BuildArpFrame(MakeGratuitousReply(mac, due.address)));
+    } else {
+      IpAddress source = link->second.Ipv6LinkLocal();
+      if (source.IsUnspecified()) source = due.address;
+      frames.push_back(
+          BuildNdFrame(MakeUnsolicitedAdvertisement(mac, source, due.address)));
+    }
+    uint64_t sent = frames.size() - before;
+    counters_.announcements_sent += sent;
+    counters_.per_address[due.address].announcements_sent += sent;
+    counters_.per_interface[link->second.name].announcements_sent += sent;
+  }
+  for (const auto& [key, frames] : out) {
+    SendLocked(key.first, key.second, frames, p);
+  }
+}
+
+absl::Time Responder::NextDeadlineLocked(absl::Time now) const {
+  absl::Time next = announcer_.NextDeadline(now);
+  for (const IpAddress& address : probing_) {
+    const Entry& e = addresses_.at(address);
+    if (!e.serving.empty()) next = std::min(next, e.next_probe);
+  }
+  return next;
+}
+
+absl::Time Responder::NextDeadline() const {
+  absl::MutexLock lock(&mu_);
+  return NextDeadlineLocked(clock_.Now());
+}
+
+absl::Status Responder::RunOnce() {
+  Pending p;
+  absl::Status status;
+  {
+    absl::MutexLock lock(&mu_);
+    status = PollLinksLocked(p);
+    std::vector<ConnKey> keys;
+    for (const auto& [key, conn] : conns_) keys.push_back(key);
+    for (const ConnKey& key : keys) ProcessConnLocked(key, p);
+    RunTimersLocked(p);
+  }
+  Deliver(p);
+  return status;
+}
+
+CountersSnapshot Responder::Counters() const {
+  absl::MutexLock lock(&mu_);
+  CountersSnapshot c = counters_;
+  c.log_lines_suppressed = log_.suppressed_total();
+  return c;
+}
+
+void Responder::Deliver(Pending& p) {
+  if (options_.log != nullptr) {
+    for (const auto& [level, line] : p.logs) options_.log->Log(level, line);
+  }
+  if (options_.on_conflict) {
+    for (const Conflict& c : p.conflicts) options_.on_conflict(c);
+  }
+}
+
+absl::Status Responder::Start() {
+  absl::MutexLock lock(&mu_);
+  if (running_) return absl::FailedPreconditionError("already running");
+  uint64_t v;
+  while (read(wake_fd_, &v, sizeof(v)) > 0) {
+  }
+  running_ = true;
+  stop_ = false;
+  io_thread_ = std::thread([this] { IoLoop(); });
+  timer_thread_ = std::thread([this] { TimerLoop(); });
+  return absl::OkStatus();
+}
+
+void Responder::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!running_) return;
+    stop_ = true;
+    timer_wake_ = true;
+  }
+  uint64_t one = 1;
+  (void)!write(wake_fd_, &one, sizeof(one));
+  io_thread_.join();
+  timer_thread_.join();
+  absl::MutexLock lock(&mu_);
+  running_ = false;
+}
+
+void Responder::IoLoop() {
+  epoll_event events[32];
+  while (true) {
+    int n = epoll_wait(epoll_fd_, events, 32, -1);
+    if (n < 0 && errno != EINTR) break;
+    Pending p;
+    {
+      absl::MutexLock lock(&mu_);
+      if (stop_) break;
+      for (int i = 0; i < n; ++i) {
+        uint64_t key = events[i].data.u64;
+        if (key == kWakeKey) continue;
+        if (key == kLinksKey) {
+          (void)PollLinksLocked(p);
+          continue;
+        }
+        ProcessConnLocked({static_cast<int>(key >> 1),
+                           (key & 1) ? Protocol::kNdp : Protocol::kArp},
+                          p);
+      }
+    }
+    Deliver(p);
+  }
+}
+
+void Responder::TimerLoop() {
+  mu_.Lock();
+  while (!stop_) {
+    absl::Time now = clock_.Now();
+    absl::Time deadline = NextDeadlineLocked(now);
+    if (!timer_wake_ && deadline > now) {
+      clock_.AwaitWithDeadline(&mu_, absl::Condition(&timer_wake_), deadline);
+    }
+    timer_wake_ = false;
+    if (stop_) break;
+    Pending p;
+    RunTimersLocked(p);
+    mu_.Unlock();
+    Deliver(p);
+    mu_.Lock();
+  }
+  mu_.Unlock();
+}
+
+}  // namespace lb::arp
