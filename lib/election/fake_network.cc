@@ -1,0 +1,134 @@
+#include "lib/election/fake_network.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace lb::election {
+
+class FakeNetwork::Endpoint final : public HeartbeatTransport {
+ public:
+  Endpoint(FakeNetwork* net, std::string name)
+      : net_(net), name_(std::move(name)) {}
+  ~Endpoint() override { net_->Detach(this); }
+
+  absl::Status SendToPeers(absl::Span<const uint8_t> datagram) override {
+    return net_->Send(this, datagram);
+  }
+  absl::StatusOr<std::optional<std::vector<uint8_t>>> TryReceive() override {
+    return net_->Receive(this);
+  }
+  const std::string& name() const { return name_; }
+
+ private:
+  FakeNetwork* net_;
+  std::string name_;
+};
+
+FakeNetwork::FakeNetwork(Clock& clock, uint64_t seed)
+    : clock_(clock), rng_(seed) {}
+
+FakeNetwork::~FakeNetwork() = default;
+
+std::unique_ptr<HeartbeatTransport> FakeNetwork::Attach(
+    const std::string& name) {
+  auto e = std::make_unique<Endpoint>(this, name);
+  absl::MutexLock lock(&mu_);
+  auto it = endpoints_.find(name);
+  if (it != endpoints_.end()) queues_.erase(it->second);
+  endpoints_[name] = e.get();
+  queues_[e.get()];
+  return e;
+}
+
+void FakeNetwork::Detach(const Endpoint* e) {
+  absl::MutexLock lock(&mu_);
+  auto it = endpoints_.find(e->name());
+  if (it != endpoints_.end() && it->second == e) endpoints_.erase(it);
+  queues_.erase(e);
+}
+
+void FakeNetwork::SetLoss(double probability) {
+  absl::MutexLock lock(&mu_);
+  loss_ = std::clamp(probability, 0.0, 1.0);
+}
+
+void FakeNetwork::SetDelay(absl::Duration min, absl::Duration max) {
+  absl::MutexLock lock(&mu_);
+  delay_min_ = std::max(absl::ZeroDuration(), min);
+  delay_max_ = std::max(delay_min_, max);
+}
+
+void FakeNetwork::Partition(
+    const std::vector<std::vector<std::string>>& groups) {
+  absl::MutexLock lock(&mu_);
+  group_.clear();
+  for (size_t g = 0; g < groups.size(); ++g) {
+    for (const std::string& n : groups[g]) group_[n] = static_cast<int>(g) + 1;
+  }
+}
+
+void FakeNetwork::Heal() {
+  absl::MutexLock lock(&mu_);
+  group_.clear();
+}
+
+absl::Status FakeNetwork::Send(const Endpoint* from,
+                               absl::Span<const uint8_t> datagram) {
+  const absl::Time now = clock_.Now();
+  absl::MutexLock lock(&mu_);
+  auto self = endpoints_.find(from->name());
+  if (self == endpoints_.end() || self->second != from) {
+    return absl::UnavailableError("endpoint detached");
+  }
+  auto group_of = [&](const std::string& n) {
+    auto it = group_.find(n);
+    return it == group_.end() ? 0 : it->second;
+  };
+  const int my_group = group_of(from->name());
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  for (const auto& [name, ep] : endpoints_) {
+    if (ep == from) continue;
+    if (group_of(name) != my_group || unit(rng_) < loss_) {
+      ++dropped_;
+      continue;
+    }
+    const absl::Duration delay =
+        delay_min_ + (delay_max_ - delay_min_) * unit(rng_);
+    queues_[ep].push_back(
+        {now + delay, order_++,
+         std::vector<uint8_t>(datagram.begin(), datagram.end())});
+  }
+  return absl::OkStatus();
+}
+
+std::optional<std::vector<uint8_t>> FakeNetwork::Receive(const Endpoint* at) {
+  const absl::Time now = clock_.Now();
+  absl::MutexLock lock(&mu_);
+  auto q = queues_.find(at);
+  if (q == queues_.end() || q->second.empty()) return std::nullopt;
+  auto best = q->second.end();
+  for (auto it = q->second.begin(); it != q->second.end(); ++it) {
+    if (it->deliver_at > now) continue;
+    if (best == q->second.end() || it->deliver_at < best->deliver_at ||
+        (it->deliver_at == best->deliver_at && it->order < best->order)) {
+      best = it;
+    }
+  }
+  if (best == q->second.end()) return std::nullopt;
+  std::vector<uint8_t> data = std::move(best->data);
+  q->second.erase(best);
+  ++delivered_;
+  return data;
+}
+
+int64_t FakeNetwork::delivered() const {
+  absl::MutexLock lock(&mu_);
+  return delivered_;
+}
+
+int64_t FakeNetwork::dropped() const {
+  absl::MutexLock lock(&mu_);
+  return dropped_;
+}
+
+}  // namespace lb::election

@@ -1,0 +1,287 @@
+// lib/election/membership.h
+//
+// Provides `Membership`: which speakers are alive, whether this node may
+// claim addresses, and which addresses it owns.
+//
+// Two sources of truth, at two speeds:
+//  * the record: one Lease per node (`<lease_prefix><node>` in `ns`), renewed
+//    every lease_renew_interval (default 10 s), so API writes grow with nodes,
+//    never with addresses. Another node's Lease counts as valid for its
+//    leaseDurationSeconds after it was last *seen to change* on this node's
+//    clock (client-go semantics; clock offsets do not matter);
+//  * heartbeats: authenticated datagrams (heartbeat.h) every
+//    heartbeat_interval (default 100 ms); a peer unheard for suspect_timeout
+//    (default 300 ms) is no longer live.
+//
+// Decision, on every PollNetwork():
+//  * heard  = this node plus peers heard within suspect_timeout that have not
+//             announced that they are leaving;
+//  * known  = heard, plus peers heard within lease_duration, plus the nodes
+//             whose Lease is valid (the record; while the store is
+//             unreachable the record is frozen as last read, so it never
+//             shrinks on stale information);
+//  * quorate = |heard| > |known| / 2, or exactly half with the smallest known
+//             name among the heard (a deterministic tie-break for even splits);
+//  * the node claims nothing (is fenced) until it has read the record once
+//    and heard peers for suspect_timeout, and whenever it is not quorate.
+//    So a node that reaches neither the API server nor a majority of its
+//    peers stops claiming within suspect_timeout + poll_interval; and a node
+//    cut off from a majority whose Leases it still sees renewed stands down
+//    too, while the majority takes its addresses: both sides decide within
+//    the same timeout, which bounds split brain (see SplitBrainBound()).
+//    A lone survivor becomes quorate once the dead nodes' Leases expire.
+//  * owners: rendezvous hashing (ownership.h) over the heard nodes that are
+//    active (quorate, not starting). A node that becomes active includes
+//    itself only heartbeat_interval + 2 * poll_interval later, so peers that
+//    give addresses back to it let go first. With failback_hold > 0, a node
+//    that has been active for less than the hold (after a restart or a
+//    partition) is used only for addresses no settled node is eligible for, so
+//    a flapping node does not pull addresses back and forth.
+//  * Leave() (graceful stop) stops claiming at once, tells peers with
+//    `leaving` heartbeats (they drop it immediately, without waiting for
+//    suspect_timeout) and releases the Lease.
+//
+// All time comes from the injected Clock; I/O goes through the injected
+// LeaseStore and HeartbeatTransport.
+//
+// Thread-safety: PollNetwork() and PollStore() may run on two different
+// threads (store calls can block; heartbeats must not wait for them); each
+// must be called by one thread at a time. Everything else is safe from any
+// thread. on_claims_changed runs on the PollNetwork()/Leave() thread with no
+// lock held.
+//
+//   MembershipOptions options;
+//   options.node = "node-a";
+//   options.hmac_key = key_from_secret;
+//   options.on_claims_changed = [&](const std::vector<std::string>& claimed) {
+//     announcer.SetAddresses(claimed);
+//   };
+//   LB_ASSIGN_OR_RETURN(auto m,
+//                       Membership::Create(store, udp, clock, options));
+//   m->SetAddresses(requests_from_controller);
+//   std::thread net([&] { m->RunNetworkLoop(); });
+//   std::thread api([&] { m->RunStoreLoop(); });
+//   ...                                    // on SIGTERM:
+//   m->Leave(); m->Stop(); net.join(); api.join();
+
+#ifndef LB_ELECTION_MEMBERSHIP_H_
+#define LB_ELECTION_MEMBERSHIP_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "lib/base/clock.h"
+#include "lib/election/latency_histogram.h"
+#include "lib/election/lease_store.h"
+#include "lib/election/ownership.h"
+#include "lib/election/transport.h"
+
+namespace lb::election {
+
+struct MembershipOptions {
+  std::string node;  // This node's name; 1..253 bytes; required.
+  std::string ns = "metallb-system";
+  std::string lease_prefix = "speaker-";
+  // Heartbeat key shared by the cluster; at least 16 bytes; required.
+  std::string hmac_key;
+
+  absl::Duration heartbeat_interval = absl::Milliseconds(100);
+  // Silence after which a peer is no longer live; >= 2 heartbeat intervals.
+  absl::Duration suspect_timeout = absl::Milliseconds(300);
+  // How often the Run loops poll for received datagrams.
+  absl::Duration poll_interval = absl::Milliseconds(10);
+  // The per-node Lease: duration (whole seconds) and renewal/list interval;
+  // lease_duration >= 2 * lease_renew_interval.
+  absl::Duration lease_duration = absl::Seconds(40);
+  absl::Duration lease_renew_interval = absl::Seconds(10);
+  // Damped failback (0 = off): see the header comment.
+  absl::Duration failback_hold = absl::ZeroDuration();
+  OwnershipOptions ownership;
+  // Copies of the `leaving` heartbeat Leave() sends (against loss).
+  int leave_repeats = 3;
+
+  // Called whenever the set of addresses this node claims changes, with the
+  // new set (sorted).
+  std::function<void(const std::vector<std::string>&)> on_claims_changed;
+};
+
+// kInvalidArgument names the offending field.
+absl::Status ValidateMembershipOptions(const MembershipOptions& options);
+
+// Why this node does or does not claim addresses.
+enum class FenceReason {
+  kNone,      // Claiming.
+  kStarting,  // Record not read yet, or still listening for peers.
+  kNoQuorum,  // Cannot hear a majority of the known nodes.
+  kStopped,   // Leave() was called.
+};
+absl::string_view FenceReasonName(FenceReason reason);
+
+struct MembershipStats {
+  int64_t heartbeats_sent = 0;
+  int64_t heartbeat_send_errors = 0;
+  int64_t heartbeats_received = 0;
+  int64_t heartbeats_malformed = 0;        // Counted and skipped.
+  int64_t heartbeats_unauthenticated = 0;  // Bad MAC: counted and skipped.
+  int64_t heartbeats_replayed = 0;         // Old (incarnation, sequence).
+  int64_t lease_writes = 0;                // Successful Create/Update.
+  int64_t lease_write_errors = 0;
+  int64_t lease_list_errors = 0;
+  int64_t peers_lost = 0;    // Peers dropped after suspect_timeout.
+  int64_t peers_left = 0;    // Peers that announced a graceful leave.
+  int64_t peers_joined = 0;  // Peers newly heard.
+  int64_t fence_transitions = 0;
+  int64_t owner_recomputes = 0;
+  int64_t claims_gained = 0;  // Addresses this node started claiming.
+  int64_t claims_lost = 0;    // Addresses this node stopped claiming.
+};
+
+struct MemberState {
+  std::string node;
+  bool heard = false;      // Live by heartbeats.
+  bool active = false;     // Its last heartbeat said it claims addresses.
+  bool in_record = false;  // Its Lease is valid.
+  bool probationary = false;
+  absl::Duration since_heard = absl::InfiniteDuration();
+};
+
+struct MembershipSnapshot {
+  std::string node;
+  FenceReason fence = FenceReason::kStarting;
+  bool claiming() const { return fence == FenceReason::kNone; }
+  int heard = 0;  // Including this node unless stopped.
+  int known = 0;
+  std::vector<MemberState> members;  // Every known node, by name.
+  OwnerMap owners;                   // As this node sees them.
+  std::vector<std::string> claimed;  // Sorted.
+  MembershipStats stats;
+  // From a peer's last heartbeat to the decision that dropped it.
+  LatencyHistogram detection_to_decision;
+  absl::Time last_record_read = absl::InfinitePast();
+};
+
+class Membership {
+ public:
+  // Validates `options`. store, transport and clock must outlive this.
+  static absl::StatusOr<std::unique_ptr<Membership>> Create(
+      LeaseStore& store, HeartbeatTransport& transport, Clock& clock,
+      MembershipOptions options);
+
+  Membership(const Membership&) = delete;
+  Membership& operator=(const Membership&) = delete;
+
+  // Replaces the addresses and their eligible nodes (from the controller).
+  // kInvalidArgument (duplicate or empty address): the previous set stays.
+  absl::Status SetAddresses(std::vector<AddressRequest> requests);
+
+  // Processes received heartbeats, sends one if due, re-decides. Returns
+  // when something is next due (without counting new datagrams).
+  absl::Time PollNetwork();
+
+  // Renews this node's Lease and re-reads the record when due. Returns when
+  // it is next due.
+  absl::Time PollStore();
+
+  // Graceful stop: claim nothing from now on, send `leaving` heartbeats,
+  // release this node's Lease. Returns the store error if the release
+  // failed (the Lease then expires on its own).
+  absl::Status Leave();
+
+  // Run PollNetwork() / PollStore() whenever due (PollNetwork at least every
+  // poll_interval) until Stop().
+  void RunNetworkLoop();
+  void RunStoreLoop();
+  void Stop();
+
+  bool Claims(absl::string_view address) const;
+  std::vector<std::string> Claimed() const;
+  MembershipSnapshot Snapshot() const;
+
+  // The longest two nodes may both claim one address because their views
+  // differ, given a maximum one-way network delay `max_delay`, as long as
+  // lease-record changes are not in play: suspect_timeout +
+  // heartbeat_interval + max_delay + 2 * poll_interval.
+  absl::Duration SplitBrainBound(absl::Duration max_delay) const;
+
+ private:
+  struct Peer {
+    uint64_t incarnation = 0;
+    uint64_t sequence = 0;
+    absl::Time last_heard = absl::InfinitePast();
+    absl::Time stable_since = absl::InfiniteFuture();
+    bool heard = false;  // In the heard set at the last Evaluate.
+    bool left = false;
+    bool active = false;
+  };
+  struct RecordEntry {
+    LeaseSpec spec;
+    absl::Time observed = absl::InfinitePast();
+  };
+
+  Membership(LeaseStore& store, HeartbeatTransport& transport, Clock& clock,
+             MembershipOptions options);
+
+  void HandleDatagram(const std::vector<uint8_t>& d, absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void SendHeartbeat(absl::Time now, bool leaving)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Returns the new claimed set if it changed.
+  std::optional<std::vector<std::string>> Evaluate(absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::set<std::string> RecordNodes(absl::Time now) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status WriteOwnLease(absl::Time now);
+  // How long after becoming active this node waits before it claims.
+  absl::Duration ActivationDelay() const;
+  void Notify(const std::optional<std::vector<std::string>>& claimed);
+
+  LeaseStore& store_;
+  HeartbeatTransport& transport_;
+  Clock& clock_;
+  const MembershipOptions options_;
+  const absl::Time start_;
+  const uint64_t incarnation_;
+
+  // Store thread only.
+  std::optional<Lease> own_lease_;
+  absl::Time next_renew_ = absl::InfinitePast();
+  absl::Time next_list_ = absl::InfinitePast();
+
+  mutable absl::Mutex mu_;
+  bool stop_requested_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopped_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t sequence_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Time next_heartbeat_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  std::map<std::string, Peer> peers_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, RecordEntry> record_ ABSL_GUARDED_BY(mu_);
+  bool record_loaded_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Time last_list_ok_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  FenceReason fence_ ABSL_GUARDED_BY(mu_) = FenceReason::kStarting;
+  absl::Time stable_since_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
+  int heard_count_ ABSL_GUARDED_BY(mu_) = 0;
+  int known_count_ ABSL_GUARDED_BY(mu_) = 0;
+  std::set<std::string> known_ ABSL_GUARDED_BY(mu_);
+  std::vector<AddressRequest> requests_ ABSL_GUARDED_BY(mu_);
+  uint64_t requests_version_ ABSL_GUARDED_BY(mu_) = 0;
+  std::string owners_signature_ ABSL_GUARDED_BY(mu_);
+  OwnerMap owners_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> claimed_ ABSL_GUARDED_BY(mu_);
+  MembershipStats stats_ ABSL_GUARDED_BY(mu_);
+  LatencyHistogram latency_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace lb::election
+
+#endif  // LB_ELECTION_MEMBERSHIP_H_

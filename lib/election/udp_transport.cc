@@ -1,0 +1,148 @@
+#include "lib/election/udp_transport.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace lb::election {
+namespace {
+
+socklen_t AddrLen(const sockaddr_storage& ss) {
+  return ss.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+}
+
+absl::StatusOr<sockaddr_storage> ParseEndpoint(absl::string_view text) {
+  auto bad = [&](absl::string_view why) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("bad endpoint \"", text, "\": ", why));
+  };
+  size_t colon = text.rfind(':');
+  if (colon == absl::string_view::npos) return bad("missing \":port\"");
+  absl::string_view host = text.substr(0, colon);
+  uint32_t port = 0;
+  if (!absl::SimpleAtoi(text.substr(colon + 1), &port) || port > 65535) {
+    return bad("port must be 0..65535");
+  }
+  sockaddr_storage ss;
+  std::memset(&ss, 0, sizeof(ss));
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    std::string h(host.substr(1, host.size() - 2));
+    auto* a6 = reinterpret_cast<sockaddr_in6*>(&ss);
+    a6->sin6_family = AF_INET6;
+    a6->sin6_port = htons(static_cast<uint16_t>(port));
+    if (inet_pton(AF_INET6, h.c_str(), &a6->sin6_addr) != 1) {
+      return bad("not an IPv6 address");
+    }
+    return ss;
+  }
+  std::string h(host);
+  auto* a4 = reinterpret_cast<sockaddr_in*>(&ss);
+  a4->sin_family = AF_INET;
+  a4->sin_port = htons(static_cast<uint16_t>(port));
+  if (inet_pton(AF_INET, h.c_str(), &a4->sin_addr) != 1) {
+    return bad("not an IPv4 address (IPv6 goes in brackets)");
+  }
+  return ss;
+}
+
+absl::Status Errno(absl::string_view what) {
+  return absl::InternalError(absl::StrCat(what, ": ", strerror(errno)));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<UdpTransport>> UdpTransport::Create(
+    absl::string_view bind_address) {
+  absl::StatusOr<sockaddr_storage> local = ParseEndpoint(bind_address);
+  if (!local.ok()) return local.status();
+  int fd =
+      socket(local->ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Errno("socket");
+  if (bind(fd, reinterpret_cast<const sockaddr*>(&*local), AddrLen(*local)) !=
+      0) {
+    absl::Status s = Errno(absl::StrCat("bind ", bind_address));
+    close(fd);
+    return s;
+  }
+  return std::unique_ptr<UdpTransport>(new UdpTransport(fd));
+}
+
+UdpTransport::~UdpTransport() { close(fd_); }
+
+absl::Status UdpTransport::SetPeers(const std::vector<std::string>& peers) {
+  std::vector<sockaddr_storage> parsed;
+  for (const std::string& p : peers) {
+    absl::StatusOr<sockaddr_storage> ss = ParseEndpoint(p);
+    if (!ss.ok()) return ss.status();
+    parsed.push_back(*ss);
+  }
+  absl::MutexLock lock(&mu_);
+  peers_ = std::move(parsed);
+  return absl::OkStatus();
+}
+
+std::string UdpTransport::LocalAddress() const {
+  sockaddr_storage ss;
+  socklen_t len = sizeof(ss);
+  if (getsockname(fd_, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return "";
+  char buf[INET6_ADDRSTRLEN] = {0};
+  if (ss.ss_family == AF_INET6) {
+    auto* a6 = reinterpret_cast<sockaddr_in6*>(&ss);
+    inet_ntop(AF_INET6, &a6->sin6_addr, buf, sizeof(buf));
+    return absl::StrCat("[", buf, "]:", ntohs(a6->sin6_port));
+  }
+  auto* a4 = reinterpret_cast<sockaddr_in*>(&ss);
+  inet_ntop(AF_INET, &a4->sin_addr, buf, sizeof(buf));
+  return absl::StrCat(buf, ":", ntohs(a4->sin_port));
+}
+
+absl::Status UdpTransport::SendToPeers(absl::Span<const uint8_t> datagram) {
+  std::vector<sockaddr_storage> peers;
+  {
+    absl::MutexLock lock(&mu_);
+    peers = peers_;
+  }
+  int sent = 0;
+  for (const sockaddr_storage& p : peers) {
+    if (sendto(fd_, datagram.data(), datagram.size(), MSG_DONTWAIT,
+               reinterpret_cast<const sockaddr*>(&p), AddrLen(p)) >= 0) {
+      ++sent;
+    }
+  }
+  if (!peers.empty() && sent == 0) {
+    return absl::UnavailableError(absl::StrCat("heartbeat reached none of ",
+                                               peers.size(),
+                                               " peers: ", strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<std::vector<uint8_t>>> UdpTransport::TryReceive() {
+  std::vector<uint8_t> buf(2048);
+  while (true) {
+    ssize_t n = recv(fd_, buf.data(), buf.size(), MSG_DONTWAIT);
+    if (n >= 0) {
+      buf.resize(static_cast<size_t>(n));
+      return std::optional<std::vector<uint8_t>>(std::move(buf));
+    }
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      return std::optional<std::vector<uint8_t>>();
+    }
+    // ICMP errors from an earlier send surface here; they are not fatal.
+    if (errno == ECONNREFUSED || errno == EHOSTUNREACH || errno == EINTR ||
+        errno == ENETUNREACH) {
+      continue;
+    }
+    return Errno("recv");
+  }
+}
+
+}  // namespace lb::election
