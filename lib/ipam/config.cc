@@ -680,8 +680,9 @@ absl::StatusOr<ParsedConfig> ParseConfig(absl::string_view yaml) {
 }
 
 absl::StatusOr<std::string> ExtractConfigFromManifest(
-    absl::string_view manifest, int* line_offset) {
+    absl::string_view manifest, int* line_offset, int* column_offset) {
   if (line_offset) *line_offset = 0;
+  if (column_offset) *column_offset = 0;
   std::vector<YAML::Node> docs;
   try {
     docs = YAML::LoadAll(std::string(manifest));
@@ -719,10 +720,16 @@ absl::StatusOr<std::string> ExtractConfigFromManifest(
   if (!data || !data.IsMap() || !data["config"] || !data["config"].IsScalar()) {
     return absl::NotFoundError("the ConfigMap has no data key \"config\"");
   }
-  if (line_offset) {
-    YAML::Mark m = data["config"].Mark();
-    // A block scalar's text starts on the line after its indicator.
-    *line_offset = m.is_null() ? 0 : m.line + 1;
+  YAML::Mark m = data["config"].Mark();
+  if (!m.is_null()) {
+    // A block scalar's text starts on the line after its indicator, indented.
+    if (line_offset) *line_offset = m.line + 1;
+    std::vector<absl::string_view> lines = absl::StrSplit(manifest, '\n');
+    if (column_offset && m.line + 1 < static_cast<int>(lines.size())) {
+      absl::string_view first = lines[m.line + 1];
+      *column_offset = static_cast<int>(first.find_first_not_of(' '));
+      if (*column_offset < 0) *column_offset = 0;
+    }
   }
   return data["config"].Scalar();
 }

@@ -128,11 +128,12 @@ absl::StatusOr<ParsedConfig> ParseConfig(absl::string_view yaml);
 // several YAML documents; the ConfigMap named `config` is taken, else the only
 // ConfigMap). If the text is not a Kubernetes object at all, it is returned
 // unchanged as a bare config. `line_offset` receives the number of lines before
-// the config text in `manifest`, so issue lines can be reported against the
-// manifest. kInvalidArgument / kNotFound name what is missing (no ConfigMap, no
-// `config` key).
+// the config text in `manifest` and `column_offset` its indentation, so issue
+// positions can be reported against the manifest. kInvalidArgument / kNotFound
+// name what is missing (no ConfigMap, no `config` key).
 absl::StatusOr<std::string> ExtractConfigFromManifest(
-    absl::string_view manifest, int* line_offset = nullptr);
+    absl::string_view manifest, int* line_offset = nullptr,
+    int* column_offset = nullptr);
 
 }  // namespace lb::ipam
 
