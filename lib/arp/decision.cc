@@ -194,9 +194,9 @@ Decision DecideNd(const InterfaceContext& iface, PacketType type,
     case Ownership::kOwned:
       break;
   }
-  IpAddress source =
-      iface.nd_source.IsUnspecified() ? f.target : iface.nd_source;
-  d.reply = BuildNdFrame(NeighborAdvertisementTo(f, iface.mac, source));
+  // Like the kernel, answer from the target address itself: some resolvers
+  // (ndisc6) only accept an NA whose source is the address they asked for.
+  d.reply = BuildNdFrame(NeighborAdvertisementTo(f, iface.mac, f.target));
   if (f.IsDad()) {
     d.reason = DecisionReason::kAnsweredDad;
     d.conflict_mac = f.ethernet.source;

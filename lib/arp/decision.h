@@ -16,8 +16,8 @@
 // - an ARP request for an owned address on a serving interface is answered
 //   unicast from the interface MAC, probes (SPA 0.0.0.0) included;
 // - an NS for an owned address is answered with an NA S=1 O=1 unicast to
-//   the requester; a DAD NS (source ::) is answered to ff02::1 S=0 O=1 and
-//   reported as a conflict;
+//   the requester, from the target address; a DAD NS (source ::) is answered to
+//   ff02::1 S=0 O=1 and reported as a conflict;
 // - another MAC announcing, answering for, probing for or using as sender
 //   an owned address is a conflict (not answered, except probes and DAD);
 // - while an address is being probed it is never answered.
@@ -58,8 +58,9 @@ struct InterfaceContext {
   int ifindex = 0;
   std::string name;
   MacAddress mac;
-  // IPv6 source of our NAs: the interface's link-local address, or :: to
-  // use the advertised address itself.
+  // The interface's usable IPv6 link-local address, or ::. Solicited NAs are
+  // sent from the target address itself (as the kernel does), so this is
+  // informational for callers building unsolicited NAs.
   IpAddress nd_source = IpAddress::V6({});
 };
 
