@@ -50,7 +50,11 @@ if [ "$QUICK" = 0 ]; then
         path="${t#//}"
         exe="$bin/${path/://}"
         work="$(mktemp -d)"
-        if "$exe" -max_total_time="$FUZZ_SECONDS" -print_final_stats=0 "$work" \
+        # Seeds: <package>/corpus/<target name without _fuzzer>, when present.
+        seeds="${path%%:*}/corpus/${path##*:}"
+        seeds="${seeds%_fuzzer}"
+        [ -d "$seeds" ] || seeds=""
+        if "$exe" -max_total_time="$FUZZ_SECONDS" -print_final_stats=0 "$work" $seeds \
           >"$LOG_DIR/fuzz.log" 2>&1; then
           echo "  $t PASSED ($(grep -oE 'Done [0-9]+ runs' "$LOG_DIR/fuzz.log" | tail -1))"
           passed=$((passed + 1))
