@@ -1,0 +1,73 @@
+// lib/k8s/backoff.h
+//
+// Exponential backoff with jitter and a token-bucket rate limiter, both on the
+// injected Clock.
+//
+//   Backoff backoff({.initial = absl::Milliseconds(800)}, seed);
+//   clock.Sleep(backoff.Next());   // 800ms * [1, 2), then 1.6s * [1, 2), ...
+//   backoff.Reset();               // after a success
+//
+//   TokenBucket bucket(clock, /*qps=*/5, /*burst=*/10);
+//   bucket.Wait();                 // blocks on the clock until a token is free
+//
+// Thread-safety: Backoff is not thread-safe; TokenBucket is.
+
+#ifndef LB_K8S_BACKOFF_H_
+#define LB_K8S_BACKOFF_H_
+
+#include <cstdint>
+#include <random>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "lib/base/clock.h"
+
+namespace lb::k8s {
+
+struct BackoffOptions {
+  absl::Duration initial = absl::Milliseconds(800);
+  absl::Duration max = absl::Seconds(30);
+  double factor = 2.0;
+  // Each delay is multiplied by a uniform factor in [1, 1 + jitter).
+  double jitter = 1.0;
+};
+
+class Backoff {
+ public:
+  explicit Backoff(BackoffOptions options = {}, uint64_t seed = 1);
+  // The next delay; grows by `factor` up to `max` (before jitter).
+  absl::Duration Next();
+  // Starts over at `initial`.
+  void Reset();
+  int attempts() const { return attempts_; }
+
+ private:
+  BackoffOptions options_;
+  absl::Duration current_;
+  int attempts_ = 0;
+  std::mt19937_64 rng_;
+};
+
+class TokenBucket {
+ public:
+  // `qps` <= 0 disables limiting.
+  TokenBucket(Clock& clock, double qps, int burst);
+  // Takes a token, sleeping on the clock until one is available.
+  void Wait() ABSL_LOCKS_EXCLUDED(mu_);
+  // Takes a token if one is available now.
+  bool TryTake() ABSL_LOCKS_EXCLUDED(mu_);
+
+ private:
+  void RefillLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  Clock& clock_;
+  const double qps_;
+  const double burst_;
+  absl::Mutex mu_;
+  double tokens_ ABSL_GUARDED_BY(mu_);
+  absl::Time last_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace lb::k8s
+
+#endif  // LB_K8S_BACKOFF_H_

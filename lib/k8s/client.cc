@@ -1,0 +1,294 @@
+#include "lib/k8s/client.h"
+
+#include <exception>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "lib/k8s/errors.h"
+#include "lib/k8s/internal/watch_decoder.h"
+
+namespace lb::k8s {
+namespace {
+
+std::string SubPath(Subresource sub) {
+  return sub == Subresource::kStatus ? "/status" : "";
+}
+
+bool Retryable(int status) {
+  return status == 429 || status == 500 || status == 502 || status == 503 ||
+         status == 504;
+}
+
+}  // namespace
+
+std::string UrlEncode(const std::string& value) {
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : value) {
+    if (absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '.' ||
+        c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<std::unique_ptr<Client>> Client::Create(const Config& config,
+                                                       Clock& clock) {
+  auto transport = NewHttpTransport(config);
+  if (!transport.ok()) return transport.status();
+  return std::make_unique<Client>(config, clock, std::move(*transport));
+}
+
+Client::Client(Config config, Clock& clock,
+               std::unique_ptr<HttpTransport> transport)
+    : config_(std::move(config)),
+      clock_(clock),
+      transport_(std::move(transport)),
+      limiter_(clock, config_.qps, config_.burst) {
+  token_ = config_.token;
+  if (!config_.token.empty()) token_read_ = clock_.Now();
+}
+
+std::string Client::Token() {
+  absl::MutexLock l(&mu_);
+  if (!config_.token_file.empty() &&
+      clock_.Now() - token_read_ >= config_.token_reload_interval) {
+    auto text = SystemEnvironment().read_file(config_.token_file);
+    if (text.ok()) {
+      token_ = std::string(absl::StripAsciiWhitespace(*text));
+      token_read_ = clock_.Now();
+    }
+  }
+  return token_;
+}
+
+void Client::InvalidateToken() {
+  absl::MutexLock l(&mu_);
+  token_read_ = absl::InfinitePast();
+}
+
+absl::StatusOr<json> Client::Send(const std::string& method,
+                                  const std::string& path,
+                                  const std::string& body,
+                                  const std::string& content_type) {
+  HttpRequest req{method, path, body, content_type};
+  bool reauthed = false;
+  for (int attempt = 0;; ++attempt) {
+    limiter_.Wait();
+    absl::StatusOr<HttpResponse> res;
+    try {
+      res = transport_->Do(req, Token());
+    } catch (const std::exception& e) {
+      return absl::InternalError(
+          absl::StrCat(method, " ", path, ": ", e.what()));
+    }
+    if (!res.ok()) return res.status();
+    if (res->status == 401 && !reauthed && !config_.token_file.empty()) {
+      // The token may have rotated: re-read it and try once more.
+      reauthed = true;
+      InvalidateToken();
+      continue;
+    }
+    if (Retryable(res->status) && res->retry_after > absl::ZeroDuration() &&
+        attempt < config_.max_retries) {
+      clock_.Sleep(std::min(res->retry_after, absl::Seconds(10)));
+      continue;
+    }
+    if (res->status < 200 || res->status > 299) {
+      return StatusFromHttp(res->status, res->body);
+    }
+    json j = json::parse(res->body, nullptr, false);
+    if (j.is_discarded()) {
+      return absl::DataLossError(
+          absl::StrCat(method, " ", path, ": response is not valid JSON"));
+    }
+    return j;
+  }
+}
+
+absl::StatusOr<json> Client::Get(const Resource& r, const std::string& ns,
+                                 const std::string& name, Subresource sub) {
+  return Send("GET", r.ItemPath(ns, name) + SubPath(sub), "", "");
+}
+
+absl::StatusOr<ObjectList> Client::List(const Resource& r,
+                                        const std::string& ns,
+                                        const ListOptions& options) {
+  std::string path = r.CollectionPath(ns);
+  std::string sep = "?";
+  auto add = [&](const char* k, const std::string& v) {
+    if (v.empty()) return;
+    absl::StrAppend(&path, sep, k, "=", UrlEncode(v));
+    sep = "&";
+  };
+  add("labelSelector", options.label_selector);
+  add("fieldSelector", options.field_selector);
+  add("resourceVersion", options.resource_version);
+  auto j = Send("GET", path, "", "");
+  if (!j.ok()) return j.status();
+  if (!j->is_object() || !j->contains("items") ||
+      !((*j)["items"].is_array() || (*j)["items"].is_null())) {
+    return absl::DataLossError(
+        absl::StrCat("GET ", path, ": response is not a list"));
+  }
+  ObjectList list;
+  if ((*j)["items"].is_array()) {
+    list.items.reserve((*j)["items"].size());
+    for (json& item : (*j)["items"]) {
+      if (!item.is_object()) {
+        return absl::DataLossError(
+            absl::StrCat("GET ", path, ": list item is not an object"));
+      }
+      // Built-in lists omit kind/apiVersion on items; restore them.
+      if (!item.contains("kind")) item["kind"] = r.kind;
+      if (!item.contains("apiVersion")) item["apiVersion"] = r.ApiVersion();
+      list.items.push_back(std::move(item));
+    }
+  }
+  const json& md = (*j).value("metadata", json::object());
+  if (md.is_object() && md.contains("resourceVersion") &&
+      md["resourceVersion"].is_string()) {
+    list.resource_version = md["resourceVersion"].get<std::string>();
+  }
+  return list;
+}
+
+absl::StatusOr<json> Client::Create(const Resource& r, const std::string& ns,
+                                    const json& object) {
+  return Send("POST", r.CollectionPath(ns), object.dump(), "application/json");
+}
+
+absl::StatusOr<json> Client::Update(const Resource& r, const std::string& ns,
+                                    const json& object, Subresource sub) {
+  std::string name;
+  if (object.is_object() && object.contains("metadata") &&
+      object["metadata"].is_object() && object["metadata"].contains("name") &&
+      object["metadata"]["name"].is_string()) {
+    name = object["metadata"]["name"].get<std::string>();
+  }
+  if (name.empty()) {
+    return absl::InvalidArgumentError("Update: object has no metadata.name");
+  }
+  return Send("PUT", r.ItemPath(ns, name) + SubPath(sub), object.dump(),
+              "application/json");
+}
+
+absl::StatusOr<json> Client::MergePatch(const Resource& r,
+                                        const std::string& ns,
+                                        const std::string& name,
+                                        const json& patch, Subresource sub) {
+  if (!patch.is_object()) {
+    return absl::InvalidArgumentError("MergePatch: patch must be an object");
+  }
+  return Send("PATCH", r.ItemPath(ns, name) + SubPath(sub), patch.dump(),
+              "application/merge-patch+json");
+}
+
+absl::StatusOr<json> Client::JsonPatch(const Resource& r, const std::string& ns,
+                                       const std::string& name,
+                                       const json& patch, Subresource sub) {
+  if (!patch.is_array()) {
+    return absl::InvalidArgumentError("JsonPatch: patch must be an array");
+  }
+  return Send("PATCH", r.ItemPath(ns, name) + SubPath(sub), patch.dump(),
+              "application/json-patch+json");
+}
+
+absl::Status Client::Delete(const Resource& r, const std::string& ns,
+                            const std::string& name,
+                            const std::string& resource_version) {
+  json options = {{"kind", "DeleteOptions"},
+                  {"apiVersion", "v1"},
+                  {"propagationPolicy", "Background"}};
+  if (!resource_version.empty()) {
+    options["preconditions"] = {{"resourceVersion", resource_version}};
+  }
+  return Send("DELETE", r.ItemPath(ns, name), options.dump(),
+              "application/json")
+      .status();
+}
+
+absl::Status Client::Watch(const Resource& r, const std::string& ns,
+                           const WatchOptions& options,
+                           const std::function<bool(WatchEvent)>& on_event,
+                           StreamCancel* cancel) {
+  std::string path =
+      absl::StrCat(r.CollectionPath(ns), "?watch=true&timeoutSeconds=",
+                   std::max<int64_t>(1, absl::ToInt64Seconds(options.timeout)));
+  if (options.allow_bookmarks) path += "&allowWatchBookmarks=true";
+  if (!options.resource_version.empty()) {
+    absl::StrAppend(&path,
+                    "&resourceVersion=", UrlEncode(options.resource_version));
+  }
+  if (!options.label_selector.empty()) {
+    absl::StrAppend(&path,
+                    "&labelSelector=", UrlEncode(options.label_selector));
+  }
+  if (!options.field_selector.empty()) {
+    absl::StrAppend(&path,
+                    "&fieldSelector=", UrlEncode(options.field_selector));
+  }
+  limiter_.Wait();
+  internal::WatchDecoder decoder;
+  std::vector<internal::RawWatchEvent> events;
+  absl::Status stream_status;
+  bool stopped = false;
+  auto on_data = [&](absl::string_view data) {
+    events.clear();
+    absl::Status s = decoder.Feed(data, &events);
+    for (internal::RawWatchEvent& e : events) {
+      if (e.type == "ERROR") {
+        const json& o = e.object;
+        int code = o.contains("code") && o["code"].is_number_integer()
+                       ? o["code"].get<int>()
+                       : 500;
+        std::string reason = o.contains("reason") && o["reason"].is_string()
+                                 ? o["reason"].get<std::string>()
+                                 : "";
+        std::string message = o.contains("message") && o["message"].is_string()
+                                  ? o["message"].get<std::string>()
+                                  : "watch error";
+        stream_status = StatusFromApi(code, reason, message);
+        return false;
+      }
+      WatchEvent ev;
+      ev.type = e.type == "ADDED"      ? WatchEvent::Type::kAdded
+                : e.type == "MODIFIED" ? WatchEvent::Type::kModified
+                : e.type == "DELETED"  ? WatchEvent::Type::kDeleted
+                                       : WatchEvent::Type::kBookmark;
+      ev.object = std::move(e.object);
+      if (!on_event(std::move(ev))) {
+        stopped = true;
+        return false;
+      }
+    }
+    if (!s.ok()) {
+      stream_status = s;
+      return false;
+    }
+    return true;
+  };
+  std::string token = Token();
+  absl::StatusOr<HttpResponse> res;
+  try {
+    res = transport_->Stream({"GET", path, "", ""}, token,
+                             options.timeout + absl::Seconds(30), on_data,
+                             cancel);
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat("watch ", path, ": ", e.what()));
+  }
+  if (!stream_status.ok()) return stream_status;
+  if (!res.ok()) return res.status();
+  if (res->status == 401 && !config_.token_file.empty()) InvalidateToken();
+  if (res->status != 200) return StatusFromHttp(res->status, res->body);
+  if (stopped) return absl::OkStatus();
+  return decoder.Finish();
+}
+
+}  // namespace lb::k8s
