@@ -335,14 +335,18 @@ int Probe(const std::vector<std::string>& args) {
         std::optional<MacAddress> mac;
         if (target->is_v4()) {
           auto f = lb::arp::ParseArpFrame(rx[i].bytes());
+          // Only answers to us (THA = our MAC), not announcements.
           if (f.ok() && f->op == lb::arp::ArpOp::kReply &&
-              f->sender_ip == *target && f->sender_mac != link->mac) {
+              f->sender_ip == *target && f->target_mac == link->mac &&
+              f->sender_mac != link->mac) {
             mac = f->sender_mac;
           }
         } else {
           auto f = lb::arp::ParseNdFrame(rx[i].bytes());
+          // Solicited answers, or (for DAD) any advertisement of the target.
           if (f.ok() && f->type == lb::arp::NdType::kNeighborAdvertisement &&
-              f->target == *target && f->ethernet.source != link->mac) {
+              f->target == *target && f->ethernet.source != link->mac &&
+              (f->solicited || dad)) {
             mac = f->target_lladdr.value_or(f->ethernet.source);
           }
         }

@@ -397,10 +397,14 @@ void Responder::HandleConflictLocked(const IpAddress& address, int ifindex,
     e.state = AddressState::kConflict;
     probing_.erase(address);
     conns_dirty_ = true;
-  } else if (now - e.last_conflict_report < options_.conflict_report_interval) {
-    return;
+  } else {
+    auto last = e.last_conflict_report.find(mac);
+    if (last != e.last_conflict_report.end() &&
+        now - last->second < options_.conflict_report_interval) {
+      return;
+    }
   }
-  e.last_conflict_report = now;
+  e.last_conflict_report[mac] = now;
   Conflict c{address, InterfaceName(ifindex), mac, reason, probing, now};
   std::string line = absl::StrCat(
       "conflict: ", address.ToString(), " is also claimed by ", mac.ToString(),

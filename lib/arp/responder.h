@@ -32,11 +32,11 @@
 //
 // Conflicts: a frame from another MAC that announces, answers for or uses
 // an owned address, probes it (ARP probe, DAD NS) or advertises it (NA) is
-// counted and reported through `on_conflict` (at most once per address per
-// `conflict_report_interval`). A conflict during the optional probe stops
-// the claim: the address goes to AddressState::kConflict and is neither
-// answered nor announced until it is added again. A conflict on an owned
-// address is reported only; the owner decides what to do.
+// counted and reported through `on_conflict` (at most once per address and
+// other MAC per `conflict_report_interval`). A conflict during the optional
+// probe stops the claim: the address goes to AddressState::kConflict and is
+// neither answered nor announced until it is added again. A conflict on an
+// owned address is reported only; the owner decides what to do.
 //
 // Thread-safety: all public methods are safe for concurrent use. Callbacks
 // (`on_conflict`, the log sink) run on the responder's threads without its
@@ -176,7 +176,8 @@ class Responder {
     std::map<int, MacAddress> serving;  // ifindex -> MAC announced with.
     int probes_sent = 0;
     absl::Time next_probe;
-    absl::Time last_conflict_report = absl::InfinitePast();
+    // Last report per conflicting MAC (rate limit).
+    std::map<MacAddress, absl::Time> last_conflict_report;
   };
   struct Conn {
     std::unique_ptr<PacketConn> conn;

@@ -371,11 +371,18 @@ TEST_CASE("passive conflicts on an owned address are reported, rate-limited") {
   CHECK(fx.responder->Counters().conflicts == 3);
   CHECK(fx.responder->Counters().per_address[kVip].conflicts == 3);
   CHECK(fx.responder->Addresses()[0].state == AddressState::kOwned);
+  // Another MAC is reported at once.
+  const MacAddress third = *MacAddress::Parse("02:00:00:00:00:77");
+  fx.Arp()->Inject(PacketType::kBroadcast,
+                   BuildArpFrame(MakeGratuitousRequest(third, kVip)));
+  fx.Run();
+  REQUIRE(fx.conflicts.size() == 2);
+  CHECK(fx.conflicts[1].other_mac == third);
   fx.clock.AdvanceTime(absl::Seconds(11));
   fx.Arp()->Inject(PacketType::kBroadcast,
                    BuildArpFrame(MakeGratuitousReply(kOtherMac, kVip)));
   fx.Run();
-  CHECK(fx.conflicts.size() == 2);
+  CHECK(fx.conflicts.size() == 3);
 }
 
 TEST_CASE("log lines are rate-limited") {
