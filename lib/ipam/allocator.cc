@@ -29,8 +29,10 @@ std::string DescribeBackend(absl::string_view key) {
                       key.substr(6), "\"");
 }
 
+using Families = absl::InlinedVector<Family, 2>;
+
 // The families a request needs, as alternatives in order of preference.
-std::vector<std::vector<Family>> FamilyChoices(const Request& r) {
+absl::InlinedVector<Families, 2> FamilyChoices(const Request& r) {
   Family first = r.families.empty() ? Family::kV4 : r.families[0];
   Family second = OtherFamily(first);
   for (Family f : r.families) {
@@ -38,16 +40,16 @@ std::vector<std::vector<Family>> FamilyChoices(const Request& r) {
   }
   switch (r.family_policy) {
     case IpFamilyPolicy::kSingleStack:
-      return {{first}};
+      return {Families{first}};
     case IpFamilyPolicy::kRequireDualStack:
-      return {{first, second}};
+      return {Families{first, second}};
     case IpFamilyPolicy::kPreferDualStack:
-      return {{first, second}, {first}};
+      return {Families{first, second}, Families{first}};
   }
-  return {{first}};
+  return {Families{first}};
 }
 
-std::string FamiliesText(const std::vector<Family>& fs) {
+std::string FamiliesText(const Families& fs) {
   std::vector<absl::string_view> names;
   for (Family f : fs) names.push_back(FamilyName(f));
   return absl::StrJoin(names, " and ");
@@ -83,6 +85,16 @@ struct Allocator::PoolState {
   absl::uint128 in_use[2] = {0, 0};
   absl::uint128 held[2] = {0, 0};
 };
+
+struct Allocator::Choice {
+  size_t pool = 0;
+  absl::InlinedVector<IpAddress, 2> addresses;
+};
+
+Assignment Allocator::ToAssignment(const Choice& c) const {
+  return Assignment{pools_[c.pool]->space.pool().name,
+                    {c.addresses.begin(), c.addresses.end()}};
+}
 
 Allocator::Allocator(Clock& clock, AllocatorOptions options)
     : clock_(clock), options_(options) {}
@@ -354,10 +366,12 @@ std::optional<IpAddress> Allocator::FindInPool(const PoolState& pool, Family f,
   return std::nullopt;
 }
 
-absl::StatusOr<Assignment> Allocator::PlanRequested(
-    const Request& request) const {
+absl::StatusOr<Allocator::Choice> Allocator::PlanRequested(
+    const Request& request, absl::Span<const IpAddress> requested) const {
+  Choice choice;
+  choice.addresses.assign(requested.begin(), requested.end());
+  const auto& addresses = choice.addresses;
   std::optional<size_t> pool;
-  std::vector<IpAddress> addresses = request.requested;
   for (size_t i = 0; i < addresses.size(); ++i) {
     const IpAddress& a = addresses[i];
     for (size_t j = 0; j < i; ++j) {
@@ -409,44 +423,48 @@ absl::StatusOr<Assignment> Allocator::PlanRequested(
     if (absl::Status s = CheckShareable(a, request); !s.ok()) return s;
   }
   // Order as the request's families.
-  if (!request.families.empty()) {
-    std::stable_sort(addresses.begin(), addresses.end(),
+  if (!request.families.empty() && addresses.size() > 1) {
+    std::stable_sort(choice.addresses.begin(), choice.addresses.end(),
                      [&](const IpAddress& x, const IpAddress& y) {
                        return x.family() == request.families[0] &&
                               y.family() != request.families[0];
                      });
   }
-  return Assignment{pools_[*pool]->space.pool().name, addresses};
+  choice.pool = *pool;
+  return choice;
 }
 
-absl::StatusOr<Assignment> Allocator::PlanAt(const Request& request,
-                                             absl::Time now) const {
-  if (request.service.empty())
+absl::StatusOr<Allocator::Choice> Allocator::PlanAt(const Request& request,
+                                                    absl::Time now) const {
+  if (request.service.empty()) {
     return absl::InvalidArgumentError("request has no service key");
-  if (!has_config_)
+  }
+  if (!has_config_) {
     return absl::FailedPreconditionError("no configuration loaded yet");
-  if (!request.requested.empty()) return PlanRequested(request);
-
-  std::vector<size_t> eligible;
+  }
+  if (!request.requested.empty()) {
+    return PlanRequested(request, request.requested);
+  }
+  auto eligible = [&](size_t i) {
+    const Pool& p = pools_[i]->space.pool();
+    return request.pool.empty() ? p.auto_assign : p.name == request.pool;
+  };
   if (!request.pool.empty()) {
-    for (size_t i = 0; i < pools_.size(); ++i) {
-      if (pools_[i]->space.pool().name == request.pool) eligible.push_back(i);
-    }
-    if (eligible.empty()) {
+    bool exists = false;
+    for (size_t i = 0; i < pools_.size(); ++i) exists = exists || eligible(i);
+    if (!exists) {
       return absl::NotFoundError(
           absl::StrCat("pool ", Quote(request.pool), " does not exist"));
-    }
-  } else {
-    for (size_t i = 0; i < pools_.size(); ++i) {
-      if (pools_[i]->space.pool().auto_assign) eligible.push_back(i);
     }
   }
 
   // The service's previous addresses, if it is returning within
   // remember_previous.
   const std::vector<IpAddress>* previous = nullptr;
-  if (auto it = previous_.find(request.service); it != previous_.end()) {
-    previous = &it->second.second;
+  if (!previous_.empty()) {
+    if (auto it = previous_.find(request.service); it != previous_.end()) {
+      previous = &it->second.second;
+    }
   }
   auto previous_in = [&](const PoolState& pool,
                          Family f) -> std::optional<IpAddress> {
@@ -463,27 +481,30 @@ absl::StatusOr<Assignment> Allocator::PlanAt(const Request& request,
   };
 
   bool any_pool_has_families = false;
-  std::vector<std::vector<Family>> choices = FamilyChoices(request);
-  for (const std::vector<Family>& families : choices) {
-    for (size_t i : eligible) {
+  absl::InlinedVector<Families, 2> choices = FamilyChoices(request);
+  for (const Families& families : choices) {
+    for (size_t i = 0; i < pools_.size(); ++i) {
+      if (!eligible(i)) continue;
       const PoolState& pool = *pools_[i];
       bool has_all = true;
       for (Family f : families) has_all = has_all && pool.space.HasFamily(f);
       if (!has_all) continue;
       any_pool_has_families = true;
-      Assignment result{pool.space.pool().name, {}};
+      Choice choice;
+      choice.pool = i;
       for (Family f : families) {
         std::optional<IpAddress> a = previous_in(pool, f);
         if (!a) a = FindInPool(pool, f, request, now);
         if (!a) break;
-        result.addresses.push_back(*a);
+        choice.addresses.push_back(*a);
       }
-      if (result.addresses.size() == families.size()) return result;
+      if (choice.addresses.size() == families.size()) return choice;
     }
   }
   std::string families = FamiliesText(choices.back());
-  if (request.family_policy == IpFamilyPolicy::kRequireDualStack)
+  if (request.family_policy == IpFamilyPolicy::kRequireDualStack) {
     families = FamiliesText(choices[0]);
+  }
   std::string where = request.pool.empty()
                           ? std::string("any auto-assign pool")
                           : absl::StrCat("pool ", Quote(request.pool));
@@ -500,7 +521,9 @@ absl::StatusOr<Assignment> Allocator::Plan(const Request& request) const {
       it != services_.end() && Satisfies(it->second, request)) {
     return *Lookup(request.service);
   }
-  return PlanAt(request, clock_.Now());
+  absl::StatusOr<Choice> choice = PlanAt(request, clock_.Now());
+  if (!choice.ok()) return choice.status();
+  return ToAssignment(*choice);
 }
 
 bool Allocator::Satisfies(const ServiceRecord& record,
@@ -516,9 +539,8 @@ bool Allocator::Satisfies(const ServiceRecord& record,
     std::sort(have.begin(), have.end());
     if (want != have) return false;
   }
-  std::vector<std::vector<Family>> choices = FamilyChoices(request);
   bool families_ok = false;
-  for (const std::vector<Family>& families : choices) {
+  for (const Families& families : FamilyChoices(request)) {
     if (families.size() != record.addresses.size()) continue;
     bool match = true;
     for (Family f : families) {
@@ -614,45 +636,48 @@ void Allocator::Detach(const std::string& service, bool hold) {
   services_.erase(it);
 }
 
-void Allocator::Commit(const Request& request, const Assignment& assignment) {
+void Allocator::Commit(const Request& request, const Choice& choice) {
   auto [it, inserted] = services_.try_emplace(request.service);
   ServiceRecord& record = it->second;
   const std::string* key = &it->first;
-  std::optional<size_t> pool = PoolIndexOf(assignment.addresses[0]);
-  record.pool = static_cast<uint32_t>(*pool);
-  record.addresses.assign(assignment.addresses.begin(),
-                          assignment.addresses.end());
+  PoolState& pool = *pools_[choice.pool];
+  record.pool = static_cast<uint32_t>(choice.pool);
+  record.addresses.assign(choice.addresses.begin(), choice.addresses.end());
   if (!request.sharing_key.empty()) {
     record.sharing = std::make_unique<Sharing>(
         Sharing{request.sharing_key, BackendKey(request), request.ports});
   } else {
     record.sharing.reset();
   }
-  for (const IpAddress& a : assignment.addresses) {
-    Unhold(a);
+  for (const IpAddress& a : choice.addresses) {
+    if (!held_.empty()) Unhold(a);
     AddressRecord& ar = addresses_[a];
     if (ar.owners.empty()) {
-      MarkOccupied(*PoolIndexOf(a), a);
-      ++pools_[*PoolIndexOf(a)]->in_use[FamilyIndex(a.family())];
+      MarkOccupied(choice.pool, a);
+      ++pool.in_use[FamilyIndex(a.family())];
     }
     ar.owners.push_back(key);
     if (record.sharing) by_sharing_key_[record.sharing->key].insert(a);
     // The address now belongs to this service; nobody else can come back to it.
+    if (previous_owner_.empty()) continue;
     if (auto owner = previous_owner_.find(a);
         owner != previous_owner_.end() && owner->second != request.service) {
       previous_owner_.erase(owner);
     }
   }
-  if (auto prev = previous_.find(request.service); prev != previous_.end()) {
-    for (const IpAddress& a : prev->second.second) {
-      auto owner = previous_owner_.find(a);
-      if (owner != previous_owner_.end() && owner->second == request.service) {
-        previous_owner_.erase(owner);
+  if (!previous_.empty()) {
+    if (auto prev = previous_.find(request.service); prev != previous_.end()) {
+      for (const IpAddress& a : prev->second.second) {
+        auto owner = previous_owner_.find(a);
+        if (owner != previous_owner_.end() &&
+            owner->second == request.service) {
+          previous_owner_.erase(owner);
+        }
       }
+      previous_.erase(prev);
     }
-    previous_.erase(prev);
   }
-  pending_.erase(request.service);
+  if (!pending_.empty()) pending_.erase(request.service);
 }
 
 absl::StatusOr<Assignment> Allocator::Allocate(const Request& request) {
@@ -670,16 +695,16 @@ absl::StatusOr<Assignment> Allocator::Allocate(const Request& request) {
     }
     Detach(request.service, /*hold=*/true);
   }
-  absl::StatusOr<Assignment> plan = PlanAt(request, now);
-  if (!plan.ok()) {
-    if (plan.status().code() == absl::StatusCode::kResourceExhausted ||
-        plan.status().code() == absl::StatusCode::kAlreadyExists) {
+  absl::StatusOr<Choice> choice = PlanAt(request, now);
+  if (!choice.ok()) {
+    if (choice.status().code() == absl::StatusCode::kResourceExhausted ||
+        choice.status().code() == absl::StatusCode::kAlreadyExists) {
       pending_[request.service] = request;
     }
-    return plan.status();
+    return choice.status();
   }
-  Commit(request, *plan);
-  return plan;
+  Commit(request, *choice);
+  return ToAssignment(*choice);
 }
 
 absl::Status Allocator::Assign(const Request& request,
@@ -688,20 +713,29 @@ absl::Status Allocator::Assign(const Request& request,
     return absl::InvalidArgumentError(absl::StrCat(
         "no addresses given to assign to ", Quote(request.service)));
   }
-  if (request.service.empty())
+  if (request.service.empty()) {
     return absl::InvalidArgumentError("request has no service key");
-  if (!has_config_)
+  }
+  if (!has_config_) {
     return absl::FailedPreconditionError("no configuration loaded yet");
+  }
   PurgeExpired(clock_.Now());
-  Request r = request;
-  r.requested.assign(addresses.begin(), addresses.end());
   // What the status says decides the families, whatever the policy says now.
-  r.family_policy = addresses.size() == 2 ? IpFamilyPolicy::kRequireDualStack
-                                          : IpFamilyPolicy::kSingleStack;
-  absl::StatusOr<Assignment> plan = PlanRequested(r);
-  if (!plan.ok()) return plan.status();
-  Detach(r.service, /*hold=*/false);
-  Commit(r, *plan);
+  Request shape;
+  shape.service = request.service;
+  shape.pool = request.pool;
+  shape.sharing_key = request.sharing_key;
+  shape.traffic_policy = request.traffic_policy;
+  shape.backend = request.backend;
+  shape.ports = request.ports;
+  shape.families = request.families;
+  shape.family_policy = addresses.size() == 2
+                            ? IpFamilyPolicy::kRequireDualStack
+                            : IpFamilyPolicy::kSingleStack;
+  absl::StatusOr<Choice> choice = PlanRequested(shape, addresses);
+  if (!choice.ok()) return choice.status();
+  Detach(request.service, /*hold=*/false);
+  Commit(request, *choice);
   return absl::OkStatus();
 }
 

@@ -212,18 +212,19 @@ class Allocator {
   struct ServiceRecord;
   struct AddressRecord;
   struct PoolState;
-  struct Candidate;
+  struct Choice;
 
-  absl::StatusOr<Assignment> PlanAt(const Request& request,
-                                    absl::Time now) const;
-  absl::StatusOr<Assignment> PlanRequested(const Request& request) const;
+  absl::StatusOr<Choice> PlanAt(const Request& request, absl::Time now) const;
+  absl::StatusOr<Choice> PlanRequested(
+      const Request& request, absl::Span<const IpAddress> requested) const;
+  Assignment ToAssignment(const Choice& choice) const;
   absl::Status CheckShareable(const IpAddress& a, const Request& request) const;
   std::optional<IpAddress> FindInPool(const PoolState& pool, Family f,
                                       const Request& request,
                                       absl::Time now) const;
   bool Satisfies(const ServiceRecord& record, const Request& request) const;
   std::optional<size_t> PoolIndexOf(const IpAddress& a) const;
-  void Commit(const Request& request, const Assignment& assignment);
+  void Commit(const Request& request, const Choice& choice);
   void Detach(const std::string& service, bool hold);
   void Hold(const IpAddress& a, size_t pool, const std::string& service,
             absl::Time now);
