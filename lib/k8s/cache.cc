@@ -1,0 +1,177 @@
+#include "lib/k8s/cache.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "lib/k8s/internal/selector.h"
+
+namespace lb::k8s {
+namespace {
+
+std::string Version(const json& obj) {
+  auto md = obj.find("metadata");
+  if (md == obj.end() || !md->is_object()) return "";
+  auto rv = md->find("resourceVersion");
+  return rv != md->end() && rv->is_string() ? rv->get<std::string>() : "";
+}
+
+}  // namespace
+
+std::string ObjectCache::KeyOf(const json& object) {
+  if (!object.is_object()) return "";
+  auto md = object.find("metadata");
+  if (md == object.end() || !md->is_object()) return "";
+  auto name = md->find("name");
+  if (name == md->end() || !name->is_string()) return "";
+  auto ns = md->find("namespace");
+  if (ns != md->end() && ns->is_string() && !ns->get<std::string>().empty()) {
+    return absl::StrCat(ns->get<std::string>(), "/", name->get<std::string>());
+  }
+  return name->get<std::string>();
+}
+
+void ObjectCache::IndexLocked(const std::string& key, const json& obj,
+                              bool add) {
+  auto md = obj.find("metadata");
+  if (md == obj.end() || !md->is_object()) return;
+  auto labels = md->find("labels");
+  if (labels == md->end() || !labels->is_object()) return;
+  for (auto it = labels->begin(); it != labels->end(); ++it) {
+    if (!it.value().is_string()) continue;
+    std::string lk = absl::StrCat(it.key(), "=", it.value().get<std::string>());
+    if (add) {
+      labels_[lk].insert(key);
+    } else {
+      auto set = labels_.find(lk);
+      if (set != labels_.end()) {
+        set->second.erase(key);
+        if (set->second.empty()) labels_.erase(set);
+      }
+    }
+  }
+}
+
+void ObjectCache::PutLocked(const std::string& key, ObjectPtr obj) {
+  auto it = objects_.find(key);
+  if (it != objects_.end()) {
+    IndexLocked(key, *it->second, false);
+    it->second = obj;
+  } else {
+    objects_.emplace(key, obj);
+  }
+  IndexLocked(key, *obj, true);
+}
+
+void ObjectCache::EraseLocked(const std::string& key) {
+  auto it = objects_.find(key);
+  if (it == objects_.end()) return;
+  IndexLocked(key, *it->second, false);
+  objects_.erase(it);
+}
+
+std::vector<Delta> ObjectCache::Replace(std::vector<json> items) {
+  std::vector<Delta> deltas;
+  absl::MutexLock l(&mu_);
+  absl::flat_hash_set<std::string> seen;
+  seen.reserve(items.size());
+  for (json& item : items) {
+    std::string key = KeyOf(item);
+    if (key.empty()) continue;
+    seen.insert(key);
+    auto obj = std::make_shared<const json>(std::move(item));
+    auto it = objects_.find(key);
+    if (it == objects_.end()) {
+      PutLocked(key, obj);
+      deltas.push_back({Delta::Type::kAdd, nullptr, obj});
+    } else if (Version(*it->second) != Version(*obj)) {
+      ObjectPtr old = it->second;
+      PutLocked(key, obj);
+      deltas.push_back({Delta::Type::kUpdate, old, obj});
+    }
+  }
+  std::vector<std::string> gone;
+  for (const auto& [key, obj] : objects_) {
+    if (!seen.contains(key)) gone.push_back(key);
+  }
+  for (const std::string& key : gone) {
+    ObjectPtr old = objects_[key];
+    EraseLocked(key);
+    deltas.push_back({Delta::Type::kDelete, old, old});
+  }
+  return deltas;
+}
+
+std::optional<Delta> ObjectCache::Apply(WatchEvent::Type type, json object) {
+  if (type == WatchEvent::Type::kBookmark) return std::nullopt;
+  std::string key = KeyOf(object);
+  if (key.empty()) return std::nullopt;
+  absl::MutexLock l(&mu_);
+  auto it = objects_.find(key);
+  if (type == WatchEvent::Type::kDeleted) {
+    if (it == objects_.end()) return std::nullopt;
+    ObjectPtr old = it->second;
+    EraseLocked(key);
+    return Delta{Delta::Type::kDelete, old,
+                 std::make_shared<const json>(std::move(object))};
+  }
+  if (it != objects_.end() && Version(*it->second) == Version(object)) {
+    return std::nullopt;
+  }
+  auto obj = std::make_shared<const json>(std::move(object));
+  if (it == objects_.end()) {
+    PutLocked(key, obj);
+    return Delta{Delta::Type::kAdd, nullptr, obj};
+  }
+  ObjectPtr old = it->second;
+  PutLocked(key, obj);
+  return Delta{Delta::Type::kUpdate, old, obj};
+}
+
+ObjectPtr ObjectCache::Get(const std::string& key) const {
+  absl::MutexLock l(&mu_);
+  auto it = objects_.find(key);
+  return it == objects_.end() ? nullptr : it->second;
+}
+
+std::vector<ObjectPtr> ObjectCache::List() const {
+  absl::MutexLock l(&mu_);
+  std::vector<ObjectPtr> out;
+  out.reserve(objects_.size());
+  for (const auto& [k, v] : objects_) out.push_back(v);
+  return out;
+}
+
+absl::StatusOr<std::vector<ObjectPtr>> ObjectCache::ListByLabel(
+    const std::string& selector) const {
+  auto sel = internal::LabelSelector::Parse(selector);
+  if (!sel.ok()) return sel.status();
+  std::vector<ObjectPtr> out;
+  absl::MutexLock l(&mu_);
+  auto matches = [&](const ObjectPtr& o) {
+    const json& md = (*o)["metadata"];
+    return sel->Matches(md.is_object() && md.contains("labels") ? md["labels"]
+                                                                : json());
+  };
+  // Use the index for the first equality requirement.
+  for (const auto& r : sel->requirements()) {
+    if (r.op != internal::LabelSelector::Op::kEquals) continue;
+    auto set = labels_.find(absl::StrCat(r.key, "=", r.values[0]));
+    if (set == labels_.end()) return out;
+    for (const std::string& key : set->second) {
+      const ObjectPtr& o = objects_.at(key);
+      if (matches(o)) out.push_back(o);
+    }
+    return out;
+  }
+  for (const auto& [k, o] : objects_) {
+    if (matches(o)) out.push_back(o);
+  }
+  return out;
+}
+
+size_t ObjectCache::size() const {
+  absl::MutexLock l(&mu_);
+  return objects_.size();
+}
+
+}  // namespace lb::k8s

@@ -1,0 +1,252 @@
+#include "lib/k8s/informer.h"
+
+#include <doctest/doctest.h>
+
+#include <map>
+#include <memory>
+#include <set>
+
+#include "absl/synchronization/mutex.h"
+#include "lib/base/clock.h"
+#include "lib/k8s/config.h"
+#include "lib/k8s/testing/api_server.h"
+#include "tests/status_matchers.h"
+
+namespace lb::k8s {
+namespace {
+
+using ::lb::k8s::testing::ApiServer;
+using ::lb::k8s::testing::ApiServerOptions;
+
+json ConfigMap(const std::string& ns, const std::string& name,
+               const std::string& value) {
+  return {{"apiVersion", "v1"},
+          {"kind", "ConfigMap"},
+          {"metadata",
+           {{"name", name}, {"namespace", ns}, {"labels", {{"app", "lb"}}}}},
+          {"data", {{"v", value}}}};
+}
+
+json Namespace(const std::string& name) {
+  return {{"apiVersion", "v1"},
+          {"kind", "Namespace"},
+          {"metadata", {{"name", name}}}};
+}
+
+// Records every notification; checks that no object version is delivered
+// twice.
+struct Recorder {
+  void Add(const std::string& what, const json& o) {
+    absl::MutexLock l(&mu);
+    std::string key = ObjectCache::KeyOf(o);
+    std::string rv = o["metadata"]["resourceVersion"];
+    if (what != "delete" && !seen.insert(key + "@" + rv).second) ++duplicates;
+    events.push_back(what + " " + key);
+    last[key] = what == "delete" ? "" : rv;
+  }
+  EventHandlers Handlers() {
+    return {[this](const json& o) { Add("add", o); },
+            [this](const json&, const json& o) { Add("update", o); },
+            [this](const json& o) { Add("delete", o); }};
+  }
+  size_t Count() {
+    absl::MutexLock l(&mu);
+    return events.size();
+  }
+  absl::Mutex mu;
+  std::vector<std::string> events;
+  std::set<std::string> seen;
+  std::map<std::string, std::string> last;
+  int duplicates = 0;
+};
+
+struct Fixture {
+  Fixture() {
+    ApiServerOptions o;
+    o.clock = &clock;
+    o.bookmark_interval = absl::Hours(1);
+    auto s = ApiServer::Start(o);
+    REQUIRE_OK(s);
+    server = std::move(*s);
+    auto cfg = ParseKubeconfig(server->Kubeconfig(""), "");
+    REQUIRE_OK(cfg);
+    cfg->qps = 0;
+    auto c = Client::Create(*cfg, clock);
+    REQUIRE_OK(c);
+    client = std::move(*c);
+    REQUIRE_OK(client->Create(kNamespaces, "", Namespace("a")));
+    REQUIRE_OK(client->Create(kNamespaces, "", Namespace("b")));
+  }
+  InformerOptions Options() {
+    InformerOptions o;
+    o.ns = "a";
+    o.backoff.initial = absl::Milliseconds(20);
+    o.backoff.max = absl::Milliseconds(200);
+    return o;
+  }
+  // Waits until `pred` holds (5 s at most).
+  template <typename F>
+  bool Eventually(F pred) {
+    for (int i = 0; i < 500; ++i) {
+      if (pred()) return true;
+      clock.Sleep(absl::Milliseconds(10));
+    }
+    return pred();
+  }
+  // The cache holds exactly the server's objects at their versions.
+  bool CacheMatchesServer(const Informer& informer) {
+    auto list = client->List(kConfigMaps, "a");
+    if (!list.ok() || list->items.size() != informer.cache().size())
+      return false;
+    for (const json& item : list->items) {
+      ObjectPtr cached = informer.cache().Get(ObjectCache::KeyOf(item));
+      if (cached == nullptr || (*cached)["metadata"]["resourceVersion"] !=
+                                   item["metadata"]["resourceVersion"]) {
+        return false;
+      }
+    }
+    return true;
+  }
+  RealClock clock;
+  std::unique_ptr<ApiServer> server;
+  std::unique_ptr<Client> client;
+};
+
+TEST_CASE("informer lists, syncs, then follows adds, updates and deletes") {
+  Fixture f;
+  REQUIRE_OK(f.client->Create(kConfigMaps, "a", ConfigMap("a", "one", "1")));
+  REQUIRE_OK(f.client->Create(kConfigMaps, "b", ConfigMap("b", "other", "1")));
+  Informer informer(*f.client, f.clock, kConfigMaps, f.Options());
+  Recorder rec;
+  informer.AddHandlers(rec.Handlers());
+  CHECK_FALSE(informer.HasSynced());
+  informer.Start();
+  REQUIRE(informer.WaitForSync(absl::Seconds(5)));
+  CHECK(informer.cache().size() == 1);
+  CHECK(informer.cache().Get("a/one") != nullptr);
+  REQUIRE_OK(f.client->Create(kConfigMaps, "a", ConfigMap("a", "two", "2")));
+  REQUIRE_OK(
+      f.client->MergePatch(kConfigMaps, "a", "one", {{"data", {{"v", "9"}}}}));
+  REQUIRE_OK(f.client->Delete(kConfigMaps, "a", "two"));
+  REQUIRE(f.Eventually([&] { return rec.Count() == 4; }));
+  informer.Stop();
+  CHECK(rec.events == std::vector<std::string>{"add a/one", "add a/two",
+                                               "update a/one", "delete a/two"});
+  CHECK((*informer.cache().Get("a/one"))["data"]["v"] == "9");
+  ASSIGN_OR_FAIL(auto by_label, informer.cache().ListByLabel("app=lb"));
+  CHECK(by_label.size() == 1);
+  ASSIGN_OR_FAIL(by_label, informer.cache().ListByLabel("app=other"));
+  CHECK(by_label.empty());
+  CHECK(rec.duplicates == 0);
+}
+
+TEST_CASE(
+    "informer survives dropped watches without losing or repeating events") {
+  Fixture f;
+  Informer informer(*f.client, f.clock, kConfigMaps, f.Options());
+  Recorder rec;
+  informer.AddHandlers(rec.Handlers());
+  informer.Start();
+  REQUIRE(informer.WaitForSync(absl::Seconds(5)));
+  for (int i = 0; i < 20; ++i) {
+    REQUIRE_OK(f.client->Create(kConfigMaps, "a",
+                                ConfigMap("a", "c" + std::to_string(i), "x")));
+    if (i % 3 == 0) f.server->DropWatches();
+    if (i % 4 == 0) {
+      REQUIRE_OK(f.client->MergePatch(kConfigMaps, "a", "c0",
+                                      {{"data", {{"v", std::to_string(i)}}}}));
+    }
+  }
+  REQUIRE(f.Eventually([&] { return f.CacheMatchesServer(informer); }));
+  CHECK(informer.lists() == 1);  // re-watched, never relisted
+  CHECK(informer.watches() >= 3);
+  informer.Stop();
+  CHECK(rec.duplicates == 0);
+  int adds = 0;
+  for (const auto& e : rec.events) adds += e.rfind("add", 0) == 0;
+  CHECK(adds == 20);
+}
+
+TEST_CASE("informer relists after 410 Gone and after a server restart") {
+  Fixture f;
+  REQUIRE_OK(f.client->Create(kConfigMaps, "a", ConfigMap("a", "keep", "1")));
+  Informer informer(*f.client, f.clock, kConfigMaps, f.Options());
+  Recorder rec;
+  informer.AddHandlers(rec.Handlers());
+  informer.Start();
+  REQUIRE(informer.WaitForSync(absl::Seconds(5)));
+  // History moves on elsewhere, then is compacted while the informer is cut
+  // off: its next watch is from a version the server no longer has.
+  for (int i = 0; i < 5; ++i) {
+    REQUIRE_OK(f.client->Create(kConfigMaps, "b",
+                                ConfigMap("b", std::to_string(i), "x")));
+  }
+  f.server->Stop();
+  f.server->CompactHistory();
+  REQUIRE_OK(f.server->Restart());
+  REQUIRE(f.Eventually([&] { return informer.lists() == 2; }));
+  // The relist found nothing new: no notification for "keep" again.
+  REQUIRE_OK(f.client->Create(kConfigMaps, "a", ConfigMap("a", "after", "1")));
+  REQUIRE(f.Eventually([&] { return f.CacheMatchesServer(informer); }));
+  // A plain restart with state kept: the watch resumes from its version.
+  f.server->Stop();
+  REQUIRE_OK(f.server->Restart());
+  REQUIRE_OK(
+      f.client->MergePatch(kConfigMaps, "a", "keep", {{"data", {{"v", "2"}}}}));
+  REQUIRE(f.Eventually([&] { return f.CacheMatchesServer(informer); }));
+  CHECK(informer.lists() == 2);
+  informer.Stop();
+  CHECK(rec.duplicates == 0);
+  CHECK(rec.events ==
+        std::vector<std::string>{"add a/keep", "add a/after", "update a/keep"});
+}
+
+TEST_CASE(
+    "cache replace emits deletes for vanished objects and nothing for "
+    "unchanged") {
+  ObjectCache cache;
+  auto obj = [](const std::string& name, const std::string& rv) {
+    return json{
+        {"metadata",
+         {{"name", name}, {"namespace", "a"}, {"resourceVersion", rv}}}};
+  };
+  CHECK(cache.Replace({obj("x", "1"), obj("y", "1")}).size() == 2);
+  auto deltas = cache.Replace({obj("x", "1"), obj("z", "3")});
+  REQUIRE(deltas.size() == 2);
+  CHECK(deltas[0].type == Delta::Type::kAdd);
+  CHECK(deltas[1].type == Delta::Type::kDelete);
+  CHECK((*deltas[1].old)["metadata"]["name"] == "y");
+  CHECK_FALSE(
+      cache.Apply(WatchEvent::Type::kModified, obj("x", "1")).has_value());
+  CHECK(cache.Apply(WatchEvent::Type::kModified, obj("x", "2"))->type ==
+        Delta::Type::kUpdate);
+  CHECK_FALSE(
+      cache.Apply(WatchEvent::Type::kDeleted, obj("nope", "5")).has_value());
+  CHECK_FALSE(
+      cache.Apply(WatchEvent::Type::kAdded, json{{"metadata", json::object()}})
+          .has_value());
+  CHECK(cache.size() == 2);
+  CHECK_STATUS(cache.ListByLabel("a in (b"), absl::StatusCode::kInvalidArgument,
+               "parenthesis");
+}
+
+TEST_CASE("resync re-delivers cached objects as updates") {
+  Fixture f;
+  REQUIRE_OK(f.client->Create(kConfigMaps, "a", ConfigMap("a", "one", "1")));
+  InformerOptions o = f.Options();
+  o.resync_period = absl::Milliseconds(50);
+  Informer informer(*f.client, f.clock, kConfigMaps, o);
+  std::atomic<int> resyncs{0};
+  informer.AddHandlers({nullptr,
+                        [&](const json& a, const json& b) {
+                          if (a == b) ++resyncs;
+                        },
+                        nullptr});
+  informer.Start();
+  REQUIRE(informer.WaitForSync(absl::Seconds(5)));
+  CHECK(f.Eventually([&] { return resyncs.load() >= 2; }));
+  informer.Stop();
+}
+
+}  // namespace
+}  // namespace lb::k8s
