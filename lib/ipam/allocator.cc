@@ -367,7 +367,8 @@ std::optional<IpAddress> Allocator::FindInPool(const PoolState& pool, Family f,
 }
 
 absl::StatusOr<Allocator::Choice> Allocator::PlanRequested(
-    const Request& request, absl::Span<const IpAddress> requested) const {
+    const Request& request, absl::Span<const IpAddress> requested,
+    IpFamilyPolicy policy) const {
   Choice choice;
   choice.addresses.assign(requested.begin(), requested.end());
   const auto& addresses = choice.addresses;
@@ -408,14 +409,12 @@ absl::StatusOr<Allocator::Choice> Allocator::PlanRequested(
     }
     pool = p;
   }
-  if (request.family_policy == IpFamilyPolicy::kRequireDualStack &&
-      addresses.size() != 2) {
+  if (policy == IpFamilyPolicy::kRequireDualStack && addresses.size() != 2) {
     return absl::InvalidArgumentError(
         "RequireDualStack needs one requested IPv4 and one requested IPv6 "
         "address");
   }
-  if (request.family_policy == IpFamilyPolicy::kSingleStack &&
-      addresses.size() != 1) {
+  if (policy == IpFamilyPolicy::kSingleStack && addresses.size() != 1) {
     return absl::InvalidArgumentError(
         "SingleStack takes exactly one requested address");
   }
@@ -443,7 +442,7 @@ absl::StatusOr<Allocator::Choice> Allocator::PlanAt(const Request& request,
     return absl::FailedPreconditionError("no configuration loaded yet");
   }
   if (!request.requested.empty()) {
-    return PlanRequested(request, request.requested);
+    return PlanRequested(request, request.requested, request.family_policy);
   }
   auto eligible = [&](size_t i) {
     const Pool& p = pools_[i]->space.pool();
@@ -721,18 +720,10 @@ absl::Status Allocator::Assign(const Request& request,
   }
   PurgeExpired(clock_.Now());
   // What the status says decides the families, whatever the policy says now.
-  Request shape;
-  shape.service = request.service;
-  shape.pool = request.pool;
-  shape.sharing_key = request.sharing_key;
-  shape.traffic_policy = request.traffic_policy;
-  shape.backend = request.backend;
-  shape.ports = request.ports;
-  shape.families = request.families;
-  shape.family_policy = addresses.size() == 2
-                            ? IpFamilyPolicy::kRequireDualStack
-                            : IpFamilyPolicy::kSingleStack;
-  absl::StatusOr<Choice> choice = PlanRequested(shape, addresses);
+  IpFamilyPolicy policy = addresses.size() == 2
+                              ? IpFamilyPolicy::kRequireDualStack
+                              : IpFamilyPolicy::kSingleStack;
+  absl::StatusOr<Choice> choice = PlanRequested(request, addresses, policy);
   if (!choice.ok()) return choice.status();
   Detach(request.service, /*hold=*/false);
   Commit(request, *choice);

@@ -215,8 +215,9 @@ class Allocator {
   struct Choice;
 
   absl::StatusOr<Choice> PlanAt(const Request& request, absl::Time now) const;
-  absl::StatusOr<Choice> PlanRequested(
-      const Request& request, absl::Span<const IpAddress> requested) const;
+  absl::StatusOr<Choice> PlanRequested(const Request& request,
+                                       absl::Span<const IpAddress> requested,
+                                       IpFamilyPolicy policy) const;
   Assignment ToAssignment(const Choice& choice) const;
   absl::Status CheckShareable(const IpAddress& a, const Request& request) const;
   std::optional<IpAddress> FindInPool(const PoolState& pool, Family f,

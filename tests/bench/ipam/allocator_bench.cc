@@ -166,6 +166,10 @@ int main(int argc, char** argv) {
   lb::RealClock clock;
   // `allocator_bench v6 N`: only the IPv6 run, with N allocations (for
   // profiling).
+  if (argc == 2 && std::string(argv[1]) == "relearn") {
+    Relearn(clock);
+    return 0;
+  }
   if (argc == 3 && std::string(argv[1]) == "v6") {
     MillionV6(clock, std::stoul(argv[2]));
     return 0;
