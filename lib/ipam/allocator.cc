@@ -559,8 +559,7 @@ bool Allocator::Satisfies(const ServiceRecord& record,
 // ---------------------------------------------------------------------------
 // Mutation
 
-void Allocator::Hold(const IpAddress& a, size_t pool,
-                     const std::string& service, absl::Time now) {
+void Allocator::Hold(const IpAddress& a, size_t pool, absl::Time now) {
   held_[a] = {now, pool};
   hold_queue_.emplace(now, a);
   ++pools_[pool]->held[FamilyIndex(a.family())];
@@ -620,7 +619,7 @@ void Allocator::Detach(const std::string& service, bool hold) {
     --pools_[record.pool]->in_use[FamilyIndex(a.family())];
     std::optional<size_t> pool = PoolIndexOf(a);
     if (hold && options_.hold_down > absl::ZeroDuration()) {
-      Hold(a, *pool, service, now);
+      Hold(a, *pool, now);
     } else {
       UnmarkOccupied(*pool, a);
     }

@@ -227,8 +227,7 @@ class Allocator {
   std::optional<size_t> PoolIndexOf(const IpAddress& a) const;
   void Commit(const Request& request, const Choice& choice);
   void Detach(const std::string& service, bool hold);
-  void Hold(const IpAddress& a, size_t pool, const std::string& service,
-            absl::Time now);
+  void Hold(const IpAddress& a, size_t pool, absl::Time now);
   void Unhold(const IpAddress& a);
   void PurgeExpired(absl::Time now);
   void MarkOccupied(size_t pool, const IpAddress& a);
