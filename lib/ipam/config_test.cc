@@ -301,26 +301,20 @@ speakers: 3
 }
 
 TEST_CASE("every error is reported with its line, not only the first") {
-  ConfigReport r = CheckConfig(R"(address-pools:
+  constexpr char kTwoErrors[] = R"(address-pools:
 - name: a
   protocol: arp
   cidr: [10.0.0.1/24]
 - name: b
   protocol: nope
   cidr: [10.1.0.0/24]
-)");
+)";
+  ConfigReport r = CheckConfig(kTwoErrors);
   REQUIRE(r.errors.size() == 2);
   CHECK(r.errors[0].line == 4);
   CHECK(r.errors[1].line == 6);
   CHECK(absl::StrContains(r.errors[1].message, "unknown protocol \"nope\""));
-  absl::StatusOr<ParsedConfig> s = ParseConfig(R"(address-pools:
-- name: a
-  protocol: arp
-  cidr: [10.0.0.1/24]
-- name: b
-  protocol: nope
-  cidr: [10.1.0.0/24]
-)");
+  absl::StatusOr<ParsedConfig> s = ParseConfig(kTwoErrors);
   CHECK_STATUS(s, absl::StatusCode::kInvalidArgument,
                "line 4, column 10: address pool #1");
   CHECK_STATUS(s, absl::StatusCode::kInvalidArgument,
