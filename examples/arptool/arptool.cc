@@ -114,6 +114,7 @@ void PrintCounters(const lb::arp::CountersSnapshot& c) {
   std::printf("conflicts: %llu\n", (unsigned long long)c.conflicts);
   std::printf("malformed: %llu\n", (unsigned long long)c.malformed);
   std::printf("send_errors: %llu\n", (unsigned long long)c.send_errors);
+  std::printf("kernel_drops: %llu\n", (unsigned long long)c.kernel_drops);
   for (const auto& [ip, a] : c.per_address) {
     std::printf(
         "address %s: requests=%llu replies=%llu announcements=%llu "

@@ -25,8 +25,10 @@
 namespace lb::arp {
 
 struct AfPacketOptions {
-  // SO_RCVBUF in bytes (the kernel doubles it); absorbs request bursts.
-  int receive_buffer_bytes = 1 << 20;
+  // Receive buffer in bytes (the kernel doubles it); absorbs request
+  // bursts. Set with SO_RCVBUFFORCE when permitted (CAP_NET_ADMIN), else
+  // SO_RCVBUF, which net.core.rmem_max caps.
+  int receive_buffer_bytes = 4 << 20;
   // PACKET_QDISC_BYPASS: send straight to the driver queue.
   bool qdisc_bypass = false;
 };

@@ -51,6 +51,7 @@ struct CountersSnapshot {
   uint64_t conflicts = 0;
   uint64_t malformed = 0;
   uint64_t send_errors = 0;
+  uint64_t kernel_drops = 0;  // Receive-buffer overflows, all sockets.
   uint64_t log_lines_suppressed = 0;
   // Indexed by MalformedReason.
   std::array<uint64_t, static_cast<size_t>(MalformedReason::kCount)>

@@ -472,7 +472,6 @@ void Responder::ProcessConnLocked(const ConnKey& key, Pending& p) {
     }
     if (*n < rx_.size()) break;
   }
-  ic.kernel_drops += conn.TakeKernelDrops();
   SendLocked(key.first, key.second, replies, p);
   if (conns_dirty_) {
     conns_dirty_ = false;
@@ -574,6 +573,13 @@ absl::Status Responder::RunOnce() {
 
 CountersSnapshot Responder::Counters() const {
   absl::MutexLock lock(&mu_);
+  // Kernel drop counters are read here rather than per wake-up: one
+  // getsockopt less on the reply path.
+  for (const auto& [key, conn] : conns_) {
+    uint64_t drops = conn.conn->TakeKernelDrops();
+    counters_.kernel_drops += drops;
+    counters_.per_interface[InterfaceName(key.first)].kernel_drops += drops;
+  }
   CountersSnapshot c = counters_;
   c.log_lines_suppressed = log_.suppressed_total();
   return c;

@@ -234,7 +234,7 @@ class Responder {
   std::map<int, Link> links_ ABSL_GUARDED_BY(mu_);
   std::map<ConnKey, Conn> conns_ ABSL_GUARDED_BY(mu_);
   Announcer announcer_ ABSL_GUARDED_BY(mu_);
-  CountersSnapshot counters_ ABSL_GUARDED_BY(mu_);
+  mutable CountersSnapshot counters_ ABSL_GUARDED_BY(mu_);
   RateLimitedLog log_ ABSL_GUARDED_BY(mu_);
   std::vector<ReceivedFrame> rx_ ABSL_GUARDED_BY(mu_);
   bool running_ ABSL_GUARDED_BY(mu_) = false;

@@ -1,0 +1,346 @@
+// Reply latency of lib/arp's responder (arptool announce) against the
+// kernel's own ARP replies in the same namespace topology and run, flood
+// throughput with the responder's CPU per reply, and its idle CPU.
+//
+// Builds its own LAN out of network namespaces (unique names, removed on
+// every exit path): a bridge, a client (10.77.0.1) and a node (10.77.0.11)
+// whose kernel answers for 10.77.0.11 and whose arptool answers for
+// 10.77.0.240. Requests are sent one at a time from the client, alternating
+// between the two targets. Needs root. Prints `name: value unit` lines.
+
+#include <fcntl.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "lib/arp/af_packet_conn.h"
+#include "lib/arp/wire.h"
+
+namespace {
+
+using lb::arp::IpAddress;
+using lb::arp::MacAddress;
+
+std::string g_prefix;
+std::string g_counters_file;
+pid_t g_responder = -1;
+
+void Cleanup() {
+  if (g_responder > 0) {
+    kill(g_responder, SIGKILL);
+    waitpid(g_responder, nullptr, 0);
+    g_responder = -1;
+  }
+  if (!g_prefix.empty()) {
+    for (const char* n : {"-client", "-node", "-lan"}) {
+      std::string cmd =
+          absl::StrCat("ip netns del ", g_prefix, n, " 2>/dev/null");
+      (void)!system(cmd.c_str());
+    }
+    g_prefix.clear();
+  }
+}
+
+void OnSignal(int) {
+  Cleanup();
+  _exit(130);
+}
+
+bool Sh(const std::string& cmd) {
+  int rc = system(cmd.c_str());
+  if (rc != 0)
+    std::fprintf(stderr, "command failed (%d): %s\n", rc, cmd.c_str());
+  return rc == 0;
+}
+
+double NowUs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+// utime + stime of `pid` in seconds.
+double CpuSeconds(pid_t pid) {
+  std::ifstream f(absl::StrCat("/proc/", pid, "/stat"));
+  std::string s((std::istreambuf_iterator<char>(f)),
+                std::istreambuf_iterator<char>());
+  size_t p = s.rfind(')');
+  if (p == std::string::npos) return 0;
+  std::istringstream in(s.substr(p + 2));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15; ++i) {
+    in >> field;
+    if (i == 14) utime = std::stoull(field);
+    if (i == 15) stime = std::stoull(field);
+  }
+  return static_cast<double>(utime + stime) / sysconf(_SC_CLK_TCK);
+}
+
+std::string FindArptool(const char* argv0) {
+  char self[4096];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+  std::string exe = n > 0 ? std::string(self, n) : argv0;
+  std::vector<std::string> candidates = {
+      exe + ".runfiles/lb/examples/arptool/arptool",
+  };
+  // bazel-bin/tests/bench/arp/<exe> -> bazel-bin/examples/arptool/arptool
+  std::string dir = exe.substr(0, exe.rfind('/'));
+  candidates.push_back(dir + "/../../../examples/arptool/arptool");
+  for (const std::string& c : candidates) {
+    if (access(c.c_str(), X_OK) == 0) return c;
+  }
+  return "";
+}
+
+double Percentile(std::vector<double> v, double p) {
+  std::sort(v.begin(), v.end());
+  size_t i = std::min(v.size() - 1, static_cast<size_t>(p * v.size()));
+  return v[i];
+}
+
+struct Client {
+  std::unique_ptr<lb::arp::PacketConn> conn;
+  MacAddress mac;
+  IpAddress ip = IpAddress::V4(0x0a4d0001);
+  std::vector<lb::arp::ReceivedFrame> rx =
+      std::vector<lb::arp::ReceivedFrame>(64);
+
+  // Sends one request for `target` and returns the RTT in microseconds, or
+  // a negative value on timeout.
+  // With `spin`, the client polls without sleeping, so only the
+  // responder's own wake-up is in the measurement.
+  double Ask(const IpAddress& target, const std::vector<uint8_t>& frame,
+             bool spin = false) {
+    double t0 = NowUs();
+    if (!conn->Send({frame}).ok()) return -1;
+    while (true) {
+      double left_ms = 200 - (NowUs() - t0) / 1000;
+      if (left_ms <= 0) return -1;
+      pollfd pfd{conn->ReadyFd(), POLLIN, 0};
+      if (poll(&pfd, 1, spin ? 0 : static_cast<int>(left_ms) + 1) <= 0) {
+        continue;
+      }
+      double t1 = NowUs();
+      auto n = conn->Receive(absl::MakeSpan(rx));
+      if (!n.ok()) return -1;
+      for (size_t i = 0; i < *n; ++i) {
+        auto f = lb::arp::ParseArpFrame(rx[i].bytes());
+        if (f.ok() && f->op == lb::arp::ArpOp::kReply &&
+            f->sender_ip == target && f->target_mac == mac) {
+          return t1 - t0;
+        }
+      }
+    }
+  }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string arptool = FindArptool(argv[0]);
+  if (arptool.empty()) {
+    std::fprintf(stderr, "arptool not found next to this binary\n");
+    return 1;
+  }
+  g_prefix = absl::StrCat("lbarpb", getpid());
+  g_counters_file = absl::StrCat("/tmp/", g_prefix, ".counters");
+  std::atexit(Cleanup);
+  signal(SIGINT, OnSignal);
+  signal(SIGTERM, OnSignal);
+  const std::string lan = g_prefix + "-lan", client = g_prefix + "-client",
+                    node = g_prefix + "-node";
+  bool ok = Sh("ip netns add " + lan) && Sh("ip netns add " + client) &&
+            Sh("ip netns add " + node) &&
+            Sh("ip -n " + lan + " link add br0 type bridge forward_delay 0") &&
+            Sh("ip -n " + lan + " link set br0 up") &&
+            Sh("ip link add vc netns " + client +
+               " type veth peer name pc netns " + lan) &&
+            Sh("ip link add vn netns " + node +
+               " type veth peer name pn netns " + lan) &&
+            Sh("ip -n " + lan + " link set pc master br0 up") &&
+            Sh("ip -n " + lan + " link set pn master br0 up") &&
+            Sh("ip -n " + client + " link set vc name eth0") &&
+            Sh("ip -n " + node + " link set vn name eth0") &&
+            Sh("ip -n " + client + " addr add 10.77.0.1/24 dev eth0") &&
+            Sh("ip -n " + node + " addr add 10.77.0.11/24 dev eth0") &&
+            Sh("ip -n " + client + " link set eth0 up") &&
+            Sh("ip -n " + node + " link set eth0 up");
+  if (!ok) return 1;
+
+  g_responder = fork();
+  if (g_responder == 0) {
+    int out = open(g_counters_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int devnull = open("/dev/null", O_WRONLY);
+    dup2(out, 1);
+    dup2(devnull, 2);
+    execlp("ip", "ip", "netns", "exec", node.c_str(), arptool.c_str(),
+           "announce", "--quiet", "--rounds", "1", "10.77.0.240",
+           static_cast<char*>(nullptr));
+    _exit(127);
+  }
+
+  int nsfd = open(("/var/run/netns/" + client).c_str(), O_RDONLY);
+  if (nsfd < 0 || setns(nsfd, CLONE_NEWNET) != 0) {
+    std::perror("setns");
+    return 1;
+  }
+  close(nsfd);
+  Client c;
+  int ifindex = static_cast<int>(if_nametoindex("eth0"));
+  {
+    int s = socket(AF_INET, SOCK_DGRAM, 0);
+    ifreq ifr{};
+    std::strncpy(ifr.ifr_name, "eth0", IFNAMSIZ - 1);
+    ioctl(s, SIOCGIFHWADDR, &ifr);
+    close(s);
+    c.mac = MacAddress::FromBytes(
+        reinterpret_cast<const uint8_t*>(ifr.ifr_hwaddr.sa_data));
+  }
+  lb::arp::AfPacketOptions popts;
+  popts.receive_buffer_bytes = 8 << 20;
+  lb::arp::AfPacketConnFactory packets(popts);
+  auto conn = packets.Open(ifindex, lb::arp::Protocol::kArp);
+  if (!conn.ok()) {
+    std::fprintf(stderr, "%s\n", conn.status().ToString().c_str());
+    return 1;
+  }
+  c.conn = std::move(*conn);
+  const IpAddress kernel_ip = IpAddress::V4(0x0a4d000b);
+  const IpAddress vip = IpAddress::V4(0x0a4d00f0);
+  auto kernel_req =
+      lb::arp::BuildArpFrame(lb::arp::MakeArpRequest(c.mac, c.ip, kernel_ip));
+  auto vip_req =
+      lb::arp::BuildArpFrame(lb::arp::MakeArpRequest(c.mac, c.ip, vip));
+
+  // Wait for the responder to come up.
+  bool up = false;
+  for (int i = 0; i < 50 && !up; ++i) up = c.Ask(vip, vip_req) >= 0;
+  if (!up) {
+    std::fprintf(stderr, "responder did not answer\n");
+    return 1;
+  }
+
+  // Latency, interleaved, with a sleeping client and with a spinning one.
+  const int kWarmup = 200, kSamples = 3000;
+  for (bool spin : {false, true}) {
+    std::vector<double> ours, kernel;
+    int lost = 0;
+    for (int i = 0; i < kWarmup + kSamples; ++i) {
+      double k = c.Ask(kernel_ip, kernel_req, spin);
+      double o = c.Ask(vip, vip_req, spin);
+      if (i < kWarmup) continue;
+      if (k >= 0) {
+        kernel.push_back(k);
+      } else {
+        ++lost;
+      }
+      if (o >= 0) {
+        ours.push_back(o);
+      } else {
+        ++lost;
+      }
+    }
+    const char* mode = spin ? "spinning_client" : "sleeping_client";
+    double kp50 = Percentile(kernel, 0.5), op50 = Percentile(ours, 0.5);
+    double kp99 = Percentile(kernel, 0.99), op99 = Percentile(ours, 0.99);
+    std::printf("arp_reply_latency_%s_kernel_p50: %.1f us\n", mode, kp50);
+    std::printf("arp_reply_latency_%s_kernel_p90: %.1f us\n", mode,
+                Percentile(kernel, 0.9));
+    std::printf("arp_reply_latency_%s_kernel_p99: %.1f us\n", mode, kp99);
+    std::printf("arp_reply_latency_%s_ours_p50: %.1f us\n", mode, op50);
+    std::printf("arp_reply_latency_%s_ours_p90: %.1f us\n", mode,
+                Percentile(ours, 0.9));
+    std::printf("arp_reply_latency_%s_ours_p99: %.1f us\n", mode, op99);
+    std::printf("arp_reply_latency_%s_ratio_p50: %.2f x\n", mode, op50 / kp50);
+    std::printf("arp_reply_latency_%s_ratio_p99: %.2f x\n", mode, op99 / kp99);
+    std::printf("arp_reply_latency_%s_lost: %d requests\n", mode, lost);
+    std::fflush(stdout);
+  }
+
+  // Flood: as fast as the client can send, batches of 64.
+  const int kFlood = 200000;
+  std::vector<std::vector<uint8_t>> batch(64, vip_req);
+  double cpu0 = CpuSeconds(g_responder);
+  double t0 = NowUs();
+  long received = 0;
+  auto drain = [&] {
+    while (true) {
+      auto n = c.conn->Receive(absl::MakeSpan(c.rx));
+      if (!n.ok() || *n == 0) return;
+      for (size_t i = 0; i < *n; ++i) {
+        const auto& f = c.rx[i];
+        // op 2 at offset 21, sender IP .240 at offset 31.
+        if (f.length >= 42 && f.data[21] == 2 && f.data[31] == 240) ++received;
+      }
+    }
+  };
+  for (int sent = 0; sent < kFlood; sent += 64) {
+    while (!c.conn->Send(batch).ok()) drain();
+    drain();
+  }
+  double t_sent = NowUs();
+  double last = t_sent;
+  while (NowUs() - last < 300000) {
+    long before = received;
+    drain();
+    if (received != before) last = NowUs();
+    usleep(1000);
+  }
+  double cpu1 = CpuSeconds(g_responder);
+  double secs = (last - t0) / 1e6;
+  double cpu = cpu1 - cpu0;
+  std::printf("arp_flood_offered: %d requests\n", kFlood);
+  std::printf("arp_flood_offered_rate: %.0f requests/s\n",
+              kFlood / ((t_sent - t0) / 1e6));
+  std::printf("arp_flood_replies_received: %ld replies\n", received);
+  std::printf("arp_flood_replies_per_second: %.0f replies/s\n",
+              received / secs);
+  std::printf("arp_flood_responder_cpu_per_reply: %.2f us\n",
+              received > 0 ? cpu * 1e6 / received : 0.0);
+  std::printf("arp_flood_replies_per_cpu_second: %.0f replies/s\n",
+              cpu > 0 ? received / cpu : 0.0);
+  std::fflush(stdout);
+
+  // Idle: nothing to do for 5 s.
+  double idle0 = CpuSeconds(g_responder);
+  sleep(5);
+  double idle1 = CpuSeconds(g_responder);
+  std::printf("arp_idle_cpu: %.3f percent\n", (idle1 - idle0) / 5 * 100);
+  std::printf("arp_idle_cpu_seconds_over_5s: %.3f s\n", idle1 - idle0);
+  // The responder's own counters, printed by arptool on SIGTERM.
+  kill(g_responder, SIGTERM);
+  waitpid(g_responder, nullptr, 0);
+  g_responder = -1;
+  std::ifstream counters(g_counters_file);
+  std::string line;
+  while (std::getline(counters, line)) {
+    for (const char* key :
+         {"frames_received", "replies_sent", "kernel_drops"}) {
+      if (line.rfind(absl::StrCat(key, ": "), 0) == 0) {
+        std::printf("arp_responder_%s: %s frames\n", key,
+                    line.substr(std::strlen(key) + 2).c_str());
+      }
+    }
+  }
+  unlink(g_counters_file.c_str());
+  Cleanup();
+  return 0;
+}
