@@ -199,8 +199,7 @@ std::optional<std::vector<std::string>> Membership::Evaluate(absl::Time now) {
   known.insert(options_.node);
   const size_t h = heard.size();
   const size_t k = known.size();
-  const bool quorate =
-      2 * h > k || (2 * h == k && heard.count(*known.begin()) != 0);
+  const bool quorate = 2 * h > k;
 
   FenceReason fence = FenceReason::kNone;
   if (stopped_) {

@@ -20,8 +20,9 @@
 //             whose Lease is valid (the record; while the store is
 //             unreachable the record is frozen as last read, so it never
 //             shrinks on stale information);
-//  * quorate = |heard| > |known| / 2, or exactly half with the smallest known
-//             name among the heard (a deterministic tie-break for even splits);
+//  * quorate = |heard| > |known| / 2 (a strict majority: an even split
+//             fences both halves, since a name-based tie-break is unsafe
+//             when the halves know different members);
 //  * the node claims nothing (is fenced) until it has read the record once
 //    and heard peers for suspect_timeout, and whenever it is not quorate.
 //    So a node that reaches neither the API server nor a majority of its
@@ -29,7 +30,13 @@
 //    cut off from a majority whose Leases it still sees renewed stands down
 //    too, while the majority takes its addresses: both sides decide within
 //    the same timeout, which bounds split brain (see SplitBrainBound()).
-//    A lone survivor becomes quorate once the dead nodes' Leases expire.
+//    A lone survivor (e.g. in a two-node cluster whose peer crashed, not
+//    left) becomes quorate once the dead nodes' Leases expire and they have
+//    been silent for lease_duration: failover then takes about
+//    lease_duration + lease_renew_interval instead of suspect_timeout.
+//    Residual risk: two nodes joining one side of a partition before the
+//    other side has read them in the record can make both sides quorate
+//    until the next record read (lease_renew_interval).
 //  * owners: rendezvous hashing (ownership.h) over the heard nodes that are
 //    active (quorate, not starting). A node that becomes active includes
 //    itself only heartbeat_interval + 2 * poll_interval later, so peers that

@@ -257,27 +257,22 @@ TEST_CASE("heartbeats keep ownership while the lease store is down") {
 }
 
 TEST_CASE(
-    "two nodes: the tie-break keeps the smaller name; the larger one "
-    "waits for the lease") {
+    "two nodes: a crash leaves an even split; the survivor waits for "
+    "the lease") {
   Cluster c;
   c.Start("a");
   c.Start("b");
   REQUIRE(c.StepUntilSettled(absl::Seconds(2)) != absl::InfiniteDuration());
   c.Crash("a");
   for (int i = 0; i < 50; ++i) c.Step();
+  // b cannot tell a crash from a partition: one of two is not a majority.
   CHECK(c.Get("b").Snapshot().fence == FenceReason::kNoQuorum);
-  // a's lease (40 s) expires; b's next read drops it from the record.
+  CHECK(c.Get("b").Claimed().empty());
+  // a's lease (40 s) expires and a has been silent that long.
   absl::Duration waited = c.StepUntilSettled(absl::Seconds(60));
+  CHECK(waited > absl::Seconds(30));
   CHECK(waited < absl::Seconds(60));
   CHECK(c.Get("b").Claimed().size() == 60);
-
-  Cluster d;
-  d.Start("a");
-  d.Start("b");
-  REQUIRE(d.StepUntilSettled(absl::Seconds(2)) != absl::InfiniteDuration());
-  d.Crash("b");
-  CHECK(d.StepUntilSettled(absl::Seconds(1)) < absl::Milliseconds(400));
-  CHECK(d.Get("a").Claimed().size() == 60);
 }
 
 TEST_CASE("forged and replayed heartbeats are counted and ignored") {
@@ -353,13 +348,16 @@ TEST_CASE("claims callback reports every change") {
   };
   c.Start(o);
   c.Start("b");
+  c.Start("c");
   REQUIRE(c.StepUntilSettled(absl::Seconds(2)) != absl::InfiniteDuration());
   REQUIRE_FALSE(seen.empty());
   CHECK(seen.back() == c.Get("a").Claimed());
   CHECK(c.Get("a").Claims(seen.back().front()));
+  const size_t before = seen.back().size();
   c.Crash("b");
   REQUIRE(c.StepUntilSettled(absl::Seconds(1)) != absl::InfiniteDuration());
-  CHECK(seen.back().size() == 60);
+  CHECK(seen.back().size() > before);
+  CHECK(seen.back() == c.Get("a").Claimed());
   CHECK_STATUS(c.Get("a").SetAddresses({{"x", {}, true}, {"x", {}, true}}),
                absl::StatusCode::kInvalidArgument, "duplicate");
 }

@@ -1,0 +1,230 @@
+#include "tests/sim/election/sim_cluster.h"
+
+#include <algorithm>
+#include <set>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace lb::election::sim {
+
+SkewedClock::SkewedClock(SimulatedClock& base, double rate)
+    : base_(base), origin_(base.Now()), rate_(rate) {}
+
+absl::Time SkewedClock::Now() {
+  return origin_ + (base_.Now() - origin_) * rate_;
+}
+
+absl::Time SkewedClock::ToBase(absl::Time t) const {
+  if (t == absl::InfiniteFuture() || t == absl::InfinitePast()) return t;
+  return origin_ + (t - origin_) / rate_;
+}
+
+void SkewedClock::SleepUntil(absl::Time deadline) {
+  base_.SleepUntil(ToBase(deadline));
+}
+
+bool SkewedClock::AwaitWithDeadline(absl::Mutex* mu,
+                                    const absl::Condition& cond,
+                                    absl::Time deadline) {
+  return base_.AwaitWithDeadline(mu, cond, ToBase(deadline));
+}
+
+absl::StatusOr<Lease> NodeStore::Get(absl::string_view ns,
+                                     absl::string_view name) {
+  if (!reachable_) return absl::UnavailableError("store unreachable");
+  return base_.Get(ns, name);
+}
+absl::StatusOr<Lease> NodeStore::Create(const Lease& lease) {
+  if (!reachable_) return absl::UnavailableError("store unreachable");
+  return base_.Create(lease);
+}
+absl::StatusOr<Lease> NodeStore::Update(const Lease& lease) {
+  if (!reachable_) return absl::UnavailableError("store unreachable");
+  return base_.Update(lease);
+}
+absl::StatusOr<std::vector<Lease>> NodeStore::List(
+    absl::string_view ns, absl::string_view name_prefix) {
+  if (!reachable_) return absl::UnavailableError("store unreachable");
+  return base_.List(ns, name_prefix);
+}
+
+SimCluster::SimCluster(SimConfig config)
+    : config_(std::move(config)),
+      rng_(config_.seed),
+      clock_(absl::FromUnixSeconds(1700000000)),
+      network_(clock_, config_.seed ^ 0x5eed) {
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  for (int i = 0; i < config_.nodes; ++i) {
+    Node n;
+    n.name = absl::StrCat("node-", i < 10 ? "0" : "", i);
+    const double rate = 1.0 + config_.max_rate_skew * (2 * unit(rng_) - 1.0);
+    n.clock = std::make_unique<SkewedClock>(clock_, rate);
+    n.store = std::make_unique<NodeStore>(store_);
+    nodes_.push_back(std::move(n));
+  }
+  for (int a = 0; a < config_.addresses; ++a) {
+    AddressRequest r;
+    r.address = absl::StrCat("10.0.", a / 256, ".", a % 256);
+    if (unit(rng_) < config_.restricted_fraction) {
+      for (const Node& n : nodes_) {
+        if (unit(rng_) < 0.5) r.eligible.push_back(n.name);
+      }
+    } else {
+      r.all_nodes_eligible = true;
+    }
+    requests_.push_back(std::move(r));
+  }
+}
+
+SimCluster::~SimCluster() {
+  for (Node& n : nodes_) {
+    n.membership.reset();
+    n.transport.reset();
+  }
+}
+
+void SimCluster::StartAll() {
+  for (int i = 0; i < size(); ++i) Start(i);
+}
+
+void SimCluster::Start(int i) {
+  Node& n = nodes_[i];
+  if (n.membership) return;
+  n.transport = network_.Attach(n.name);
+  MembershipOptions o = config_.membership;
+  o.node = n.name;
+  if (o.hmac_key.empty()) o.hmac_key = "simulation-cluster-key";
+  auto m = Membership::Create(*n.store, *n.transport, *n.clock, o);
+  if (!m.ok()) {
+    violations_.push_back(
+        absl::StrCat("create ", n.name, ": ", m.status().ToString()));
+    return;
+  }
+  n.membership = std::move(*m);
+  (void)n.membership->SetAddresses(requests_);
+}
+
+void SimCluster::Crash(int i) {
+  nodes_[i].membership.reset();
+  nodes_[i].transport.reset();
+}
+
+void SimCluster::Leave(int i) {
+  if (!nodes_[i].membership) return;
+  (void)nodes_[i].membership->Leave();
+  Crash(i);
+}
+
+void SimCluster::Partition(
+    const std::vector<std::vector<std::string>>& groups) {
+  network_.Partition(groups);
+}
+void SimCluster::Heal() { network_.Heal(); }
+void SimCluster::SetLoss(double p) { network_.SetLoss(p); }
+void SimCluster::SetDelay(absl::Duration min, absl::Duration max) {
+  delay_max_ = max;
+  network_.SetDelay(min, max);
+}
+void SimCluster::SetStoreAvailable(bool available) {
+  store_.SetAvailable(available);
+}
+void SimCluster::SetStoreReachable(int i, bool reachable) {
+  nodes_[i].store->set_reachable(reachable);
+}
+
+absl::Duration SimCluster::DuplicateBound() const {
+  MembershipOptions o = config_.membership;
+  const absl::Duration base = o.suspect_timeout + o.heartbeat_interval +
+                              delay_max_ + 2 * o.poll_interval;
+  return base * (1 + 2 * config_.max_rate_skew) + 2 * config_.tick;
+}
+
+void SimCluster::Step() {
+  clock_.AdvanceTime(config_.tick);
+  for (Node& n : nodes_) {
+    if (!n.membership) continue;
+    n.membership->PollStore();
+    n.membership->PollNetwork();
+  }
+  if (!config_.check_every_step) return;
+  const absl::Time now = clock_.Now();
+  const absl::Duration bound = DuplicateBound();
+  for (const auto& [addr, claimers] : Claims()) {
+    if (claimers.size() <= 1) {
+      duplicate_since_.erase(addr);
+      continue;
+    }
+    auto [it, inserted] = duplicate_since_.emplace(addr, now);
+    const absl::Duration lasted = now - it->second;
+    longest_duplicate_ = std::max(longest_duplicate_, lasted);
+    if (lasted > bound) {
+      violations_.push_back(absl::StrCat(
+          absl::FormatTime(now), ": ", addr, " claimed by ",
+          absl::StrJoin(claimers, ","), " for ", absl::FormatDuration(lasted),
+          " > bound ", absl::FormatDuration(bound)));
+      it->second = now;  // Report once per bound.
+    }
+  }
+}
+
+void SimCluster::RunFor(absl::Duration d) {
+  const absl::Time end = clock_.Now() + d;
+  while (clock_.Now() < end) Step();
+}
+
+std::map<std::string, std::vector<std::string>> SimCluster::Claims() const {
+  std::map<std::string, std::vector<std::string>> out;
+  for (const AddressRequest& r : requests_) out[r.address];
+  for (const Node& n : nodes_) {
+    if (!n.membership) continue;
+    for (const std::string& a : n.membership->Claimed()) {
+      out[a].push_back(n.name);
+    }
+  }
+  return out;
+}
+
+std::map<std::string, std::string> SimCluster::Owners() const {
+  std::map<std::string, std::string> out;
+  for (const auto& [a, c] : Claims()) out[a] = c.size() == 1 ? c[0] : "";
+  return out;
+}
+
+std::vector<std::string> SimCluster::UpNodes() const {
+  std::vector<std::string> out;
+  for (const Node& n : nodes_) {
+    if (n.membership) out.push_back(n.name);
+  }
+  return out;
+}
+
+std::vector<std::string> SimCluster::CheckConverged(bool exact) const {
+  std::vector<std::string> problems;
+  absl::StatusOr<OwnerMap> expected =
+      ComputeOwners(requests_, UpNodes(), config_.membership.ownership);
+  if (!expected.ok()) return {expected.status().ToString()};
+  const auto claims = Claims();
+  for (const auto& [addr, decision] : *expected) {
+    const std::vector<std::string>& c = claims.at(addr);
+    if (decision.owner.empty()) {
+      if (!c.empty()) {
+        problems.push_back(absl::StrCat(addr, " has no eligible running node ",
+                                        "but is claimed by ",
+                                        absl::StrJoin(c, ",")));
+      }
+      continue;
+    }
+    if (c.size() != 1) {
+      problems.push_back(absl::StrCat(addr, " claimed by [",
+                                      absl::StrJoin(c, ","), "], want one"));
+    } else if (exact && c[0] != decision.owner) {
+      problems.push_back(absl::StrCat(
+          addr, " owned by ", c[0], ", rendezvous owner is ", decision.owner));
+    }
+  }
+  return problems;
+}
+
+}  // namespace lb::election::sim
