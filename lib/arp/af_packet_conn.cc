@@ -235,9 +235,8 @@ absl::StatusOr<std::unique_ptr<PacketConn>> AfPacketConnFactory::Open(
     return fail("SO_ATTACH_FILTER");
   }
   int rcvbuf = options_.receive_buffer_bytes;
-  if (rcvbuf > 0 &&
-      setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) !=
-          0) {
+  if (rcvbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+                               sizeof(rcvbuf)) != 0) {
     // Without CAP_NET_ADMIN the size is capped by net.core.rmem_max.
     (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
   }

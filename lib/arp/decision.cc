@@ -46,19 +46,19 @@ absl::string_view DecisionReasonName(DecisionReason reason) {
   return "unknown";
 }
 
-std::string FormatArpLogLine(const ArpFrame& request, const MacAddress& mac) {
-  return absl::StrCat(
-      "Request: who-has ", request.target_ip.ToString(), "? tell ",
-      request.sender_ip.ToString(), " (", request.sender_mac.ToString(),
-      "). reply: ", request.target_ip.ToString(), " is-at ", mac.ToString());
+std::string FormatRequestLogLine(const IpAddress& target,
+                                 const IpAddress& asker_ip,
+                                 const MacAddress& asker_mac,
+                                 const MacAddress& mac) {
+  std::string t = target.ToString();
+  return absl::StrCat("Request: who-has ", t, "? tell ", asker_ip.ToString(),
+                      " (", asker_mac.ToString(), "). reply: ", t, " is-at ",
+                      mac.ToString());
 }
 
-std::string FormatNdLogLine(const NdFrame& ns, const MacAddress& mac) {
-  MacAddress from = ns.source_lladdr.value_or(ns.ethernet.source);
-  return absl::StrCat("Request: who-has ", ns.target.ToString(), "? tell ",
-                      ns.source.ToString(), " (", from.ToString(),
-                      "). reply: ", ns.target.ToString(), " is-at ",
-                      mac.ToString());
+std::string Decision::LogLine() const {
+  if (reason != DecisionReason::kAnswered || !address.has_value()) return "";
+  return FormatRequestLogLine(*address, asker_ip, asker_mac, answered_with);
 }
 
 namespace {
@@ -143,7 +143,9 @@ Decision DecideArp(const InterfaceContext& iface, PacketType type,
       f.IsProbe() ? DecisionReason::kAnsweredProbe : DecisionReason::kAnswered;
   if (f.IsProbe()) d.conflict_mac = f.sender_mac;
   d.reply = BuildArpFrame(ArpReplyTo(f, iface.mac));
-  d.log_line = FormatArpLogLine(f, iface.mac);
+  d.asker_ip = f.sender_ip;
+  d.asker_mac = f.sender_mac;
+  d.answered_with = iface.mac;
   return d;
 }
 
@@ -202,7 +204,9 @@ Decision DecideNd(const InterfaceContext& iface, PacketType type,
     d.conflict_mac = f.ethernet.source;
   } else {
     d.reason = DecisionReason::kAnswered;
-    d.log_line = FormatNdLogLine(f, iface.mac);
+    d.asker_ip = f.source;
+    d.asker_mac = f.source_lladdr.value_or(f.ethernet.source);
+    d.answered_with = iface.mac;
   }
   return d;
 }

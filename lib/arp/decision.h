@@ -9,6 +9,7 @@
 //   Decision d = DecideArp(iface, frame.type, frame.bytes(), ownership);
 //   if (d.reply) conn.Send({*d.reply});
 //   if (d.conflict_mac) ReportConflict(d.address, *d.conflict_mac, d.reason);
+//   if (d.reason == DecisionReason::kAnswered) Log(d.LogLine());
 //
 // Rules (research sections 0, 1 and 8):
 // - frames sent by us (our MAC as Ethernet source or sender) and frames
@@ -98,8 +99,15 @@ struct Decision {
   std::optional<std::vector<uint8_t>> reply;
   // Set when another host claims an owned address.
   std::optional<MacAddress> conflict_mac;
-  // For an answered request: the MetalLB-format log line.
-  std::string log_line;
+  // For an answered request (kAnswered): who asked and the MAC we answered
+  // with; LogLine() formats them lazily (formatting costs more than the
+  // decision itself, and most lines are rate-limited away).
+  IpAddress asker_ip;
+  MacAddress asker_mac;
+  MacAddress answered_with;
+
+  // The MetalLB-format line for an answered request, or "" otherwise.
+  std::string LogLine() const;
 };
 
 Decision DecideArp(const InterfaceContext& iface, PacketType type,
@@ -109,10 +117,11 @@ Decision DecideNd(const InterfaceContext& iface, PacketType type,
                   absl::Span<const uint8_t> frame, const OwnershipView& owned);
 
 // "Request: who-has 192.168.1.240? tell 192.168.1.1 (b4:75:0e:63:b2:20).
-// reply: 192.168.1.240 is-at b8:27:eb:86:e2:85"
-std::string FormatArpLogLine(const ArpFrame& request, const MacAddress& mac);
-// The same shape for neighbour discovery.
-std::string FormatNdLogLine(const NdFrame& solicitation, const MacAddress& mac);
+// reply: 192.168.1.240 is-at b8:27:eb:86:e2:85" (the same shape for NDP).
+std::string FormatRequestLogLine(const IpAddress& target,
+                                 const IpAddress& asker_ip,
+                                 const MacAddress& asker_mac,
+                                 const MacAddress& mac);
 
 }  // namespace lb::arp
 

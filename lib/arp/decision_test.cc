@@ -58,7 +58,7 @@ TEST_CASE("ARP request for an owned address is answered unicast") {
   CHECK(r.sender_ip == kVip);
   CHECK(r.target_ip == kClientIp);
   CHECK(r.target_mac == kClientMac);
-  CHECK(d.log_line ==
+  CHECK(d.LogLine() ==
         "Request: who-has 192.168.1.240? tell 192.168.1.1 "
         "(b4:75:0e:63:b2:20). reply: 192.168.1.240 is-at b8:27:eb:86:e2:85");
   CHECK_FALSE(d.conflict_mac.has_value());
@@ -154,7 +154,7 @@ TEST_CASE("NS for an owned address gets NA S=1 O=1 unicast") {
   CHECK(na.source == kVip6);
   CHECK(na.target == kVip6);
   CHECK(na.target_lladdr == kNodeMac);
-  CHECK(d.log_line ==
+  CHECK(d.LogLine() ==
         "Request: who-has fd77::240? tell fd77::1 (b4:75:0e:63:b2:20). "
         "reply: fd77::240 is-at b8:27:eb:86:e2:85");
 

@@ -15,7 +15,7 @@ RateLimitedLog::RateLimitedLog(Clock& clock, LogSink* sink, double per_second,
       tokens_(burst),
       updated_(clock.Now()) {}
 
-bool RateLimitedLog::Admit(std::string* line) {
+bool RateLimitedLog::Acquire() {
   absl::Time now = clock_.Now();
   if (now > updated_) {
     tokens_ = std::min<double>(
@@ -28,10 +28,19 @@ bool RateLimitedLog::Admit(std::string* line) {
     return false;
   }
   tokens_ -= 1;
+  return true;
+}
+
+void RateLimitedLog::Annotate(std::string* line) {
   if (suppressed_ > 0) {
     absl::StrAppend(line, " (", suppressed_, " similar lines suppressed)");
     suppressed_ = 0;
   }
+}
+
+bool RateLimitedLog::Admit(std::string* line) {
+  if (!Acquire()) return false;
+  Annotate(line);
   return true;
 }
 

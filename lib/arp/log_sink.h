@@ -38,8 +38,14 @@ class RateLimitedLog {
   // `burst` >= 1.
   RateLimitedLog(Clock& clock, LogSink* sink, double per_second, int burst);
 
-  // Returns true if the line was admitted. The first admitted line after a
-  // suppression gets " (N similar lines suppressed)" appended.
+  // Takes one line's worth of budget; false (and counted as suppressed) if
+  // there is none. Lets a caller skip formatting a line that would be
+  // dropped.
+  bool Acquire();
+  // Appends " (N similar lines suppressed)" if lines were suppressed since
+  // the last annotated line. Call once per acquired line.
+  void Annotate(std::string* line);
+  // Acquire() and, if it succeeds, Annotate(line).
   bool Admit(std::string* line);
   // Admits and writes in one step.
   bool Log(LogLevel level, std::string line);

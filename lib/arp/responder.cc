@@ -390,7 +390,7 @@ void Responder::HandleConflictLocked(const IpAddress& address, int ifindex,
   if (it == addresses_.end()) return;
   Entry& e = it->second;
   ++counters_.conflicts;
-  ++counters_.per_address[address].conflicts;
+  ++per_address_[address].conflicts;
   absl::Time now = clock_.Now();
   bool probing = e.state == AddressState::kProbing;
   if (probing) {
@@ -453,16 +453,19 @@ void Responder::ProcessConnLocked(const ConnKey& key, Pending& p) {
         ++counters_.requests_seen;
         ++ic.requests_seen;
         if (addresses_.contains(*d.address)) {
-          ++counters_.per_address[*d.address].requests_seen;
+          ++per_address_[*d.address].requests_seen;
         }
       }
       if (d.reply.has_value()) {
         replies.push_back(std::move(*d.reply));
         ++counters_.replies_sent;
         ++ic.replies_sent;
-        ++counters_.per_address[*d.address].replies_sent;
-        if (!d.log_line.empty() && log_.Admit(&d.log_line)) {
-          p.logs.emplace_back(LogLevel::kInfo, std::move(d.log_line));
+        ++per_address_[*d.address].replies_sent;
+        if (d.reason == DecisionReason::kAnswered && options_.log != nullptr &&
+            log_.Acquire()) {
+          std::string line = d.LogLine();
+          log_.Annotate(&line);
+          p.logs.emplace_back(LogLevel::kInfo, std::move(line));
         }
       }
       if (d.conflict_mac.has_value() && d.address.has_value()) {
@@ -497,7 +500,7 @@ void Responder::RunTimersLocked(Pending& p) {
         }
         SendLocked(ifindex, ProtocolFor(address), frame, p);
         ++counters_.probes_sent;
-        ++counters_.per_address[address].probes_sent;
+        ++per_address_[address].probes_sent;
       }
       ++e.probes_sent;
       e.next_probe =
@@ -534,7 +537,7 @@ void Responder::RunTimersLocked(Pending& p) {
     }
     uint64_t sent = frames.size() - before;
     counters_.announcements_sent += sent;
-    counters_.per_address[due.address].announcements_sent += sent;
+    per_address_[due.address].announcements_sent += sent;
     counters_.per_interface[link->second.name].announcements_sent += sent;
   }
   for (const auto& [key, frames] : out) {
@@ -581,6 +584,7 @@ CountersSnapshot Responder::Counters() const {
     counters_.per_interface[InterfaceName(key.first)].kernel_drops += drops;
   }
   CountersSnapshot c = counters_;
+  c.per_address.insert(per_address_.begin(), per_address_.end());
   c.log_lines_suppressed = log_.suppressed_total();
   return c;
 }

@@ -235,6 +235,9 @@ class Responder {
   std::map<ConnKey, Conn> conns_ ABSL_GUARDED_BY(mu_);
   Announcer announcer_ ABSL_GUARDED_BY(mu_);
   mutable CountersSnapshot counters_ ABSL_GUARDED_BY(mu_);
+  // Kept apart from counters_ in a hash map: it is touched per frame.
+  absl::flat_hash_map<IpAddress, AddressCounters> per_address_
+      ABSL_GUARDED_BY(mu_);
   RateLimitedLog log_ ABSL_GUARDED_BY(mu_);
   std::vector<ReceivedFrame> rx_ ABSL_GUARDED_BY(mu_);
   bool running_ ABSL_GUARDED_BY(mu_) = false;
