@@ -1,6 +1,6 @@
-// Feeds arbitrary bytes to the config parser, bare and as a ConfigMap manifest. The
-// parser must never crash; a valid result must have pools that satisfy the format's
-// invariants.
+// Feeds arbitrary bytes to the config parser, bare and as a ConfigMap manifest.
+// The parser must never crash; a valid result must have pools that satisfy the
+// format's invariants.
 
 #include <cstdint>
 #include <cstdlib>
