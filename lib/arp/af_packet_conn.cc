@@ -118,9 +118,14 @@ class AfPacketConn final : public PacketConn {
 
   absl::Status Send(absl::Span<const std::vector<uint8_t>> frames) override {
     size_t n = frames.size();
-    std::vector<mmsghdr> msgs(n);
-    std::vector<iovec> iovs(n);
-    std::vector<sockaddr_ll> addrs(n);
+    // Reused across calls (one sender at a time) to keep the reply path
+    // free of allocations.
+    std::vector<mmsghdr>& msgs = tx_msgs_;
+    std::vector<iovec>& iovs = tx_iovs_;
+    std::vector<sockaddr_ll>& addrs = tx_addrs_;
+    msgs.resize(n);
+    iovs.resize(n);
+    addrs.resize(n);
     for (size_t i = 0; i < n; ++i) {
       if (frames[i].size() < kEthernetHeaderSize) {
         return absl::InvalidArgumentError(absl::StrCat(
@@ -206,6 +211,9 @@ class AfPacketConn final : public PacketConn {
   std::vector<mmsghdr> msgs_;
   std::vector<iovec> iovs_;
   std::vector<sockaddr_ll> addrs_;
+  std::vector<mmsghdr> tx_msgs_;
+  std::vector<iovec> tx_iovs_;
+  std::vector<sockaddr_ll> tx_addrs_;
 };
 
 }  // namespace

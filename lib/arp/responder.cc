@@ -343,6 +343,15 @@ void Responder::ReconcileConnsLocked(Pending& p) {
       it = conns_.emplace(key, Conn{std::move(*conn), {}}).first;
     }
     Conn& c = it->second;
+    auto link = links_.find(key.first);
+    if (link != links_.end()) {
+      c.iface = {key.first, link->second.name, link->second.mac,
+                 link->second.Ipv6LinkLocal()};
+    } else {
+      c.iface = {key.first, InterfaceName(key.first), MacAddress(),
+                 IpAddress::V6({})};
+    }
+    c.counters = &counters_.per_interface[c.iface.name];
     for (auto g = c.groups.begin(); g != c.groups.end();) {
       if (!groups.count(*g)) {
         (void)c.conn->LeaveGroup(*g);
@@ -371,10 +380,10 @@ void Responder::SendLocked(int ifindex, Protocol protocol,
                            Pending& p) {
   if (frames.empty()) return;
   auto it = conns_.find({ifindex, protocol});
-  InterfaceCounters& ic = counters_.per_interface[InterfaceName(ifindex)];
   absl::Status s = it == conns_.end() ? absl::UnavailableError("no socket open")
                                       : it->second.conn->Send(frames);
   if (!s.ok()) {
+    InterfaceCounters& ic = counters_.per_interface[InterfaceName(ifindex)];
     counters_.send_errors += frames.size();
     ic.send_errors += frames.size();
     std::string line = absl::StrCat("send on ", InterfaceName(ifindex),
@@ -418,11 +427,8 @@ void Responder::ProcessConnLocked(const ConnKey& key, Pending& p) {
   auto it = conns_.find(key);
   if (it == conns_.end()) return;
   PacketConn& conn = *it->second.conn;
-  auto link = links_.find(key.first);
-  if (link == links_.end()) return;
-  InterfaceContext iface{key.first, link->second.name, link->second.mac,
-                         link->second.Ipv6LinkLocal()};
-  InterfaceCounters& ic = counters_.per_interface[iface.name];
+  const InterfaceContext& iface = it->second.iface;
+  InterfaceCounters& ic = *it->second.counters;
   View view(*this);
   std::vector<std::vector<uint8_t>> replies;
   // A bounded number of batches per call keeps the loop fair.

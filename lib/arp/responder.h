@@ -182,6 +182,9 @@ class Responder {
   struct Conn {
     std::unique_ptr<PacketConn> conn;
     std::set<IpAddress> groups;
+    // Refreshed on every reconcile so the receive path does no lookups.
+    InterfaceContext iface;
+    InterfaceCounters* counters = nullptr;  // Into counters_.per_interface.
   };
   using ConnKey = std::pair<int, Protocol>;
   struct Pending {
