@@ -56,7 +56,7 @@ absl::Status StatusFromApi(int http_code, absl::string_view reason,
 
 absl::Status StatusFromHttp(int http_code, absl::string_view body) {
   nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
-  if (j.is_object() && j.value("kind", "") == "Status") {
+  if (j.is_object() && j.contains("kind") && j["kind"] == "Status") {
     std::string reason = j.contains("reason") && j["reason"].is_string()
                              ? j["reason"].get<std::string>()
                              : "";

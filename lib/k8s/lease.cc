@@ -47,9 +47,14 @@ absl::StatusOr<Lease> LeaseFromJson(const json& object) {
   }
   const json& md = object["metadata"];
   Lease lease;
-  lease.name = md.value("name", "");
-  lease.ns = md.value("namespace", "");
-  lease.resource_version = md.value("resourceVersion", "");
+  auto text = [&md](const char* key) {
+    auto it = md.find(key);
+    return it != md.end() && it->is_string() ? it->get<std::string>()
+                                             : std::string();
+  };
+  lease.name = text("name");
+  lease.ns = text("namespace");
+  lease.resource_version = text("resourceVersion");
   auto it = object.find("spec");
   if (it != object.end() && it->is_object()) {
     const json& spec = *it;

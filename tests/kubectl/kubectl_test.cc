@@ -9,6 +9,9 @@
 
 #include "absl/strings/match.h"
 #include "lib/base/clock.h"
+#include "lib/k8s/client.h"
+#include "lib/k8s/config.h"
+#include "lib/k8s/objects.h"
 #include "lib/k8s/testing/api_server.h"
 #include "tests/kubectl/kubectl_runner.h"
 #include "tests/status_matchers.h"
@@ -134,6 +137,30 @@ TEST_CASE("get -w sees a status change, and ends with the stream") {
   CHECK(r.out == "VIP LoadBalancer");
   f.server->DropWatches();
   CHECK(f.kubectl->WaitBackground(20) == 0);
+}
+
+TEST_CASE("get -w and get show an EXTERNAL-IP written by our client") {
+  Fixture f(/*tls=*/true);
+  REQUIRE(f.Run({"apply", "--validate=false", "-f", kManifests}).exit_code ==
+          0);
+  f.kubectl->Start({"get", "service", "nginx", "-w"});
+  REQUIRE(f.kubectl->WaitForBackground("<pending>", 20));
+  auto config = ParseKubeconfig(f.server->Kubeconfig("s3cret"), "");
+  REQUIRE_OK(config);
+  auto client = Client::Create(*config, f.clock);
+  REQUIRE_OK(client);
+  REQUIRE_OK((*client)->MergePatch(
+      kServices, "default", "nginx",
+      ServiceStatusPatch({{"192.168.1.240", "", ""}}), Subresource::kStatus));
+  CHECK(f.kubectl->WaitForBackground("192.168.1.240", 20));
+  f.kubectl->StopBackground();
+  KubectlResult r = f.Run({"get", "service", "nginx"});
+  REQUIRE(r.exit_code == 0);
+  // NAME TYPE CLUSTER-IP EXTERNAL-IP PORT(S) AGE, as in the tutorial.
+  CHECK(absl::StrContains(r.out, "EXTERNAL-IP"));
+  CHECK(absl::StrContains(
+      r.out,
+      "nginx   LoadBalancer   10.96.0.10   192.168.1.240   80:30000/TCP"));
 }
 
 TEST_CASE("patch in all three flavours, label selectors, delete") {
