@@ -1,0 +1,223 @@
+// End-to-end: a Publisher behind a real gRPC server on localhost, Subscribers
+// over plaintext and mutual TLS, and peers the server must refuse.
+
+#include <doctest/doctest.h>
+#include <grpcpp/grpcpp.h>
+
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "cmd/channel/credentials.h"
+#include "cmd/channel/publisher.h"
+#include "cmd/channel/subscriber.h"
+#include "tests/status_matchers.h"
+
+namespace lb::channel {
+namespace {
+
+DesiredState State(std::vector<std::string> addresses) {
+  DesiredState s;
+  for (const std::string& address : addresses) {
+    v1::Announcement a;
+    a.set_address(address);
+    a.add_services("default/nginx");
+    a.set_pool("my-ip-space");
+    a.add_eligible_nodes("node-a");
+    s.announcements[address] = a;
+  }
+  v1::Pool p;
+  p.set_name("my-ip-space");
+  p.set_protocol("arp");
+  p.add_ranges("192.168.1.240/28");
+  s.pools.push_back(p);
+  return s;
+}
+
+struct Server {
+  explicit Server(std::shared_ptr<grpc::ServerCredentials> creds)
+      : service(publisher) {
+    grpc::ServerBuilder b;
+    b.AddListeningPort("127.0.0.1:0", creds, &port);
+    b.RegisterService(&service);
+    server = b.BuildAndStart();
+    REQUIRE(server != nullptr);
+    REQUIRE(port > 0);
+  }
+  ~Server() {
+    publisher.Shutdown();
+    server->Shutdown(std::chrono::system_clock::now() +
+                     std::chrono::seconds(2));
+  }
+  std::string address() const { return absl::StrCat("127.0.0.1:", port); }
+  Publisher publisher;
+  AssignmentsService service;
+  int port = 0;
+  std::unique_ptr<grpc::Server> server;
+};
+
+// Waits (bounded) for `done` to hold.
+bool Eventually(const std::function<bool()>& done) {
+  absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (absl::Now() < deadline) {
+    if (done()) return true;
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  return done();
+}
+
+Subscriber::Options Opts() {
+  Subscriber::Options o;
+  o.node = "node-a";
+  o.min_backoff = absl::Milliseconds(20);
+  o.max_backoff = absl::Milliseconds(100);
+  return o;
+}
+
+TEST_CASE("a speaker receives the snapshot, then changes, over plaintext") {
+  Server server(grpc::InsecureServerCredentials());
+  server.publisher.Publish(State({"192.168.1.240"}));
+  Subscriber sub(
+      grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials()),
+      Opts(), nullptr);
+  sub.Start();
+  REQUIRE(Eventually([&] { return sub.Snapshot().generation == 1; }));
+  CHECK(sub.Snapshot().announcements.count("192.168.1.240") == 1);
+  server.publisher.Publish(State({"192.168.1.240", "192.168.1.241"}));
+  REQUIRE(Eventually([&] { return sub.Snapshot().generation == 2; }));
+  CHECK(sub.Snapshot().announcements.size() == 2);
+  server.publisher.Publish(State({"192.168.1.241"}));
+  REQUIRE(Eventually([&] { return sub.Snapshot().generation == 3; }));
+  CHECK(sub.Snapshot().announcements.count("192.168.1.240") == 0);
+  CHECK(sub.counters().snapshots == 1);
+  CHECK(sub.counters().changes == 2);
+  sub.Stop();
+}
+
+TEST_CASE(
+    "the last state stays while the controller is away, and resumes after") {
+  std::string address;
+  ReceivedState kept;
+  {
+    Server server(grpc::InsecureServerCredentials());
+    server.publisher.Publish(State({"192.168.1.240"}));
+    address = server.address();
+    Subscriber sub(
+        grpc::CreateChannel(address, grpc::InsecureChannelCredentials()),
+        Opts(), nullptr);
+    sub.Start();
+    REQUIRE(Eventually([&] { return sub.Snapshot().generation == 1; }));
+    server.server->Shutdown(std::chrono::system_clock::now());
+    REQUIRE(Eventually([&] { return !sub.connected(); }));
+    kept = sub.Snapshot();
+    CHECK(kept.announcements.count("192.168.1.240") == 1);
+    sub.Stop();
+  }
+}
+
+TEST_CASE(
+    "addresses outside the configured pools, or malformed, are refused and "
+    "counted") {
+  Subscriber sub(
+      grpc::CreateChannel("127.0.0.1:1", grpc::InsecureChannelCredentials()),
+      Opts(), nullptr);
+  std::vector<std::string> refusals;
+  Subscriber logged(
+      grpc::CreateChannel("127.0.0.1:1", grpc::InsecureChannelCredentials()),
+      Opts(), nullptr,
+      [&](const std::string& why) { refusals.push_back(why); });
+  v1::Update u;
+  u.set_snapshot(true);
+  u.set_generation(1);
+  DesiredState s = State({"192.168.1.240", "10.9.9.9", "not-an-ip"});
+  for (const auto& [k, a] : s.announcements) *u.add_upserts() = a;
+  *u.add_pools() = s.pools[0];
+  CHECK_OK(logged.Apply(u));
+  CHECK(logged.Snapshot().announcements.size() == 1);
+  CHECK(logged.counters().refused == 2);
+  REQUIRE(refusals.size() == 2);
+  CHECK(refusals[0] == "refusing 10.9.9.9: outside every configured pool");
+  CHECK(refusals[1] == "refusing malformed address \"not-an-ip\"");
+}
+
+TEST_CASE("a change that skips a generation is refused, state kept") {
+  Subscriber sub(
+      grpc::CreateChannel("127.0.0.1:1", grpc::InsecureChannelCredentials()),
+      Opts(), nullptr);
+  v1::Update snap;
+  snap.set_snapshot(true);
+  snap.set_generation(4);
+  DesiredState s = State({"192.168.1.240"});
+  *snap.add_upserts() = s.announcements.begin()->second;
+  *snap.add_pools() = s.pools[0];
+  CHECK_OK(sub.Apply(snap));
+  v1::Update change;
+  change.set_base_generation(5);
+  change.set_generation(6);
+  change.add_removals("192.168.1.240");
+  CHECK_STATUS(sub.Apply(change), absl::StatusCode::kFailedPrecondition,
+               "change from generation 5 does not apply at generation 4");
+  CHECK(sub.Snapshot().announcements.size() == 1);
+  CHECK(sub.counters().gaps == 1);
+}
+
+TEST_CASE("mutual TLS: a speaker with the cluster's certificate connects") {
+  ASSIGN_OR_FAIL(ChannelPki pki,
+                 GenerateChannelPki(absl::Now(), {"127.0.0.1"}));
+  Server server(ServerCredentials(pki));
+  server.publisher.Publish(State({"192.168.1.240"}));
+  Subscriber sub(grpc::CreateChannel(server.address(), ClientCredentials(pki)),
+                 Opts(), nullptr);
+  sub.Start();
+  CHECK(Eventually([&] { return sub.Snapshot().generation == 1; }));
+  sub.Stop();
+}
+
+TEST_CASE("mutual TLS: forged and plaintext peers are refused") {
+  ASSIGN_OR_FAIL(ChannelPki pki,
+                 GenerateChannelPki(absl::Now(), {"127.0.0.1"}));
+  ASSIGN_OR_FAIL(ChannelPki stranger,
+                 GenerateChannelPki(absl::Now(), {"127.0.0.1"}));
+  Server server(ServerCredentials(pki));
+  server.publisher.Publish(State({"192.168.1.240"}));
+
+  // A client certificate from another CA (the stranger also trusts only its own
+  // CA, so give it ours to trust: the server must still refuse its
+  // certificate).
+  ChannelPki forged = stranger;
+  forged.ca_cert = pki.ca_cert;
+  Subscriber forged_sub(
+      grpc::CreateChannel(server.address(), ClientCredentials(forged)), Opts(),
+      nullptr);
+  Subscriber plain_sub(
+      grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials()),
+      Opts(), nullptr);
+  forged_sub.Start();
+  plain_sub.Start();
+  REQUIRE(Eventually([&] {
+    return forged_sub.counters().reconnects >= 2 &&
+           plain_sub.counters().reconnects >= 2;
+  }));
+  CHECK(forged_sub.Snapshot().generation == 0);
+  CHECK(plain_sub.Snapshot().generation == 0);
+  CHECK(server.service.active_streams() == 0);
+  forged_sub.Stop();
+  plain_sub.Stop();
+}
+
+TEST_CASE("the PKI round-trips through Secret data") {
+  ASSIGN_OR_FAIL(
+      ChannelPki pki,
+      GenerateChannelPki(absl::Now(), {"controller.metallb-system.svc"}));
+  CHECK(absl::StartsWith(pki.ca_cert, "-----BEGIN CERTIFICATE-----"));
+  CHECK(absl::StartsWith(pki.client_key, "-----BEGIN PRIVATE KEY-----"));
+  ASSIGN_OR_FAIL(ChannelPki back, FromSecretData(ToSecretData(pki)));
+  CHECK(back.server_cert == pki.server_cert);
+  std::map<std::string, std::string> partial = ToSecretData(pki);
+  partial.erase("client.key");
+  CHECK_STATUS(FromSecretData(partial), absl::StatusCode::kInvalidArgument,
+               "the Secret has no \"client.key\"");
+  CHECK_STATUS(GenerateChannelPki(absl::Now(), {}),
+               absl::StatusCode::kInvalidArgument, "at least one name");
+}
+
+}  // namespace
+}  // namespace lb::channel

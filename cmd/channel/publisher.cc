@@ -1,0 +1,136 @@
+#include "cmd/channel/publisher.h"
+
+namespace lb::channel {
+namespace {
+
+bool Same(const google::protobuf::Message& a,
+          const google::protobuf::Message& b) {
+  return a.SerializeAsString() == b.SerializeAsString();
+}
+
+bool SamePools(const std::vector<v1::Pool>& a, const std::vector<v1::Pool>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (!Same(a[i], b[i])) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Publisher::Publisher(size_t history)
+    : history_limit_(history == 0 ? 1 : history) {}
+
+uint64_t Publisher::Publish(const DesiredState& state) {
+  absl::MutexLock lock(&mu_);
+  v1::Update change;
+  for (const auto& [address, announcement] : state.announcements) {
+    auto old = state_.announcements.find(address);
+    if (old == state_.announcements.end() || !Same(old->second, announcement)) {
+      *change.add_upserts() = announcement;
+    }
+  }
+  for (const auto& [address, announcement] : state_.announcements) {
+    if (!state.announcements.count(address)) change.add_removals(address);
+  }
+  bool pools_changed = !SamePools(state.pools, state_.pools);
+  bool settings_changed = !Same(state.settings, state_.settings);
+  if (generation_ > 0 && change.upserts().empty() &&
+      change.removals().empty() && !pools_changed && !settings_changed) {
+    return generation_;
+  }
+  state_ = state;
+  change.set_base_generation(generation_);
+  change.set_generation(++generation_);
+  if (pools_changed) {
+    change.set_pools_changed(true);
+    for (const v1::Pool& p : state_.pools) *change.add_pools() = p;
+  }
+  *change.mutable_settings() = state_.settings;
+  history_.push_back(std::move(change));
+  while (history_.size() > history_limit_) history_.pop_front();
+  return generation_;
+}
+
+uint64_t Publisher::generation() const {
+  absl::MutexLock lock(&mu_);
+  return generation_;
+}
+
+v1::Update Publisher::SnapshotLocked() const {
+  v1::Update u;
+  u.set_generation(generation_);
+  u.set_snapshot(true);
+  for (const auto& [address, announcement] : state_.announcements) {
+    *u.add_upserts() = announcement;
+  }
+  for (const v1::Pool& p : state_.pools) *u.add_pools() = p;
+  u.set_pools_changed(true);
+  *u.mutable_settings() = state_.settings;
+  return u;
+}
+
+std::vector<v1::Update> Publisher::UpdatesSince(uint64_t known) const {
+  absl::MutexLock lock(&mu_);
+  if (generation_ == 0 || known == generation_) return {};
+  bool resumable = known > 0 && known < generation_ && !history_.empty() &&
+                   history_.front().base_generation() <= known;
+  if (!resumable) return {SnapshotLocked()};
+  std::vector<v1::Update> out;
+  for (const v1::Update& u : history_) {
+    if (u.base_generation() >= known) out.push_back(u);
+  }
+  return out;
+}
+
+bool Publisher::WaitBeyond(uint64_t known, absl::Duration timeout) const {
+  absl::MutexLock lock(&mu_);
+  auto ready = [this, known]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return shutdown_ || generation_ > known;
+  };
+  mu_.AwaitWithTimeout(absl::Condition(&ready), timeout);
+  return !shutdown_;
+}
+
+void Publisher::Shutdown() {
+  absl::MutexLock lock(&mu_);
+  shutdown_ = true;
+}
+
+grpc::Status AssignmentsService::Watch(grpc::ServerContext* context,
+                                       const v1::WatchRequest* request,
+                                       grpc::ServerWriter<v1::Update>* writer) {
+  {
+    absl::MutexLock lock(&mu_);
+    ++active_;
+  }
+  uint64_t at = request->known_generation();
+  grpc::Status result = grpc::Status::OK;
+  while (!context->IsCancelled()) {
+    for (const v1::Update& u : publisher_.UpdatesSince(at)) {
+      if (!writer->Write(u)) {
+        result =
+            grpc::Status(grpc::StatusCode::UNAVAILABLE, "speaker went away");
+        break;
+      }
+      at = u.generation();
+    }
+    if (!result.ok()) break;
+    // Short waits keep cancellation prompt.
+    if (!publisher_.WaitBeyond(at, absl::Milliseconds(200))) {
+      result = grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                            "controller shutting down");
+      break;
+    }
+  }
+  absl::MutexLock lock(&mu_);
+  --active_;
+  return result;
+}
+
+int AssignmentsService::active_streams() const {
+  absl::MutexLock lock(&mu_);
+  return active_;
+}
+
+}  // namespace lb::channel

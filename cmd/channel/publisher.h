@@ -1,0 +1,99 @@
+// cmd/channel/publisher.h
+//
+// Controller side of the channel. The controller publishes the complete desired
+// state whenever it changes; the Publisher numbers the changes by generation,
+// keeps a short history of them, and streams to each connected speaker a
+// snapshot followed by changes.
+//
+//   Publisher publisher;
+//   AssignmentsService service(publisher);      // register with a
+//   grpc::ServerBuilder publisher.Publish(state);                    // from
+//   the controller's work loop
+//
+// Thread-safety: all methods are safe to call concurrently.
+
+#ifndef LB_CMD_CHANNEL_PUBLISHER_H_
+#define LB_CMD_CHANNEL_PUBLISHER_H_
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "cmd/channel/assignments.grpc.pb.h"
+#include "cmd/channel/assignments.pb.h"
+
+namespace lb::channel {
+
+// Everything speakers need, as the controller computes it.
+struct DesiredState {
+  // Keyed by the announcement's address.
+  std::map<std::string, v1::Announcement> announcements;
+  std::vector<v1::Pool> pools;
+  v1::Settings settings;
+};
+
+class Publisher {
+ public:
+  // Keeps the last `history` changes so reconnecting speakers can resume
+  // without a snapshot.
+  explicit Publisher(size_t history = 256);
+
+  // Replaces the desired state. Returns the generation after the call:
+  // unchanged when the state is the same as before.
+  uint64_t Publish(const DesiredState& state) ABSL_LOCKS_EXCLUDED(mu_);
+
+  uint64_t generation() const ABSL_LOCKS_EXCLUDED(mu_);
+
+  // The updates that bring a receiver at generation `known` to the current one:
+  // the recorded changes when `known` is within the history, otherwise one
+  // snapshot. Empty when `known` is current or nothing was ever published.
+  std::vector<v1::Update> UpdatesSince(uint64_t known) const
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Waits up to `timeout` for a generation beyond `known`, or for Shutdown.
+  // Returns false after Shutdown.
+  bool WaitBeyond(uint64_t known, absl::Duration timeout) const
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Ends every stream.
+  void Shutdown() ABSL_LOCKS_EXCLUDED(mu_);
+
+ private:
+  v1::Update SnapshotLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const size_t history_limit_;
+  mutable absl::Mutex mu_;
+  DesiredState state_ ABSL_GUARDED_BY(mu_);
+  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
+  // Change updates, oldest first, each applying on top of generation - 1.
+  std::deque<v1::Update> history_ ABSL_GUARDED_BY(mu_);
+  bool shutdown_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+// The gRPC service: one Watch stream per speaker.
+class AssignmentsService final : public v1::Assignments::Service {
+ public:
+  // `publisher` must outlive the service.
+  explicit AssignmentsService(Publisher& publisher) : publisher_(publisher) {}
+
+  grpc::Status Watch(grpc::ServerContext* context,
+                     const v1::WatchRequest* request,
+                     grpc::ServerWriter<v1::Update>* writer) override;
+
+  // Streams currently open.
+  int active_streams() const ABSL_LOCKS_EXCLUDED(mu_);
+
+ private:
+  Publisher& publisher_;
+  mutable absl::Mutex mu_;
+  int active_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace lb::channel
+
+#endif  // LB_CMD_CHANNEL_PUBLISHER_H_

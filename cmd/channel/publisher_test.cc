@@ -1,0 +1,101 @@
+#include "cmd/channel/publisher.h"
+
+#include <doctest/doctest.h>
+
+#include "absl/strings/str_cat.h"
+
+namespace lb::channel {
+namespace {
+
+v1::Announcement Ann(const std::string& address, const std::string& service,
+                     std::vector<std::string> nodes = {"node-a"}) {
+  v1::Announcement a;
+  a.set_address(address);
+  a.add_services(service);
+  a.set_pool("my-ip-space");
+  for (const std::string& n : nodes) a.add_eligible_nodes(n);
+  return a;
+}
+
+DesiredState State(std::vector<v1::Announcement> anns) {
+  DesiredState s;
+  for (const v1::Announcement& a : anns) s.announcements[a.address()] = a;
+  v1::Pool p;
+  p.set_name("my-ip-space");
+  p.set_protocol("arp");
+  p.add_ranges("192.168.1.240/28");
+  s.pools.push_back(p);
+  return s;
+}
+
+TEST_CASE("nothing is streamed before the first publish") {
+  Publisher p;
+  CHECK(p.generation() == 0);
+  CHECK(p.UpdatesSince(0).empty());
+}
+
+TEST_CASE("a new receiver gets a snapshot; a current one gets nothing") {
+  Publisher p;
+  CHECK(p.Publish(State({Ann("192.168.1.240", "default/nginx")})) == 1);
+  std::vector<v1::Update> u = p.UpdatesSince(0);
+  REQUIRE(u.size() == 1);
+  CHECK(u[0].snapshot());
+  CHECK(u[0].generation() == 1);
+  CHECK(u[0].upserts_size() == 1);
+  CHECK(u[0].pools_size() == 1);
+  CHECK(p.UpdatesSince(1).empty());
+}
+
+TEST_CASE("republishing the same state does not bump the generation") {
+  Publisher p;
+  p.Publish(State({Ann("192.168.1.240", "default/nginx")}));
+  CHECK(p.Publish(State({Ann("192.168.1.240", "default/nginx")})) == 1);
+}
+
+TEST_CASE("changes carry only what changed, and resume from history") {
+  Publisher p;
+  p.Publish(State(
+      {Ann("192.168.1.240", "default/a"), Ann("192.168.1.241", "default/b")}));
+  p.Publish(State({Ann("192.168.1.240", "default/a", {"node-a", "node-b"}),
+                   Ann("192.168.1.242", "default/c")}));
+  std::vector<v1::Update> u = p.UpdatesSince(1);
+  REQUIRE(u.size() == 1);
+  CHECK_FALSE(u[0].snapshot());
+  CHECK(u[0].base_generation() == 1);
+  CHECK(u[0].generation() == 2);
+  REQUIRE(u[0].upserts_size() == 2);
+  CHECK(u[0].upserts(0).address() == "192.168.1.240");
+  CHECK(u[0].upserts(0).eligible_nodes_size() == 2);
+  CHECK(u[0].upserts(1).address() == "192.168.1.242");
+  REQUIRE(u[0].removals_size() == 1);
+  CHECK(u[0].removals(0) == "192.168.1.241");
+  CHECK_FALSE(u[0].pools_changed());
+}
+
+TEST_CASE("a receiver older than the history gets a snapshot") {
+  Publisher p(/*history=*/2);
+  for (int i = 0; i < 5; ++i) {
+    p.Publish(State({Ann(absl::StrCat("192.168.1.", 240 + i), "default/a")}));
+  }
+  CHECK(p.generation() == 5);
+  std::vector<v1::Update> old = p.UpdatesSince(1);
+  REQUIRE(old.size() == 1);
+  CHECK(old[0].snapshot());
+  std::vector<v1::Update> recent = p.UpdatesSince(3);
+  REQUIRE(recent.size() == 2);
+  CHECK(recent[0].base_generation() == 3);
+  CHECK(recent[1].generation() == 5);
+  // A generation from the future (a controller restart) also gets a snapshot.
+  CHECK(p.UpdatesSince(99)[0].snapshot());
+}
+
+TEST_CASE("WaitBeyond returns on a new generation and reports shutdown") {
+  Publisher p;
+  p.Publish(State({}));
+  CHECK(p.WaitBeyond(0, absl::Milliseconds(1)));
+  p.Shutdown();
+  CHECK_FALSE(p.WaitBeyond(1, absl::Seconds(10)));
+}
+
+}  // namespace
+}  // namespace lb::channel

@@ -1,0 +1,171 @@
+#include "cmd/channel/subscriber.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "lib/ipam/prefix.h"
+
+namespace lb::channel {
+namespace {
+
+std::vector<ipam::PoolSpace> Spaces(const std::vector<v1::Pool>& pools) {
+  std::vector<ipam::PoolSpace> out;
+  for (const v1::Pool& p : pools) {
+    ipam::Pool pool;
+    pool.name = p.name();
+    for (const std::string& r : p.ranges()) {
+      if (absl::StatusOr<ipam::IpRange> range = ipam::IpRange::Parse(r);
+          range.ok()) {
+        pool.ranges.push_back(*range);
+      }
+    }
+    out.emplace_back(pool);
+  }
+  return out;
+}
+
+}  // namespace
+
+Subscriber::Subscriber(std::shared_ptr<grpc::ChannelInterface> channel,
+                       Options options, Callback on_change,
+                       RefusalLog on_refusal)
+    : channel_(std::move(channel)),
+      options_(std::move(options)),
+      on_change_(std::move(on_change)),
+      on_refusal_(std::move(on_refusal)) {}
+
+Subscriber::~Subscriber() { Stop(); }
+
+std::string Subscriber::Refusal(const v1::Announcement& a,
+                                const std::vector<ipam::PoolSpace>& pools) {
+  absl::StatusOr<ipam::IpAddress> ip = ipam::IpAddress::Parse(a.address());
+  if (!ip.ok())
+    return absl::StrCat("refusing malformed address \"", a.address(), "\"");
+  for (const ipam::PoolSpace& space : pools) {
+    if (space.Contains(*ip)) return "";
+  }
+  return absl::StrCat("refusing ", a.address(),
+                      ": outside every configured pool");
+}
+
+absl::Status Subscriber::Apply(const v1::Update& update) {
+  std::vector<std::string> refusals;
+  ReceivedState copy;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!update.snapshot() && update.base_generation() != state_.generation) {
+      ++counters_.gaps;
+      return absl::FailedPreconditionError(
+          absl::StrCat("change from generation ", update.base_generation(),
+                       " does not apply at generation ", state_.generation));
+    }
+    if (update.snapshot()) {
+      received_.clear();
+      ++counters_.snapshots;
+    } else {
+      ++counters_.changes;
+    }
+    for (const v1::Announcement& a : update.upserts())
+      received_[a.address()] = a;
+    for (const std::string& address : update.removals())
+      received_.erase(address);
+    if (update.snapshot() || update.pools_changed()) {
+      state_.pools.assign(update.pools().begin(), update.pools().end());
+    }
+    state_.settings = update.settings();
+    state_.generation = update.generation();
+    std::vector<ipam::PoolSpace> spaces = Spaces(state_.pools);
+    state_.announcements.clear();
+    for (const auto& [address, a] : received_) {
+      std::string why = Refusal(a, spaces);
+      if (why.empty()) {
+        state_.announcements[address] = a;
+      } else {
+        ++counters_.refused;
+        refusals.push_back(std::move(why));
+      }
+    }
+    copy = state_;
+  }
+  if (on_refusal_) {
+    for (const std::string& why : refusals) on_refusal_(why);
+  }
+  if (on_change_) on_change_(copy);
+  return absl::OkStatus();
+}
+
+ReceivedState Subscriber::Snapshot() const {
+  absl::MutexLock lock(&mu_);
+  return state_;
+}
+
+SubscriberCounters Subscriber::counters() const {
+  absl::MutexLock lock(&mu_);
+  return counters_;
+}
+
+void Subscriber::Start() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = false;
+  }
+  thread_ = std::thread([this] { Run(); });
+}
+
+void Subscriber::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+    if (active_ != nullptr) active_->TryCancel();
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+void Subscriber::Run() {
+  auto service = v1::Assignments::NewStub(channel_);
+  absl::Duration backoff = options_.min_backoff;
+  while (true) {
+    grpc::ClientContext context;
+    v1::WatchRequest request;
+    request.set_node(options_.node);
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return;
+      active_ = &context;
+      request.set_known_generation(state_.generation);
+    }
+    std::unique_ptr<grpc::ClientReader<v1::Update>> reader =
+        service->Watch(&context, request);
+    v1::Update update;
+    bool gap = false;
+    while (reader->Read(&update)) {
+      connected_ = true;
+      backoff = options_.min_backoff;
+      if (!Apply(update).ok()) {
+        gap = true;
+        context.TryCancel();
+        break;
+      }
+    }
+    reader->Finish().IgnoreError();
+    connected_ = false;
+    bool stopping;
+    {
+      absl::MutexLock lock(&mu_);
+      active_ = nullptr;
+      stopping = stopping_;
+      ++counters_.reconnects;
+      // After a gap, ask for a snapshot; otherwise resume from our generation.
+      if (gap) state_.generation = 0;
+    }
+    if (stopping) return;
+    // Back off, but wake at once on Stop.
+    absl::MutexLock lock(&mu_);
+    mu_.AwaitWithTimeout(absl::Condition(&stopping_), backoff);
+    backoff = std::min(backoff * 2, options_.max_backoff);
+  }
+}
+
+}  // namespace lb::channel

@@ -1,0 +1,111 @@
+// cmd/channel/subscriber.h
+//
+// Speaker side of the channel. Keeps the last desired state received from the
+// controller, applying snapshots and changes in generation order, refusing what
+// it must not announce, and reconnecting with backoff. While the controller is
+// unreachable the last state stays in force: the data path never depends on the
+// controller being up.
+//
+//   Subscriber sub(grpc::CreateChannel(addr, creds), {.node = "node-1"},
+//                  [](const ReceivedState& s) { /* hand to the announcer */ });
+//   sub.Start();
+//   ...
+//   sub.Stop();
+//
+// Thread-safety: Start/Stop from one thread; the callback runs on the
+// subscriber's thread; Snapshot() and counters may be read from any thread.
+
+#ifndef LB_CMD_CHANNEL_SUBSCRIBER_H_
+#define LB_CMD_CHANNEL_SUBSCRIBER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "cmd/channel/assignments.grpc.pb.h"
+#include "cmd/channel/assignments.pb.h"
+#include "lib/ipam/pool.h"
+
+namespace lb::channel {
+
+struct ReceivedState {
+  uint64_t generation = 0;
+  // Only announcements that passed validation, keyed by address.
+  std::map<std::string, v1::Announcement> announcements;
+  std::vector<v1::Pool> pools;
+  v1::Settings settings;
+};
+
+struct SubscriberCounters {
+  uint64_t snapshots = 0;
+  uint64_t changes = 0;
+  uint64_t gaps = 0;  // changes that did not apply on top of our generation
+  uint64_t reconnects = 0;
+  uint64_t refused =
+      0;  // announcements refused (malformed or outside every pool)
+};
+
+class Subscriber {
+ public:
+  struct Options {
+    std::string node;
+    absl::Duration min_backoff = absl::Milliseconds(100);
+    absl::Duration max_backoff = absl::Seconds(5);
+  };
+  using Callback = std::function<void(const ReceivedState&)>;
+  // Called for each refused announcement with the reason, for logs.
+  using RefusalLog = std::function<void(const std::string&)>;
+
+  Subscriber(std::shared_ptr<grpc::ChannelInterface> channel, Options options,
+             Callback on_change, RefusalLog on_refusal = nullptr);
+  ~Subscriber();
+
+  void Start();
+  // Ends the stream and joins the thread. The last state stays readable.
+  void Stop();
+
+  // Applies one update. kFailedPrecondition for a change that does not apply on
+  // top of the current generation (the caller then asks for a snapshot); the
+  // state is unchanged in that case.
+  absl::Status Apply(const v1::Update& update) ABSL_LOCKS_EXCLUDED(mu_);
+
+  ReceivedState Snapshot() const ABSL_LOCKS_EXCLUDED(mu_);
+  SubscriberCounters counters() const ABSL_LOCKS_EXCLUDED(mu_);
+  bool connected() const { return connected_.load(); }
+
+ private:
+  void Run();
+  // Why `a` may not be announced under `pools`, or empty when it may.
+  static std::string Refusal(const v1::Announcement& a,
+                             const std::vector<ipam::PoolSpace>& pools);
+
+  const std::shared_ptr<grpc::ChannelInterface> channel_;
+  const Options options_;
+  const Callback on_change_;
+  const RefusalLog on_refusal_;
+
+  mutable absl::Mutex mu_;
+  ReceivedState state_ ABSL_GUARDED_BY(mu_);
+  // Every announcement received, valid or not, so a pool change can re-admit
+  // them.
+  std::map<std::string, v1::Announcement> received_ ABSL_GUARDED_BY(mu_);
+  SubscriberCounters counters_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::ClientContext* active_ ABSL_GUARDED_BY(mu_) = nullptr;
+
+  std::atomic<bool> connected_{false};
+  std::thread thread_;
+};
+
+}  // namespace lb::channel
+
+#endif  // LB_CMD_CHANNEL_SUBSCRIBER_H_
