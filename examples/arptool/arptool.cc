@@ -52,6 +52,8 @@ announce  Owns every ADDRESS (IPv4 or IPv6) until interrupted (SIGINT or
   --refresh SECONDS      re-announce periodically (default 0: off)
   --rate FRAMES          announcement frames per second per interface
                          (default 2000)
+  --realtime PRIO        answer from a SCHED_FIFO thread of priority PRIO
+                         (1..99; needs CAP_SYS_NICE), as keepalived does
   -q, --quiet            do not log answered requests
 
 probe     Sends requests for ADDRESS and lists every MAC that answers,
@@ -157,6 +159,11 @@ int Announce(const std::vector<std::string>& args) {
       if (!TakeValue(args, i, &v) ||
           !absl::SimpleAtod(v, &options.announce.frames_per_second))
         return Usage("--rate needs frames per second");
+    } else if (a == "--realtime") {
+      if (!TakeValue(args, i, &v) ||
+          !ParseNumber(v, &options.realtime_priority) ||
+          options.realtime_priority < 1 || options.realtime_priority > 99)
+        return Usage("--realtime needs a priority 1..99");
     } else if (a == "-q" || a == "--quiet") {
       quiet = true;
     } else if (!a.empty() && a[0] == '-') {

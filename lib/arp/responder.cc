@@ -1,5 +1,7 @@
 #include "lib/arp/responder.h"
 
+#include <pthread.h>
+#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -63,6 +65,10 @@ absl::Status ValidateResponderOptions(const ResponderOptions& o) {
   if (!(o.log_lines_per_second > 0) || o.log_burst < 1) {
     return absl::InvalidArgumentError(
         "log_lines_per_second must be positive and log_burst >= 1");
+  }
+  if (o.realtime_priority < 0 || o.realtime_priority > 99) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "realtime_priority must be in 0..99, got ", o.realtime_priority));
   }
   if (o.receive_batch < 1 || o.receive_batch > 1024) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -633,6 +639,17 @@ void Responder::Stop() {
 }
 
 void Responder::IoLoop() {
+  if (options_.realtime_priority > 0) {
+    sched_param param{};
+    param.sched_priority = options_.realtime_priority;
+    int err = pthread_setschedparam(pthread_self(), SCHED_FIFO, &param);
+    if (err != 0 && options_.log != nullptr) {
+      options_.log->Log(
+          LogLevel::kWarning,
+          absl::StrCat("cannot run the event loop with SCHED_FIFO priority ",
+                       options_.realtime_priority, ": ", std::strerror(err)));
+    }
+  }
   epoll_event events[32];
   while (true) {
     int n = epoll_wait(epoll_fd_, events, 32, -1);

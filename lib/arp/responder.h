@@ -122,6 +122,11 @@ struct ResponderOptions {
   absl::Duration conflict_report_interval = absl::Seconds(10);
   // Frames read per receive call (1..1024).
   int receive_batch = 64;
+  // If > 0, the event-loop thread runs with SCHED_FIFO at this priority
+  // (1..99), as keepalived does for VRRP, so replies are not delayed behind
+  // ordinary work on a busy node. Needs CAP_SYS_NICE; if refused, a warning
+  // is logged and the thread runs at normal priority. It never spins.
+  int realtime_priority = 0;
 };
 
 // InvalidArgument naming the first bad field.

@@ -448,6 +448,10 @@ TEST_CASE("option validation") {
   CHECK_STATUS(Responder::Create(clock, links, net, o),
                absl::StatusCode::kInvalidArgument, "receive_batch");
   o = {};
+  o.realtime_priority = 100;
+  CHECK_STATUS(Responder::Create(clock, links, net, o),
+               absl::StatusCode::kInvalidArgument, "realtime_priority");
+  o = {};
   o.announce.rounds = 0;
   CHECK_STATUS(Responder::Create(clock, links, net, o),
                absl::StatusCode::kInvalidArgument, "rounds");
