@@ -653,7 +653,16 @@ void Responder::IoLoop() {
   epoll_event events[32];
   while (true) {
     int n = epoll_wait(epoll_fd_, events, 32, -1);
-    if (n < 0 && errno != EINTR) break;
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      // Not expected with a valid epoll fd; say so rather than go quiet.
+      if (options_.log != nullptr) {
+        options_.log->Log(LogLevel::kError,
+                          absl::StrCat("event loop stopped: epoll_wait: ",
+                                       std::strerror(errno)));
+      }
+      break;
+    }
     Pending p;
     {
       absl::MutexLock lock(&mu_);

@@ -40,7 +40,8 @@
 //
 // Thread-safety: all public methods are safe for concurrent use. Callbacks
 // (`on_conflict`, the log sink) run on the responder's threads without its
-// lock held, so they may call back into the responder.
+// lock held, so they may call back into the responder, except Stop() and
+// the destructor (which join those threads).
 
 #ifndef LB_ARP_RESPONDER_H_
 #define LB_ARP_RESPONDER_H_
