@@ -241,7 +241,9 @@ std::optional<std::vector<std::string>> Membership::Evaluate(absl::Time now) {
   for (const std::string& n : settled) absl::StrAppend(&signature, n, ",");
   absl::StrAppend(&signature, "|");
   for (const std::string& n : probation) absl::StrAppend(&signature, n, ",");
-  if (signature != owners_signature_) {
+  absl::StrAppend(&signature, "|", static_cast<int>(fence_));
+  if (signature == owners_signature_) return std::nullopt;
+  {
     owners_signature_ = std::move(signature);
     ++stats_.owner_recomputes;
     absl::StatusOr<OwnerMap> owners =

@@ -103,6 +103,9 @@ void SimCluster::Start(int i) {
     return;
   }
   n.membership = std::move(*m);
+  n.next_poll =
+      clock_.Now() + config_.membership.poll_interval *
+                         std::uniform_real_distribution<double>(0, 1)(rng_);
   (void)n.membership->SetAddresses(requests_);
 }
 
@@ -144,13 +147,39 @@ absl::Duration SimCluster::DuplicateBound() const {
 void SimCluster::Step() {
   clock_.AdvanceTime(config_.tick);
   for (Node& n : nodes_) {
-    if (!n.membership) continue;
+    if (!n.membership || clock_.Now() < n.next_poll) continue;
     n.membership->PollStore();
     n.membership->PollNetwork();
+    n.next_poll += config_.membership.poll_interval;
+    if (n.next_poll < clock_.Now()) {
+      n.next_poll = clock_.Now() + config_.membership.poll_interval;
+    }
   }
   if (!config_.check_every_step) return;
   const absl::Time now = clock_.Now();
   const absl::Duration bound = DuplicateBound();
+  // Fast path: count claims per address without building names.
+  std::vector<std::vector<std::string>> claimed;
+  size_t total = 0;
+  for (const Node& n : nodes_) {
+    if (!n.membership) continue;
+    claimed.push_back(n.membership->Claimed());
+    total += claimed.back().size();
+  }
+  bool any_duplicate = false;
+  if (total > requests_.size()) {
+    any_duplicate = true;
+  } else {
+    std::vector<std::string> all;
+    all.reserve(total);
+    for (auto& c : claimed) all.insert(all.end(), c.begin(), c.end());
+    std::sort(all.begin(), all.end());
+    any_duplicate = std::adjacent_find(all.begin(), all.end()) != all.end();
+  }
+  if (!any_duplicate) {
+    duplicate_since_.clear();
+    return;
+  }
   for (const auto& [addr, claimers] : Claims()) {
     if (claimers.size() <= 1) {
       duplicate_since_.erase(addr);

@@ -112,7 +112,8 @@ class SimCluster {
   void SetStoreAvailable(bool available);
   void SetStoreReachable(int i, bool reachable);
 
-  // One tick: advance time, poll every running node, check safety.
+  // One tick: advance time, poll every running node whose poll is due (every
+  // poll_interval, at a per-node phase), check safety.
   void Step();
   void RunFor(absl::Duration d);
 
@@ -150,6 +151,9 @@ class SimCluster {
     std::unique_ptr<NodeStore> store;
     std::unique_ptr<HeartbeatTransport> transport;
     std::unique_ptr<Membership> membership;
+    // Nodes poll every membership.poll_interval, each at its own phase, as
+    // Membership::RunNetworkLoop does.
+    absl::Time next_poll = absl::InfinitePast();
   };
 
   SimConfig config_;
