@@ -1,0 +1,332 @@
+#include "cmd/controller/reconciler.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "lib/ipam/config.h"
+#include "lib/ipam/service_request.h"
+
+namespace lb::controller {
+namespace {
+
+ipam::ServiceFields Fields(const k8s::Service& s) {
+  ipam::ServiceFields f;
+  f.key = absl::StrCat(s.meta.ns, "/", s.meta.name);
+  f.annotations = s.meta.annotations;
+  f.load_balancer_ip = s.load_balancer_ip;
+  for (const k8s::ServicePort& p : s.ports) {
+    f.ports.push_back({p.protocol, static_cast<uint16_t>(p.port)});
+  }
+  f.external_traffic_policy = s.external_traffic_policy;
+  f.selector = s.selector;
+  f.ip_family_policy = s.ip_family_policy;
+  f.ip_families = s.ip_families;
+  return f;
+}
+
+std::string Quoted(const std::vector<std::string>& ips) {
+  std::vector<std::string> q;
+  for (const std::string& ip : ips) q.push_back(absl::StrCat("\"", ip, "\""));
+  return absl::StrJoin(q, ", ");
+}
+
+std::vector<std::string> IngressIps(
+    const std::vector<k8s::LoadBalancerIngress>& ingress) {
+  std::vector<std::string> out;
+  for (const k8s::LoadBalancerIngress& i : ingress) {
+    if (!i.ip.empty()) out.push_back(i.ip);
+  }
+  return out;
+}
+
+}  // namespace
+
+void Actions::Append(Actions other) {
+  for (auto& s : other.status) status.push_back(std::move(s));
+  for (auto& e : other.events) events.push_back(std::move(e));
+  for (auto& l : other.log) log.push_back(std::move(l));
+}
+
+Reconciler::Reconciler(Clock& clock, ReconcilerOptions options)
+    : clock_(clock),
+      options_(std::move(options)),
+      allocator_(clock, options_.allocator) {}
+
+std::string Reconciler::Key(const std::string& ns, const std::string& name) {
+  return absl::StrCat(ns, "/", name);
+}
+
+bool Reconciler::Ours(const k8s::Service& s) const {
+  return s.load_balancer_class.empty() ||
+         s.load_balancer_class == options_.load_balancer_class;
+}
+
+Actions Reconciler::SetConfigMap(
+    const std::optional<k8s::ConfigMap>& config_map) {
+  Actions out;
+  auto reject = [&](const std::string& message) {
+    config_stale_ = true;
+    out.log.push_back(
+        absl::StrCat("Applying new configuration failed: ", message));
+    out.events.push_back({"ConfigMap", options_.config_namespace,
+                          options_.config_name, "Warning", "InvalidConfig",
+                          message});
+  };
+  if (!config_map) {
+    config_stale_ = true;
+    out.log.push_back("No MetalLB configuration in cluster");
+    return out;
+  }
+  auto it = config_map->data.find("config");
+  std::string text = it == config_map->data.end() ? std::string() : it->second;
+  absl::StatusOr<ipam::ParsedConfig> parsed = ipam::ParseConfig(text);
+  if (!parsed.ok()) {
+    reject(absl::StrCat("could not parse config: ", parsed.status().message()));
+    return out;
+  }
+  for (const ipam::ConfigIssue& w : parsed->warnings) {
+    out.log.push_back(absl::StrCat("config warning: ", w.ToString()));
+  }
+  if (absl::Status s = allocator_.SetConfig(parsed->config); !s.ok()) {
+    reject(std::string(s.message()));
+    return out;
+  }
+  config_ = parsed->config;
+  config_loaded_ = true;
+  config_stale_ = false;
+  if (synced_) {
+    out.log.push_back("config changed, reconverging all services");
+    out.Append(ConvergeAll());
+  }
+  return out;
+}
+
+Actions Reconciler::UpsertService(const k8s::Service& service) {
+  std::string key = Key(service.meta.ns, service.meta.name);
+  services_[key] = service;
+  if (!synced_) return {};
+  return Converge(key);
+}
+
+Actions Reconciler::DeleteService(const std::string& ns,
+                                  const std::string& name) {
+  std::string key = Key(ns, name);
+  services_.erase(key);
+  if (!synced_) return {};
+  return Converge(key);
+}
+
+Actions Reconciler::UpsertEndpointSlice(const k8s::EndpointSlice& slice) {
+  slices_[Key(slice.meta.ns, slice.meta.name)] = slice;
+  return {};
+}
+
+Actions Reconciler::DeleteEndpointSlice(const std::string& ns,
+                                        const std::string& name) {
+  slices_.erase(Key(ns, name));
+  return {};
+}
+
+Actions Reconciler::UpsertNode(const k8s::Node& node) {
+  nodes_[node.meta.name] = node;
+  return {};
+}
+
+Actions Reconciler::DeleteNode(const std::string& name) {
+  nodes_.erase(name);
+  return {};
+}
+
+Actions Reconciler::Sync() {
+  Actions out;
+  synced_ = true;
+  out.log.push_back("Controller synced, can allocate IPs now");
+  if (!allocator_.has_config()) return ConvergeAll();
+  // Re-learn: every address a Service already shows, oldest Service first, so
+  // that an older claim wins a conflict and nothing is handed out twice.
+  std::vector<const k8s::Service*> order;
+  for (const auto& [key, s] : services_) order.push_back(&s);
+  std::stable_sort(
+      order.begin(), order.end(),
+      [](const k8s::Service* a, const k8s::Service* b) {
+        absl::Time ta =
+            a->meta.creation_timestamp.value_or(absl::InfinitePast());
+        absl::Time tb =
+            b->meta.creation_timestamp.value_or(absl::InfinitePast());
+        return ta < tb;
+      });
+  for (const k8s::Service* s : order) {
+    std::vector<std::string> ips = IngressIps(s->ingress);
+    if (s->type != "LoadBalancer" || !Ours(*s) || ips.empty()) continue;
+    absl::StatusOr<ipam::Request> req = ipam::RequestFromService(Fields(*s));
+    if (!req.ok()) continue;
+    std::vector<ipam::IpAddress> addresses;
+    for (const std::string& ip : ips) {
+      if (absl::StatusOr<ipam::IpAddress> a = ipam::IpAddress::Parse(ip);
+          a.ok()) {
+        addresses.push_back(*a);
+      }
+    }
+    std::string key = Key(s->meta.ns, s->meta.name);
+    if (absl::Status st = allocator_.Assign(*req, addresses); !st.ok()) {
+      out.log.push_back(absl::StrCat(key, ": clearing assignment ", Quoted(ips),
+                                     ", ", st.message()));
+    }
+  }
+  out.Append(ConvergeAll());
+  return out;
+}
+
+Actions Reconciler::ConvergeAll() {
+  Actions out;
+  for (const auto& [key, s] : services_) out.Append(Converge(key));
+  out.Append(RetryPending());
+  return out;
+}
+
+Actions Reconciler::RetryPending() {
+  Actions out;
+  for (const std::string& key : allocator_.Retryable()) {
+    if (!services_.count(key)) {
+      allocator_.ForgetPending(key);
+      continue;
+    }
+    out.Append(Converge(key));
+  }
+  return out;
+}
+
+Actions Reconciler::Converge(const std::string& key) {
+  Actions out;
+  auto it = services_.find(key);
+  if (it == services_.end()) {
+    if (allocator_.Release(key)) {
+      out.log.push_back(absl::StrCat(key, ": service deleted"));
+      out.Append(RetryPending());
+    }
+    allocator_.ForgetPending(key);
+    return out;
+  }
+  const k8s::Service& s = it->second;
+  auto clear = [&](const std::string& why) {
+    if (!s.ingress.empty()) {
+      out.status.push_back({s.meta.ns, s.meta.name, {}});
+      out.log.push_back(absl::StrCat(key, ": clearing status, ", why));
+    }
+  };
+  if (!Ours(s)) {
+    // Another implementation owns this Service; we neither allocate nor write
+    // status.
+    if (allocator_.Release(key)) out.Append(RetryPending());
+    allocator_.ForgetPending(key);
+    return out;
+  }
+  if (s.type != "LoadBalancer") {
+    bool released = allocator_.Release(key);
+    allocator_.ForgetPending(key);
+    clear("not a LoadBalancer");
+    if (released) out.Append(RetryPending());
+    return out;
+  }
+  if (!allocator_.has_config()) {
+    out.log.push_back(absl::StrCat(key, ": skipped, waiting for config"));
+    return out;
+  }
+  absl::StatusOr<ipam::Request> req = ipam::RequestFromService(Fields(s));
+  absl::StatusOr<ipam::Assignment> assignment =
+      req.ok() ? allocator_.Allocate(*req)
+               : absl::StatusOr<ipam::Assignment>(req.status());
+  if (!assignment.ok()) {
+    std::string message = absl::StrCat("Failed to allocate IP for \"", key,
+                                       "\": ", assignment.status().message());
+    out.log.push_back(absl::StrCat(
+        key, ": allocation failed: ", assignment.status().message()));
+    out.events.push_back({"Service", s.meta.ns, s.meta.name, "Warning",
+                          "AllocationFailed", message});
+    clear("no address can be assigned");
+    return out;
+  }
+  std::vector<k8s::LoadBalancerIngress> want;
+  std::vector<std::string> ips;
+  for (const ipam::IpAddress& a : assignment->addresses) {
+    want.push_back({a.ToString(), "", ""});
+    ips.push_back(a.ToString());
+  }
+  if (k8s::IngressEqual(s.ingress, want)) return out;
+  out.status.push_back({s.meta.ns, s.meta.name, want});
+  out.log.push_back(absl::StrCat(key, ": allocated ", Quoted(ips)));
+  out.events.push_back({"Service", s.meta.ns, s.meta.name, "Normal",
+                        "IPAllocated",
+                        absl::StrCat("Assigned IP ", Quoted(ips))});
+  return out;
+}
+
+std::set<std::string> Reconciler::ReadyEndpointNodes(const k8s::Service& s,
+                                                     bool* any_ready) const {
+  std::set<std::string> nodes;
+  *any_ready = false;
+  for (const auto& [key, slice] : slices_) {
+    if (slice.meta.ns != s.meta.ns || slice.service_name != s.meta.name)
+      continue;
+    for (const k8s::Endpoint& e : slice.endpoints) {
+      if (!e.ready) continue;
+      *any_ready = true;
+      if (!e.node_name.empty()) nodes.insert(e.node_name);
+    }
+  }
+  return nodes;
+}
+
+channel::DesiredState Reconciler::Desired() const {
+  channel::DesiredState d;
+  if (!config_) return d;
+  std::map<std::string, const ipam::Pool*> pools;
+  for (const ipam::Pool& p : config_->pools) {
+    channel::v1::Pool out;
+    out.set_name(p.name);
+    out.set_protocol(std::string(ipam::ProtocolName(p.protocol)));
+    for (const ipam::IpRange& r : p.ranges) out.add_ranges(r.ToString());
+    d.pools.push_back(out);
+    pools[p.name] = &p;
+  }
+  std::set<std::string> candidates;
+  for (const auto& [name, node] : nodes_) {
+    if (node.ready && !node.meta.labels.count(kExcludeLabel))
+      candidates.insert(name);
+  }
+  for (const auto& [key, s] : services_) {
+    if (s.type != "LoadBalancer" || !Ours(s)) continue;
+    std::optional<ipam::Assignment> a = allocator_.Lookup(key);
+    if (!a) continue;
+    auto pool = pools.find(a->pool);
+    if (pool == pools.end() || pool->second->protocol != ipam::Protocol::kArp)
+      continue;
+    bool any_ready = false;
+    std::set<std::string> endpoint_nodes = ReadyEndpointNodes(s, &any_ready);
+    if (!any_ready) continue;  // nothing would answer: do not attract traffic
+    std::set<std::string> eligible;
+    if (s.external_traffic_policy == "Local") {
+      std::set_intersection(candidates.begin(), candidates.end(),
+                            endpoint_nodes.begin(), endpoint_nodes.end(),
+                            std::inserter(eligible, eligible.end()));
+    } else {
+      eligible = candidates;
+    }
+    if (eligible.empty()) continue;
+    for (const ipam::IpAddress& ip : a->addresses) {
+      channel::v1::Announcement& ann = d.announcements[ip.ToString()];
+      ann.set_address(ip.ToString());
+      ann.set_pool(a->pool);
+      ann.add_services(key);
+      std::set<std::string> merged(ann.eligible_nodes().begin(),
+                                   ann.eligible_nodes().end());
+      merged.insert(eligible.begin(), eligible.end());
+      ann.clear_eligible_nodes();
+      for (const std::string& n : merged) ann.add_eligible_nodes(n);
+    }
+  }
+  return d;
+}
+
+}  // namespace lb::controller

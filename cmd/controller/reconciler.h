@@ -1,0 +1,129 @@
+// cmd/controller/reconciler.h
+//
+// The controller's decisions, free of I/O: fed the objects its informers see,
+// it allocates through lib/ipam and returns what to write (Service status),
+// what to record (Events) and what to log, and computes the desired
+// announcement state that the channel streams to speakers.
+//
+// Start-up is the dangerous moment (duplicate addresses after a restart), so
+// nothing is allocated before Sync(): by then the config and the full Service
+// list are known, and Sync() re-learns every address already in a Service's
+// status, oldest Service first, before allocating anything new.
+//
+// Thread-safety: not thread-safe; the controller's single work loop drives it.
+
+#ifndef LB_CMD_CONTROLLER_RECONCILER_H_
+#define LB_CMD_CONTROLLER_RECONCILER_H_
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "cmd/channel/publisher.h"
+#include "lib/base/clock.h"
+#include "lib/ipam/allocator.h"
+#include "lib/k8s/objects.h"
+
+namespace lb::controller {
+
+// Nodes with this label never announce (Kubernetes' own convention).
+inline constexpr char kExcludeLabel[] =
+    "node.kubernetes.io/exclude-from-external-load-balancers";
+
+struct StatusWrite {
+  std::string ns;
+  std::string name;
+  // The complete status.loadBalancer.ingress to write; empty clears it.
+  std::vector<k8s::LoadBalancerIngress> ingress;
+};
+
+struct EventRecord {
+  std::string kind;  // "Service" or "ConfigMap"
+  std::string ns;
+  std::string name;
+  std::string type;    // "Normal" or "Warning"
+  std::string reason;  // MetalLB's spelling: IPAllocated, AllocationFailed, ...
+  std::string message;
+};
+
+// What one input led to.
+struct Actions {
+  std::vector<StatusWrite> status;
+  std::vector<EventRecord> events;
+  // Log lines in MetalLB's wording, e.g. `default/nginx: allocated
+  // "192.168.1.240"`.
+  std::vector<std::string> log;
+
+  void Append(Actions other);
+};
+
+struct ReconcilerOptions {
+  // Where the config lives. Defaults: metallb-system/config, key "config".
+  std::string config_namespace = "metallb-system";
+  std::string config_name = "config";
+  // Services whose spec.loadBalancerClass is set and differs are left alone.
+  // Empty: only Services without a class are ours.
+  std::string load_balancer_class;
+  ipam::AllocatorOptions allocator;
+};
+
+class Reconciler {
+ public:
+  Reconciler(Clock& clock, ReconcilerOptions options);
+
+  // The config ConfigMap changed or was deleted (nullopt). A bad config is
+  // rejected whole: the previous one stays in force, a Warning Event
+  // InvalidConfig goes on the ConfigMap and config_stale() turns true.
+  Actions SetConfigMap(const std::optional<k8s::ConfigMap>& config_map);
+
+  Actions UpsertService(const k8s::Service& service);
+  Actions DeleteService(const std::string& ns, const std::string& name);
+  Actions UpsertEndpointSlice(const k8s::EndpointSlice& slice);
+  Actions DeleteEndpointSlice(const std::string& ns, const std::string& name);
+  Actions UpsertNode(const k8s::Node& node);
+  Actions DeleteNode(const std::string& name);
+
+  // Every informer has listed: re-learn existing addresses, then converge
+  // everything.
+  Actions Sync();
+  bool synced() const { return synced_; }
+
+  // What speakers should announce now.
+  channel::DesiredState Desired() const;
+
+  bool config_loaded() const { return config_loaded_; }
+  bool config_stale() const { return config_stale_; }
+  const ipam::Allocator& allocator() const { return allocator_; }
+
+ private:
+  struct ServiceState {
+    k8s::Service object;
+  };
+
+  static std::string Key(const std::string& ns, const std::string& name);
+  bool Ours(const k8s::Service& s) const;
+  // Converges one Service (present or deleted) and returns what to do.
+  Actions Converge(const std::string& key);
+  // Converges the pending Services that can now get addresses.
+  Actions RetryPending();
+  Actions ConvergeAll();
+  std::set<std::string> ReadyEndpointNodes(const k8s::Service& s,
+                                           bool* any_ready) const;
+
+  Clock& clock_;
+  const ReconcilerOptions options_;
+  ipam::Allocator allocator_;
+  std::optional<ipam::Config> config_;
+  bool config_loaded_ = false;
+  bool config_stale_ = false;
+  bool synced_ = false;
+  std::map<std::string, k8s::Service> services_;
+  std::map<std::string, k8s::EndpointSlice> slices_;
+  std::map<std::string, k8s::Node> nodes_;
+};
+
+}  // namespace lb::controller
+
+#endif  // LB_CMD_CONTROLLER_RECONCILER_H_

@@ -1,0 +1,305 @@
+#include "cmd/controller/reconciler.h"
+
+#include <doctest/doctest.h>
+
+#include "absl/strings/match.h"
+#include "lib/base/simulated_clock.h"
+
+namespace lb::controller {
+namespace {
+
+constexpr char kTutorialConfig[] = R"(
+address-pools:
+- name: my-ip-space
+  protocol: arp
+  cidr: [192.168.1.240/28]
+)";
+
+k8s::ConfigMap Config(const std::string& text) {
+  k8s::ConfigMap cm;
+  cm.meta.ns = "metallb-system";
+  cm.meta.name = "config";
+  cm.data["config"] = text;
+  return cm;
+}
+
+k8s::Service Lb(const std::string& name, std::vector<std::string> ingress = {},
+                int created = 0) {
+  k8s::Service s;
+  s.meta.ns = "default";
+  s.meta.name = name;
+  s.meta.creation_timestamp = absl::FromUnixSeconds(1000 + created);
+  s.type = "LoadBalancer";
+  s.ports = {{"http", "TCP", 80, 0, "80"}};
+  s.selector = {{"app", name}};
+  for (const std::string& ip : ingress) s.ingress.push_back({ip, "", ""});
+  return s;
+}
+
+k8s::Node Node(const std::string& name, bool ready = true) {
+  k8s::Node n;
+  n.meta.name = name;
+  n.ready = ready;
+  return n;
+}
+
+k8s::EndpointSlice Slice(const std::string& service,
+                         std::vector<std::string> nodes, bool ready = true) {
+  k8s::EndpointSlice s;
+  s.meta.ns = "default";
+  s.meta.name = service + "-abc";
+  s.service_name = service;
+  for (const std::string& n : nodes) {
+    k8s::Endpoint e;
+    e.addresses = {"10.244.0.5"};
+    e.ready = ready;
+    e.node_name = n;
+    s.endpoints.push_back(e);
+  }
+  return s;
+}
+
+bool Logged(const Actions& a, absl::string_view text) {
+  for (const std::string& l : a.log) {
+    if (absl::StrContains(l, text)) return true;
+  }
+  return false;
+}
+
+struct Fixture {
+  Fixture() : r(clock, ReconcilerOptions{}) {}
+  SimulatedClock clock{absl::FromUnixSeconds(5000)};
+  Reconciler r;
+};
+
+TEST_CASE("the tutorial: nothing before sync, then nginx gets 192.168.1.240") {
+  Fixture f;
+  CHECK(f.r.SetConfigMap(Config(kTutorialConfig)).status.empty());
+  Actions before = f.r.UpsertService(Lb("nginx"));
+  CHECK(before.status.empty());
+  CHECK(f.r.allocator().service_count() == 0);
+  Actions a = f.r.Sync();
+  REQUIRE(a.status.size() == 1);
+  CHECK(a.status[0].name == "nginx");
+  REQUIRE(a.status[0].ingress.size() == 1);
+  CHECK(a.status[0].ingress[0].ip == "192.168.1.240");
+  REQUIRE(a.events.size() == 1);
+  CHECK(a.events[0].reason == "IPAllocated");
+  CHECK(a.events[0].message == "Assigned IP \"192.168.1.240\"");
+  CHECK(Logged(a, "default/nginx: allocated \"192.168.1.240\""));
+  CHECK(f.r.config_loaded());
+  // The informer brings the written status back: no further write (no update
+  // loop), also when the server filled in ipMode.
+  k8s::Service written = Lb("nginx");
+  written.ingress = {{"192.168.1.240", "", "VIP"}};
+  Actions again = f.r.UpsertService(written);
+  CHECK(again.status.empty());
+  CHECK(again.events.empty());
+}
+
+TEST_CASE(
+    "after a restart, existing addresses are re-learned before new ones are "
+    "given") {
+  Fixture f;
+  f.r.SetConfigMap(Config(kTutorialConfig));
+  // The newcomer is listed first, yet cannot take .240 from its owner.
+  f.r.UpsertService(Lb("newcomer", {}, 5));
+  f.r.UpsertService(Lb("owner", {"192.168.1.240"}, 1));
+  Actions a = f.r.Sync();
+  REQUIRE(a.status.size() == 1);
+  CHECK(a.status[0].name == "newcomer");
+  CHECK(a.status[0].ingress[0].ip == "192.168.1.241");
+}
+
+TEST_CASE("a duplicate address in two statuses: the older Service keeps it") {
+  Fixture f;
+  f.r.SetConfigMap(Config(kTutorialConfig));
+  f.r.UpsertService(Lb("younger", {"192.168.1.245"}, 9));
+  f.r.UpsertService(Lb("older", {"192.168.1.245"}, 1));
+  Actions a = f.r.Sync();
+  CHECK(Logged(a, "default/younger: clearing assignment \"192.168.1.245\""));
+  REQUIRE(a.status.size() == 1);
+  CHECK(a.status[0].name == "younger");
+  CHECK(a.status[0].ingress[0].ip == "192.168.1.240");
+}
+
+TEST_CASE("a bad config is rejected whole and the old one stays in force") {
+  Fixture f;
+  f.r.SetConfigMap(Config(kTutorialConfig));
+  f.r.Sync();
+  Actions bad =
+      f.r.SetConfigMap(Config("address-pools:\n- name: my-ip-space\n  "
+                              "protocol: arp\n  cidr: [192.168.1.241/28]\n"));
+  REQUIRE(bad.events.size() == 1);
+  CHECK(bad.events[0].kind == "ConfigMap");
+  CHECK(bad.events[0].reason == "InvalidConfig");
+  CHECK(bad.events[0].type == "Warning");
+  CHECK(absl::StrContains(bad.events[0].message, "host bits are set"));
+  CHECK(f.r.config_stale());
+  CHECK(Logged(bad, "Applying new configuration failed"));
+  Actions a = f.r.UpsertService(Lb("nginx"));
+  REQUIRE(a.status.size() == 1);
+  CHECK(a.status[0].ingress[0].ip == "192.168.1.240");
+}
+
+TEST_CASE(
+    "a config that orphans an address in use is rejected, naming the Service") {
+  Fixture f;
+  f.r.SetConfigMap(Config(kTutorialConfig));
+  f.r.UpsertService(Lb("nginx"));
+  f.r.Sync();
+  Actions a =
+      f.r.SetConfigMap(Config("address-pools:\n- name: other\n  protocol: "
+                              "arp\n  cidr: [192.168.1.0/28]\n"));
+  REQUIRE(a.events.size() == 1);
+  CHECK(absl::StrContains(
+      a.events[0].message,
+      "service \"default/nginx\" cannot own \"192.168.1.240\""));
+  CHECK(f.r.config_stale());
+}
+
+TEST_CASE(
+    "a good config change reconverges everything and retries pending "
+    "Services") {
+  Fixture f;
+  f.r.SetConfigMap(
+      Config("address-pools:\n- name: one\n  protocol: arp\n  cidr: "
+             "[192.168.1.240/32]\n"));
+  f.r.UpsertService(Lb("a"));
+  f.r.UpsertService(Lb("b"));
+  Actions first = f.r.Sync();
+  bool failed = false;
+  for (const EventRecord& e : first.events)
+    failed = failed || e.reason == "AllocationFailed";
+  CHECK(failed);
+  f.r.UpsertService(
+      Lb("a", {"192.168.1.240"}));  // the written status comes back
+  Actions grown = f.r.SetConfigMap(Config(kTutorialConfig));
+  CHECK(Logged(grown, "config changed, reconverging all services"));
+  REQUIRE(grown.status.size() == 1);
+  CHECK(grown.status[0].name == "b");
+  CHECK(grown.status[0].ingress[0].ip == "192.168.1.241");
+  CHECK_FALSE(f.r.config_stale());
+}
+
+TEST_CASE("type change and deletion release the address for pending Services") {
+  Fixture f;
+  f.r.SetConfigMap(
+      Config("address-pools:\n- name: one\n  protocol: arp\n  cidr: "
+             "[192.168.1.240/32]\n"));
+  f.r.UpsertService(Lb("a"));
+  f.r.UpsertService(Lb("b"));
+  f.r.Sync();
+  k8s::Service a = Lb("a", {"192.168.1.240"});
+  a.type = "ClusterIP";
+  Actions changed = f.r.UpsertService(a);
+  // a's status is cleared, and b gets the freed address.
+  REQUIRE(changed.status.size() == 2);
+  CHECK(changed.status[0].name == "a");
+  CHECK(changed.status[0].ingress.empty());
+  CHECK(changed.status[1].name == "b");
+  CHECK(changed.status[1].ingress[0].ip == "192.168.1.240");
+  Actions deleted = f.r.DeleteService("default", "b");
+  CHECK(Logged(deleted, "default/b: service deleted"));
+}
+
+TEST_CASE("Services of another loadBalancerClass are left alone") {
+  Fixture f;
+  f.r.SetConfigMap(Config(kTutorialConfig));
+  k8s::Service s = Lb("other");
+  s.load_balancer_class = "example.com/other-lb";
+  f.r.UpsertService(s);
+  Actions a = f.r.Sync();
+  CHECK(a.status.empty());
+  CHECK(a.events.empty());
+  CHECK(f.r.allocator().service_count() == 0);
+}
+
+TEST_CASE("no config yet: Services wait, and are served once it arrives") {
+  Fixture f;
+  f.r.UpsertService(Lb("nginx"));
+  Actions a = f.r.Sync();
+  CHECK(Logged(a, "default/nginx: skipped, waiting for config"));
+  CHECK(a.status.empty());
+  Actions c = f.r.SetConfigMap(Config(kTutorialConfig));
+  REQUIRE(c.status.size() == 1);
+  CHECK(c.status[0].ingress[0].ip == "192.168.1.240");
+}
+
+TEST_CASE(
+    "desired state: eligible nodes follow endpoints, policy and node labels") {
+  Fixture f;
+  f.r.SetConfigMap(Config(R"(
+address-pools:
+- name: my-ip-space
+  protocol: arp
+  cidr: [192.168.1.240/28]
+- name: routed
+  protocol: bgp
+  auto-assign: false
+  cidr: [10.0.0.0/24]
+)"));
+  f.r.UpsertNode(Node("node-a"));
+  f.r.UpsertNode(Node("node-b"));
+  f.r.UpsertNode(Node("node-c", /*ready=*/false));
+  k8s::Node excluded = Node("node-d");
+  excluded.meta.labels[kExcludeLabel] = "";
+  f.r.UpsertNode(excluded);
+  f.r.UpsertService(Lb("cluster"));
+  k8s::Service local = Lb("local");
+  local.external_traffic_policy = "Local";
+  f.r.UpsertService(local);
+  f.r.UpsertService(Lb("idle"));
+  k8s::Service bgp = Lb("bgp");
+  bgp.meta.annotations["metallb.universe.tf/address-pool"] = "routed";
+  f.r.UpsertService(bgp);
+  f.r.UpsertEndpointSlice(Slice("cluster", {"node-c"}));
+  f.r.UpsertEndpointSlice(Slice("local", {"node-b", "node-d"}));
+  f.r.UpsertEndpointSlice(Slice("idle", {"node-a"}, /*ready=*/false));
+  f.r.UpsertEndpointSlice(Slice("bgp", {"node-a"}));
+  f.r.Sync();
+  channel::DesiredState d = f.r.Desired();
+  REQUIRE(d.pools.size() == 2);
+  CHECK(d.pools[0].ranges(0) == "192.168.1.240/28");
+  // cluster: every ready, non-excluded node; local: only node-b; idle: no ready
+  // endpoint, not announced; bgp: not an ARP pool.
+  auto address = [&](const char* key) {
+    return f.r.allocator().Lookup(key)->addresses[0].ToString();
+  };
+  REQUIRE(d.announcements.size() == 2);
+  CHECK(d.announcements.count(address("default/idle")) == 0);
+  const channel::v1::Announcement& c =
+      d.announcements.at(address("default/cluster"));
+  CHECK(std::vector<std::string>(c.eligible_nodes().begin(),
+                                 c.eligible_nodes().end()) ==
+        std::vector<std::string>{"node-a", "node-b"});
+  CHECK(c.services(0) == "default/cluster");
+  const channel::v1::Announcement& l =
+      d.announcements.at(address("default/local"));
+  CHECK(std::vector<std::string>(l.eligible_nodes().begin(),
+                                 l.eligible_nodes().end()) ==
+        std::vector<std::string>{"node-b"});
+}
+
+TEST_CASE("a shared address is announced once for all its Services") {
+  Fixture f;
+  f.r.SetConfigMap(Config(kTutorialConfig));
+  f.r.UpsertNode(Node("node-a"));
+  k8s::Service tcp = Lb("dns-tcp");
+  tcp.meta.annotations["metallb.universe.tf/allow-shared-ip"] = "dns";
+  tcp.ports = {{"dns", "TCP", 53, 0, "53"}};
+  k8s::Service udp = Lb("dns-udp");
+  udp.meta.annotations["metallb.universe.tf/allow-shared-ip"] = "dns";
+  udp.ports = {{"dns", "UDP", 53, 0, "53"}};
+  f.r.UpsertService(tcp);
+  f.r.UpsertService(udp);
+  f.r.UpsertEndpointSlice(Slice("dns-tcp", {"node-a"}));
+  f.r.UpsertEndpointSlice(Slice("dns-udp", {"node-a"}));
+  f.r.Sync();
+  channel::DesiredState d = f.r.Desired();
+  REQUIRE(d.announcements.size() == 1);
+  CHECK(d.announcements.begin()->second.services_size() == 2);
+}
+
+}  // namespace
+}  // namespace lb::controller
