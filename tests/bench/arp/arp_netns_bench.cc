@@ -117,35 +117,40 @@ double Percentile(std::vector<double> v, double p) {
 }
 
 struct Client {
-  std::unique_ptr<lb::arp::PacketConn> conn;
+  std::unique_ptr<lb::arp::PacketConn> arp;
+  std::unique_ptr<lb::arp::PacketConn> nd;
   MacAddress mac;
   IpAddress ip = IpAddress::V4(0x0a4d0001);
   std::vector<lb::arp::ReceivedFrame> rx =
       std::vector<lb::arp::ReceivedFrame>(64);
 
-  // Sends one request for `target` and returns the RTT in microseconds, or
-  // a negative value on timeout.
-  // With `spin`, the client polls without sleeping, so only the
-  // responder's own wake-up is in the measurement.
-  double Ask(const IpAddress& target, const std::vector<uint8_t>& frame,
-             bool spin = false) {
+  // Sends one request (ARP request or NS) for `target` and returns the RTT
+  // in microseconds until its answer, or a negative value on timeout.
+  double Ask(const IpAddress& target, const std::vector<uint8_t>& frame) {
+    lb::arp::PacketConn& conn = target.is_v4() ? *arp : *nd;
     double t0 = NowUs();
-    if (!conn->Send({frame}).ok()) return -1;
+    if (!conn.Send({frame}).ok()) return -1;
     while (true) {
       double left_ms = 200 - (NowUs() - t0) / 1000;
       if (left_ms <= 0) return -1;
-      pollfd pfd{conn->ReadyFd(), POLLIN, 0};
-      if (poll(&pfd, 1, spin ? 0 : static_cast<int>(left_ms) + 1) <= 0) {
-        continue;
-      }
+      pollfd pfd{conn.ReadyFd(), POLLIN, 0};
+      if (poll(&pfd, 1, static_cast<int>(left_ms) + 1) <= 0) continue;
       double t1 = NowUs();
-      auto n = conn->Receive(absl::MakeSpan(rx));
+      auto n = conn.Receive(absl::MakeSpan(rx));
       if (!n.ok()) return -1;
       for (size_t i = 0; i < *n; ++i) {
-        auto f = lb::arp::ParseArpFrame(rx[i].bytes());
-        if (f.ok() && f->op == lb::arp::ArpOp::kReply &&
-            f->sender_ip == target && f->target_mac == mac) {
-          return t1 - t0;
+        if (target.is_v4()) {
+          auto f = lb::arp::ParseArpFrame(rx[i].bytes());
+          if (f.ok() && f->op == lb::arp::ArpOp::kReply &&
+              f->sender_ip == target && f->target_mac == mac) {
+            return t1 - t0;
+          }
+        } else {
+          auto f = lb::arp::ParseNdFrame(rx[i].bytes());
+          if (f.ok() && f->type == lb::arp::NdType::kNeighborAdvertisement &&
+              f->target == target && f->solicited) {
+            return t1 - t0;
+          }
         }
       }
     }
@@ -181,6 +186,8 @@ int main(int argc, char** argv) {
             Sh("ip -n " + node + " link set vn name eth0") &&
             Sh("ip -n " + client + " addr add 10.77.0.1/24 dev eth0") &&
             Sh("ip -n " + node + " addr add 10.77.0.11/24 dev eth0") &&
+            Sh("ip -n " + client + " addr add fd77::1/64 dev eth0 nodad") &&
+            Sh("ip -n " + node + " addr add fd77::11/64 dev eth0 nodad") &&
             Sh("ip -n " + client + " link set eth0 up") &&
             Sh("ip -n " + node + " link set eth0 up");
   if (!ok) return 1;
@@ -197,11 +204,11 @@ int main(int argc, char** argv) {
       if (realtime) {
         execlp("ip", "ip", "netns", "exec", node.c_str(), arptool.c_str(),
                "announce", "--quiet", "--rounds", "1", "--realtime", "10",
-               "10.77.0.240", static_cast<char*>(nullptr));
+               "10.77.0.240", "fd77::240", static_cast<char*>(nullptr));
       } else {
         execlp("ip", "ip", "netns", "exec", node.c_str(), arptool.c_str(),
                "announce", "--quiet", "--rounds", "1", "10.77.0.240",
-               static_cast<char*>(nullptr));
+               "fd77::240", static_cast<char*>(nullptr));
       }
       _exit(127);
     }
@@ -233,7 +240,20 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", conn.status().ToString().c_str());
     return 1;
   }
-  c.conn = std::move(*conn);
+  c.arp = std::move(*conn);
+  auto nd_conn = packets.Open(ifindex, lb::arp::Protocol::kNdp);
+  if (!nd_conn.ok()) {
+    std::fprintf(stderr, "%s\n", nd_conn.status().ToString().c_str());
+    return 1;
+  }
+  c.nd = std::move(*nd_conn);
+  const IpAddress client6 = *IpAddress::Parse("fd77::1");
+  const IpAddress kernel6 = *IpAddress::Parse("fd77::11");
+  const IpAddress vip6 = *IpAddress::Parse("fd77::240");
+  auto kernel6_req = lb::arp::BuildNdFrame(
+      lb::arp::MakeNeighborSolicitation(c.mac, client6, kernel6));
+  auto vip6_req = lb::arp::BuildNdFrame(
+      lb::arp::MakeNeighborSolicitation(c.mac, client6, vip6));
   const IpAddress kernel_ip = IpAddress::V4(0x0a4d000b);
   const IpAddress vip = IpAddress::V4(0x0a4d00f0);
   auto kernel_req =
@@ -253,13 +273,17 @@ int main(int argc, char** argv) {
   // ours. The client sleeps in poll() like a real resolver. (A spinning
   // client was tried too: on two shared cores it competes with the
   // responder and only adds scheduler noise.)
-  auto measure = [&](const char* suffix) {
+  auto measure_one = [&](const std::string& name, const IpAddress& k_ip,
+                         const std::vector<uint8_t>& k_req,
+                         const IpAddress& o_ip,
+                         const std::vector<uint8_t>& o_req) {
+    const char* suffix = name.c_str();
     const int kWarmup = 200, kSamples = 5000;
     std::vector<double> ours, kernel;
     int lost = 0;
     for (int i = 0; i < kWarmup + kSamples; ++i) {
-      double k = c.Ask(kernel_ip, kernel_req);
-      double o = c.Ask(vip, vip_req);
+      double k = c.Ask(k_ip, k_req);
+      double o = c.Ask(o_ip, o_req);
       if (i < kWarmup) continue;
       if (k >= 0) {
         kernel.push_back(k);
@@ -274,18 +298,22 @@ int main(int argc, char** argv) {
     }
     double kp50 = Percentile(kernel, 0.5), op50 = Percentile(ours, 0.5);
     double kp99 = Percentile(kernel, 0.99), op99 = Percentile(ours, 0.99);
-    std::printf("arp_reply_latency%s_kernel_p50: %.1f us\n", suffix, kp50);
-    std::printf("arp_reply_latency%s_kernel_p90: %.1f us\n", suffix,
-                Percentile(kernel, 0.9));
-    std::printf("arp_reply_latency%s_kernel_p99: %.1f us\n", suffix, kp99);
-    std::printf("arp_reply_latency%s_ours_p50: %.1f us\n", suffix, op50);
-    std::printf("arp_reply_latency%s_ours_p90: %.1f us\n", suffix,
-                Percentile(ours, 0.9));
-    std::printf("arp_reply_latency%s_ours_p99: %.1f us\n", suffix, op99);
-    std::printf("arp_reply_latency%s_ratio_p50: %.2f x\n", suffix, op50 / kp50);
-    std::printf("arp_reply_latency%s_ratio_p99: %.2f x\n", suffix, op99 / kp99);
-    std::printf("arp_reply_latency%s_lost: %d requests\n", suffix, lost);
+    std::printf("%s_kernel_p50: %.1f us\n", suffix, kp50);
+    std::printf("%s_kernel_p90: %.1f us\n", suffix, Percentile(kernel, 0.9));
+    std::printf("%s_kernel_p99: %.1f us\n", suffix, kp99);
+    std::printf("%s_ours_p50: %.1f us\n", suffix, op50);
+    std::printf("%s_ours_p90: %.1f us\n", suffix, Percentile(ours, 0.9));
+    std::printf("%s_ours_p99: %.1f us\n", suffix, op99);
+    std::printf("%s_ratio_p50: %.2f x\n", suffix, op50 / kp50);
+    std::printf("%s_ratio_p99: %.2f x\n", suffix, op99 / kp99);
+    std::printf("%s_lost: %d requests\n", suffix, lost);
     std::fflush(stdout);
+  };
+  auto measure = [&](const std::string& suffix) {
+    measure_one("arp_reply_latency" + suffix, kernel_ip, kernel_req, vip,
+                vip_req);
+    measure_one("nd_reply_latency" + suffix, kernel6, kernel6_req, vip6,
+                vip6_req);
   };
   wait_up();
   measure("");
@@ -298,7 +326,7 @@ int main(int argc, char** argv) {
   long received = 0;
   auto drain = [&] {
     while (true) {
-      auto n = c.conn->Receive(absl::MakeSpan(c.rx));
+      auto n = c.arp->Receive(absl::MakeSpan(c.rx));
       if (!n.ok() || *n == 0) return;
       for (size_t i = 0; i < *n; ++i) {
         const auto& f = c.rx[i];
@@ -308,7 +336,7 @@ int main(int argc, char** argv) {
     }
   };
   for (int sent = 0; sent < kFlood; sent += 64) {
-    while (!c.conn->Send(batch).ok()) drain();
+    while (!c.arp->Send(batch).ok()) drain();
     drain();
   }
   double t_sent = NowUs();
