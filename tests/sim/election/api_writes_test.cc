@@ -27,10 +27,10 @@ Rates Measure(int nodes, int addresses) {
   config.check_every_step = false;
   SimCluster sim(config);
   sim.StartAll();
-  sim.RunFor(absl::Seconds(60));
+  sim.RunFor(absl::Seconds(30));
   const int64_t writes = sim.store().writes();
   const int64_t reads = sim.store().reads();
-  const absl::Duration window = absl::Seconds(600);
+  const absl::Duration window = absl::Seconds(120);
   sim.RunFor(window);
   int claimed = 0;
   for (const auto& [addr, owners] : sim.Claims()) {
