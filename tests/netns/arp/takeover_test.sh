@@ -12,7 +12,7 @@ DIR="${TEST_TMPDIR:-/tmp}"
 PCAP="$DIR/takeover_$$.pcap"
 
 # --- the burst: 3 rounds, 400 ms apart.
-ip netns exec "$NS_CLIENT" tcpdump -n -i eth0 -w "$PCAP" \
+ip netns exec "$NS_CLIENT" tcpdump -U -n -i eth0 -w "$PCAP" \
   "arp or (icmp6 and ip6[40] = 136)" 2>/dev/null &
 cap=$!
 BG_PIDS+=("$cap")
