@@ -10,7 +10,7 @@
 
 #include <cerrno>
 #include <cstring>
-#include <set>
+#include <map>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -81,7 +81,7 @@ class AfPacketConn final : public PacketConn {
       : fd_(fd), ifindex_(ifindex), ether_type_(ether_type) {}
   ~AfPacketConn() override {
     close(fd_);
-    if (group_fd_ >= 0) close(group_fd_);
+    for (int fd : group_fds_) close(fd);
   }
 
   int ReadyFd() const override { return fd_; }
@@ -175,39 +175,54 @@ class AfPacketConn final : public PacketConn {
   }
 
  private:
+  // Groups are joined on helper UDPv6 sockets. Each membership is charged
+  // to its socket's option memory (net.core.optmem_max: about 2300 groups
+  // per socket at the default), so a new helper is opened when one is full.
   absl::Status Membership(const IpAddress& group, int op) {
     if (!group.is_v6() || !group.IsMulticast()) {
       return absl::InvalidArgumentError(
           absl::StrCat(group.ToString(), " is not an IPv6 multicast group"));
     }
-    bool joined = joined_.count(group) > 0;
-    if ((op == IPV6_JOIN_GROUP) == joined) return absl::OkStatus();
-    if (group_fd_ < 0) {
-      group_fd_ = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-      if (group_fd_ < 0) return ErrnoStatus("socket(AF_INET6)", errno);
+    auto joined = joined_.find(group);
+    if ((op == IPV6_JOIN_GROUP) == (joined != joined_.end())) {
+      return absl::OkStatus();
     }
     ipv6_mreq mreq{};
     std::memcpy(&mreq.ipv6mr_multiaddr, group.data(), 16);
     mreq.ipv6mr_interface = static_cast<unsigned>(ifindex_);
-    if (setsockopt(group_fd_, IPPROTO_IPV6, op, &mreq, sizeof(mreq)) != 0) {
-      return ErrnoStatus(
-          absl::StrCat(op == IPV6_JOIN_GROUP ? "join " : "leave ",
-                       group.ToString()),
-          errno);
+    if (op == IPV6_LEAVE_GROUP) {
+      int fd = group_fds_[joined->second];
+      joined_.erase(joined);
+      if (setsockopt(fd, IPPROTO_IPV6, op, &mreq, sizeof(mreq)) != 0) {
+        return ErrnoStatus(absl::StrCat("leave ", group.ToString()), errno);
+      }
+      return absl::OkStatus();
     }
-    if (op == IPV6_JOIN_GROUP) {
-      joined_.insert(group);
-    } else {
-      joined_.erase(group);
+    for (size_t i = 0;; ++i) {
+      if (i == group_fds_.size()) {
+        int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) return ErrnoStatus("socket(AF_INET6)", errno);
+        group_fds_.push_back(fd);
+      }
+      if (setsockopt(group_fds_[i], IPPROTO_IPV6, op, &mreq, sizeof(mreq)) ==
+          0) {
+        joined_[group] = i;
+        return absl::OkStatus();
+      }
+      // Full: try the next helper (a fresh one has room).
+      if ((errno != ENOMEM && errno != ENOBUFS) || i + 1 > kMaxGroupSockets) {
+        return ErrnoStatus(absl::StrCat("join ", group.ToString()), errno);
+      }
     }
-    return absl::OkStatus();
   }
+
+  static constexpr size_t kMaxGroupSockets = 64;
 
   const int fd_;
   const int ifindex_;
   const uint16_t ether_type_;
-  int group_fd_ = -1;
-  std::set<IpAddress> joined_;
+  std::vector<int> group_fds_;
+  std::map<IpAddress, size_t> joined_;  // group -> index into group_fds_
   std::vector<mmsghdr> msgs_;
   std::vector<iovec> iovs_;
   std::vector<sockaddr_ll> addrs_;

@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <sched.h>
 
+#include <array>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -118,6 +119,36 @@ TEST_CASE("NDP filter passes NS/NA with hop limit 255 only") {
   REQUIRE_OK(rx->LeaveGroup(SolicitedNodeMulticast(vip)));
   CHECK_STATUS(rx->JoinGroup(vip), absl::StatusCode::kInvalidArgument,
                "not an IPv6 multicast group");
+}
+
+TEST_CASE("thousands of solicited-node groups can be joined") {
+  PrivateNet& net = Net();
+  AfPacketConnFactory packets;
+  ASSIGN_OR_FAIL(auto rx, packets.Open(net.b, Protocol::kNdp));
+  // More than one helper socket's option memory holds at the default
+  // net.core.optmem_max.
+  std::vector<IpAddress> groups;
+  for (int i = 0; i < 6000; ++i) {
+    std::array<uint8_t, 16> b = {0xfd,
+                                 0x78,
+                                 0,
+                                 0,
+                                 0,
+                                 0,
+                                 0,
+                                 0,
+                                 0,
+                                 0,
+                                 0,
+                                 0,
+                                 0,
+                                 static_cast<uint8_t>(i >> 16),
+                                 static_cast<uint8_t>(i >> 8),
+                                 static_cast<uint8_t>(i)};
+    groups.push_back(SolicitedNodeMulticast(IpAddress::V6(b)));
+  }
+  for (const IpAddress& g : groups) REQUIRE_OK(rx->JoinGroup(g));
+  for (const IpAddress& g : groups) REQUIRE_OK(rx->LeaveGroup(g));
 }
 
 TEST_CASE("opening on a missing interface fails clearly") {
