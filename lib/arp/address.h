@@ -4,10 +4,11 @@
 // deals in: a 6-byte Ethernet MAC, an IPv4 or IPv6 address, and a prefix.
 // They are independent of any other library so lib/arp stays self-contained.
 //
-//   ASSIGN_OR_RETURN(IpAddress vip, IpAddress::Parse("192.168.1.240"));
-//   ASSIGN_OR_RETURN(MacAddress mac, MacAddress::Parse("b8:27:eb:86:e2:85"));
-//   ASSIGN_OR_RETURN(IpPrefix net, IpPrefix::Parse("192.168.1.0/24"));
-//   bool inside = net.Contains(vip);                       // true
+//   LB_ASSIGN_OR_RETURN(IpAddress vip, IpAddress::Parse("192.168.1.240"));
+//   LB_ASSIGN_OR_RETURN(MacAddress mac,
+//   MacAddress::Parse("b8:27:eb:86:e2:85")); LB_ASSIGN_OR_RETURN(IpPrefix net,
+//   IpPrefix::Parse("192.168.1.0/24")); bool inside = net.Contains(vip); //
+//   true
 //
 // Thread-safety: immutable values; safe to share.
 

@@ -7,10 +7,11 @@
 // parsers are bounds-checked and report why a frame is malformed, so callers
 // can count it by reason and drop it.
 //
-//   ArpPacket req = ArpPacket::Request(client_mac, client_ip, vip);
-//   std::vector<uint8_t> frame = BuildArpFrame(req.AsFrame());
+//   ArpFrame request = MakeArpRequest(client_mac, client_ip, vip);
+//   std::vector<uint8_t> bytes = BuildArpFrame(request);
 //   MalformedReason why;
-//   absl::StatusOr<ArpFrame> parsed = ParseArpFrame(frame, &why);
+//   absl::StatusOr<ArpFrame> parsed = ParseArpFrame(bytes, &why);
+//   if (!parsed.ok()) CountMalformed(why);
 //   std::vector<uint8_t> reply = BuildArpFrame(ArpReplyTo(*parsed, my_mac));
 //
 // Thread-safety: stateless functions and plain values.
