@@ -1,50 +1,124 @@
-// The controller. Today it checks configs: `controller --check-config FILE`
-// reads a ConfigMap manifest or a bare config and prints its pools, or every
-// error.
+// The controller: assigns addresses from configured pools to LoadBalancer
+// Services and tells the speakers what to announce. `--check-config FILE`
+// validates a config instead.
 
-#include <cstring>
+#include <signal.h>
+
+#include <cstdlib>
 #include <iostream>
+#include <map>
 #include <string>
 
+#include "absl/strings/numbers.h"
+#include "cmd/common/klog.h"
+#include "cmd/common/metrics.h"
 #include "cmd/controller/check_config.h"
+#include "cmd/controller/daemon.h"
+#include "lib/base/clock.h"
 
 namespace {
 
 constexpr char kUsage[] =
-    "usage: controller --check-config FILE\n"
+    "usage: controller [flags]\n"
+    "       controller --check-config FILE\n"
     "\n"
     "Assigns addresses from configured pools to LoadBalancer Services.\n"
     "\n"
-    "  --check-config FILE  validate FILE (the ConfigMap manifest, or the bare "
-    "config\n"
-    "                       YAML), print the pools and their capacities or "
+    "  --check-config FILE   validate FILE (the ConfigMap manifest, or the "
+    "bare config\n"
+    "                        YAML), print the pools and their capacities or "
     "every error\n"
-    "                       with its line, and exit: 0 valid, 1 invalid\n"
-    "  --help               show this help\n";
+    "                        with its line, and exit: 0 valid, 1 invalid\n"
+    "  --kubeconfig FILE     API server access (default: in-cluster)\n"
+    "  --port N              /metrics, /healthz, /readyz (default 7472)\n"
+    "  --channel-port N      the speakers' gRPC channel (default 7473)\n"
+    "  --channel-plaintext   serve the channel without TLS (local demos only)\n"
+    "  --namespace NS        where the config lives (default "
+    "$METALLB_NAMESPACE or\n"
+    "                        metallb-system)\n"
+    "  --config NAME         the config ConfigMap (default config)\n"
+    "  --lb-class CLASS      also handle Services of this loadBalancerClass\n"
+    "  --help                show this help\n";
+
+int Fail(const std::string& message) {
+  std::cerr << "controller: " << message << "\n" << kUsage;
+  return 2;
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string check;
+  std::map<std::string, std::string> flags;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
       std::cout << kUsage;
       return 0;
-    } else if (arg == "--check-config" && i + 1 < argc) {
-      check = argv[++i];
-    } else if (arg.rfind("--check-config=", 0) == 0) {
-      check = arg.substr(std::strlen("--check-config="));
+    }
+    if (arg.rfind("--", 0) != 0)
+      return Fail("unexpected argument \"" + arg + "\"");
+    size_t eq = arg.find('=');
+    std::string name =
+        arg.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
+    if (name == "channel-plaintext" || name == "logtostderr") {
+      flags[name] = "true";
+    } else if (eq != std::string::npos) {
+      flags[name] = arg.substr(eq + 1);
+    } else if (i + 1 < argc) {
+      flags[name] = argv[++i];
     } else {
-      std::cerr << "controller: unknown argument \"" << arg << "\"\n" << kUsage;
-      return 2;
+      return Fail("flag --" + name + " needs a value");
     }
   }
-  if (check.empty()) {
-    std::cerr
-        << "controller: only --check-config FILE is available in this build\n"
-        << kUsage;
-    return 2;
+  if (flags.count("check-config")) {
+    return lb::controller::CheckConfigFile(flags["check-config"], std::cout);
   }
-  return lb::controller::CheckConfigFile(check, std::cout);
+  lb::controller::DaemonOptions options;
+  if (const char* ns = std::getenv("METALLB_NAMESPACE")) options.ns = ns;
+  if (const char* pod = std::getenv("METALLB_POD_NAME")) options.identity = pod;
+  for (const auto& [name, value] : flags) {
+    if (name == "kubeconfig") {
+      options.kubeconfig = value;
+    } else if (name == "port" || name == "channel-port") {
+      int port = 0;
+      if (!absl::SimpleAtoi(value, &port) || port < 0 || port > 65535) {
+        return Fail("--" + name + " takes a port number, not \"" + value +
+                    "\"");
+      }
+      (name == "port" ? options.metrics_port : options.channel_port) = port;
+    } else if (name == "channel-plaintext") {
+      options.channel_plaintext = true;
+    } else if (name == "namespace") {
+      options.ns = value;
+    } else if (name == "config") {
+      options.config_name = value;
+    } else if (name == "lb-class") {
+      options.load_balancer_class = value;
+    } else if (name != "logtostderr") {
+      return Fail("unknown flag --" + name);
+    }
+  }
+
+  // SIGTERM and SIGINT end the process cleanly; wait for them on this thread.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  lb::RealClock clock;
+  lb::cmd::Logger logger(std::cerr);
+  lb::cmd::Metrics metrics;
+  LB_LOG_INFO(logger) << "MetalLB controller version 0.1.0 starting";
+  lb::controller::Daemon daemon(options, clock, logger, metrics);
+  if (absl::Status s = daemon.Start(); !s.ok()) {
+    LB_LOG_ERROR(logger) << "cannot start: " << s.message();
+    return 1;
+  }
+  int sig = 0;
+  sigwait(&signals, &sig);
+  LB_LOG_INFO(logger) << "received signal " << sig << ", shutting down";
+  daemon.Stop();
+  return 0;
 }

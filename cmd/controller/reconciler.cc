@@ -142,7 +142,10 @@ Actions Reconciler::Sync() {
   Actions out;
   synced_ = true;
   out.log.push_back("Controller synced, can allocate IPs now");
-  if (!allocator_.has_config()) return ConvergeAll();
+  if (!allocator_.has_config()) {
+    out.Append(ConvergeAll());
+    return out;
+  }
   // Re-learn: every address a Service already shows, oldest Service first, so
   // that an older claim wins a conflict and nothing is handed out twice.
   std::vector<const k8s::Service*> order;

@@ -219,6 +219,7 @@ TEST_CASE("no config yet: Services wait, and are served once it arrives") {
   Fixture f;
   f.r.UpsertService(Lb("nginx"));
   Actions a = f.r.Sync();
+  CHECK(Logged(a, "Controller synced, can allocate IPs now"));
   CHECK(Logged(a, "default/nginx: skipped, waiting for config"));
   CHECK(a.status.empty());
   Actions c = f.r.SetConfigMap(Config(kTutorialConfig));

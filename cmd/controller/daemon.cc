@@ -1,0 +1,353 @@
+#include "cmd/controller/daemon.h"
+
+#include <grpcpp/grpcpp.h>
+#include <httplib.h>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "cmd/channel/credentials.h"
+#include "lib/k8s/config.h"
+#include "lib/k8s/errors.h"
+#include "lib/k8s/objects.h"
+
+namespace lb::controller {
+namespace {
+
+using k8s::json;
+
+constexpr char kSynced[] = "synced";
+constexpr char kConfigKey[] = "config";
+
+std::string Kind(const std::string& key) {
+  return key.substr(0, key.find('/'));
+}
+std::string Rest(const std::string& key) {
+  size_t slash = key.find('/');
+  return slash == std::string::npos ? "" : key.substr(slash + 1);
+}
+std::pair<std::string, std::string> SplitNsName(const std::string& ns_name) {
+  size_t slash = ns_name.find('/');
+  if (slash == std::string::npos) return {"", ns_name};
+  return {ns_name.substr(0, slash), ns_name.substr(slash + 1)};
+}
+
+}  // namespace
+
+Daemon::Daemon(DaemonOptions options, Clock& clock, cmd::Logger& logger,
+               cmd::Metrics& metrics)
+    : options_(std::move(options)),
+      clock_(clock),
+      logger_(logger),
+      metrics_(metrics),
+      reconciler_(clock, [&] {
+        ReconcilerOptions r;
+        r.config_namespace = options_.ns;
+        r.config_name = options_.config_name;
+        r.load_balancer_class = options_.load_balancer_class;
+        return r;
+      }()) {}
+
+Daemon::~Daemon() { Stop(); }
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>>
+Daemon::ChannelCredentials() {
+  if (options_.channel_plaintext) return grpc::InsecureServerCredentials();
+  // The PKI lives in a Secret; the first controller to start creates it.
+  absl::StatusOr<json> got =
+      client_->Get(k8s::kSecrets, options_.ns, options_.channel_secret);
+  if (absl::IsNotFound(got.status())) {
+    absl::StatusOr<channel::ChannelPki> pki =
+        channel::GenerateChannelPki(clock_.Now(), options_.channel_names);
+    if (!pki.ok()) return pki.status();
+    json secret = {
+        {"apiVersion", "v1"},
+        {"kind", "Secret"},
+        {"type", "Opaque"},
+        {"metadata",
+         {{"name", options_.channel_secret}, {"namespace", options_.ns}}},
+        {"data", json::object()}};
+    for (const auto& [k, v] : channel::ToSecretData(*pki)) {
+      secret["data"][k] = absl::Base64Escape(v);
+    }
+    absl::StatusOr<json> created =
+        client_->Create(k8s::kSecrets, options_.ns, secret);
+    if (created.ok()) {
+      LB_LOG_INFO(logger_) << "created channel credentials in Secret "
+                           << options_.ns << "/" << options_.channel_secret;
+      return channel::ServerCredentials(*pki);
+    }
+    if (!absl::IsAlreadyExists(created.status())) return created.status();
+    got = client_->Get(k8s::kSecrets, options_.ns, options_.channel_secret);
+  }
+  if (!got.ok()) return got.status();
+  absl::StatusOr<k8s::Secret> secret = k8s::Secret::FromJson(*got);
+  if (!secret.ok()) return secret.status();
+  absl::StatusOr<channel::ChannelPki> pki =
+      channel::FromSecretData(secret->data);
+  if (!pki.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("Secret ", options_.ns, "/", options_.channel_secret, ": ",
+                     pki.status().message()));
+  }
+  return channel::ServerCredentials(*pki);
+}
+
+absl::Status Daemon::Start() {
+  absl::StatusOr<k8s::Config> config =
+      options_.kubeconfig.empty()
+          ? k8s::InClusterConfig(k8s::SystemEnvironment())
+          : k8s::LoadKubeconfig(options_.kubeconfig);
+  if (!config.ok()) return config.status();
+  absl::StatusOr<std::unique_ptr<k8s::Client>> client =
+      k8s::Client::Create(*config, clock_);
+  if (!client.ok()) return client.status();
+  client_ = std::move(*client);
+  k8s::EventRecorderOptions ev;
+  ev.component = "metallb-controller";
+  ev.host = options_.identity;
+  recorder_ = std::make_unique<k8s::EventRecorder>(*client_, clock_, ev);
+  queue_ = std::make_unique<k8s::WorkQueue>(clock_);
+
+  auto handlers = [this](const std::string& prefix) {
+    auto add = [this, prefix](const json& o) {
+      queue_->Add(absl::StrCat(prefix, "/", k8s::ObjectCache::KeyOf(o)));
+    };
+    k8s::EventHandlers h;
+    h.on_add = add;
+    h.on_update = [add](const json&, const json& o) { add(o); };
+    h.on_delete = add;
+    return h;
+  };
+  services_ = std::make_unique<k8s::Informer>(*client_, clock_, k8s::kServices,
+                                              k8s::InformerOptions{});
+  slices_ = std::make_unique<k8s::Informer>(
+      *client_, clock_, k8s::kEndpointSlices, k8s::InformerOptions{});
+  nodes_ = std::make_unique<k8s::Informer>(*client_, clock_, k8s::kNodes,
+                                           k8s::InformerOptions{});
+  k8s::InformerOptions cm_options;
+  cm_options.ns = options_.ns;
+  cm_options.field_selector =
+      absl::StrCat("metadata.name=", options_.config_name);
+  configmaps_ = std::make_unique<k8s::Informer>(*client_, clock_,
+                                                k8s::kConfigMaps, cm_options);
+  services_->AddHandlers(handlers("svc"));
+  slices_->AddHandlers(handlers("slice"));
+  nodes_->AddHandlers(handlers("node"));
+  k8s::EventHandlers cm;
+  cm.on_add = [this](const json&) { queue_->Add(kConfigKey); };
+  cm.on_update = [this](const json&, const json&) { queue_->Add(kConfigKey); };
+  cm.on_delete = [this](const json&) { queue_->Add(kConfigKey); };
+  configmaps_->AddHandlers(cm);
+
+  // The channel.
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> creds =
+      ChannelCredentials();
+  if (!creds.ok()) return creds.status();
+  service_ = std::make_unique<channel::AssignmentsService>(publisher_);
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(
+      absl::StrCat(options_.listen_host, ":", options_.channel_port), *creds,
+      &channel_port_);
+  builder.RegisterService(service_.get());
+  grpc_server_ = builder.BuildAndStart();
+  if (!grpc_server_ || channel_port_ == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot serve the channel on ",
+                                               options_.listen_host, ":",
+                                               options_.channel_port));
+  }
+
+  // Metrics and health.
+  http_server_ = std::make_unique<httplib::Server>();
+  http_server_->Get(
+      "/metrics", [this](const httplib::Request&, httplib::Response& res) {
+        res.set_content(metrics_.Render(), "text/plain; version=0.0.4");
+      });
+  http_server_->Get("/healthz",
+                    [](const httplib::Request&, httplib::Response& res) {
+                      res.set_content("ok\n", "text/plain");
+                    });
+  http_server_->Get(
+      "/readyz", [this](const httplib::Request&, httplib::Response& res) {
+        res.status = ready_ ? 200 : 503;
+        res.set_content(ready_ ? "ok\n" : "not synced\n", "text/plain");
+      });
+  metrics_port_ = options_.metrics_port == 0
+                      ? http_server_->bind_to_any_port(options_.listen_host)
+                      : (http_server_->bind_to_port(options_.listen_host,
+                                                    options_.metrics_port)
+                             ? options_.metrics_port
+                             : -1);
+  if (metrics_port_ <= 0) {
+    return absl::UnavailableError(absl::StrCat("cannot serve metrics on ",
+                                               options_.listen_host, ":",
+                                               options_.metrics_port));
+  }
+  http_thread_ = std::thread([this] { http_server_->listen_after_bind(); });
+
+  LB_LOG_INFO(logger_) << "controller serving the channel on port "
+                       << channel_port_
+                       << (options_.channel_plaintext ? " (plaintext)"
+                                                      : " (mutual TLS)")
+                       << ", metrics on port " << metrics_port_;
+  services_->Start();
+  slices_->Start();
+  nodes_->Start();
+  configmaps_->Start();
+  worker_ = std::thread([this] { Work(); });
+  // Allocation waits for every list: the config and the full Service list.
+  syncer_ = std::thread([this] {
+    for (k8s::Informer* i :
+         {services_.get(), slices_.get(), nodes_.get(), configmaps_.get()}) {
+      while (!stopping_ && !i->WaitForSync(absl::Seconds(1))) {
+      }
+    }
+    if (!stopping_) queue_->Add(kSynced);
+  });
+  return absl::OkStatus();
+}
+
+void Daemon::Stop() {
+  if (stopping_.exchange(true)) return;
+  if (syncer_.joinable()) syncer_.join();
+  for (k8s::Informer* i :
+       {services_.get(), slices_.get(), nodes_.get(), configmaps_.get()}) {
+    if (i) i->Stop();
+  }
+  if (queue_) queue_->ShutDown();
+  if (worker_.joinable()) worker_.join();
+  publisher_.Shutdown();
+  if (grpc_server_) {
+    grpc_server_->Shutdown(std::chrono::system_clock::now() +
+                           std::chrono::seconds(1));
+  }
+  if (http_server_) http_server_->stop();
+  if (http_thread_.joinable()) http_thread_.join();
+}
+
+void Daemon::Work() {
+  std::string key;
+  while (queue_->Get(&key)) {
+    Process(key);
+    queue_->Done(key);
+  }
+}
+
+void Daemon::Process(const std::string& key) {
+  metrics_.Add("metallb_k8s_client_updates_total", {}, 1,
+               "Number of k8s object updates that have been processed.");
+  Actions actions;
+  std::string kind = Kind(key);
+  if (key == kSynced) {
+    actions = reconciler_.Sync();
+    ready_ = true;
+  } else if (key == kConfigKey) {
+    LB_LOG_INFO(logger_) << "Start config update";
+    k8s::ObjectPtr obj = configmaps_->cache().Get(
+        absl::StrCat(options_.ns, "/", options_.config_name));
+    std::optional<k8s::ConfigMap> cm;
+    if (obj) {
+      absl::StatusOr<k8s::ConfigMap> parsed = k8s::ConfigMap::FromJson(*obj);
+      if (parsed.ok()) cm = *parsed;
+    }
+    actions = reconciler_.SetConfigMap(cm);
+    LB_LOG_INFO(logger_) << "End config update";
+  } else if (kind == "svc" || kind == "slice") {
+    std::string ns_name = Rest(key);
+    auto [ns, name] = SplitNsName(ns_name);
+    k8s::ObjectPtr obj =
+        (kind == "svc" ? services_ : slices_)->cache().Get(ns_name);
+    if (kind == "svc") {
+      absl::StatusOr<k8s::Service> s =
+          obj ? k8s::Service::FromJson(*obj) : absl::NotFoundError("deleted");
+      actions = s.ok() ? reconciler_.UpsertService(*s)
+                       : reconciler_.DeleteService(ns, name);
+    } else {
+      absl::StatusOr<k8s::EndpointSlice> s =
+          obj ? k8s::EndpointSlice::FromJson(*obj)
+              : absl::NotFoundError("deleted");
+      actions = s.ok() ? reconciler_.UpsertEndpointSlice(*s)
+                       : reconciler_.DeleteEndpointSlice(ns, name);
+    }
+  } else if (kind == "node") {
+    std::string name = Rest(key);
+    k8s::ObjectPtr obj = nodes_->cache().Get(name);
+    absl::StatusOr<k8s::Node> n =
+        obj ? k8s::Node::FromJson(*obj) : absl::NotFoundError("");
+    actions =
+        n.ok() ? reconciler_.UpsertNode(*n) : reconciler_.DeleteNode(name);
+  }
+  Apply(actions, key);
+  if (reconciler_.synced()) publisher_.Publish(reconciler_.Desired());
+  UpdateMetrics();
+}
+
+void Daemon::Apply(const Actions& actions, const std::string& key) {
+  for (const std::string& line : actions.log) LB_LOG_INFO(logger_) << line;
+  bool failed = false;
+  for (const StatusWrite& w : actions.status) {
+    absl::StatusOr<json> r = client_->MergePatch(
+        k8s::kServices, w.ns, w.name, k8s::ServiceStatusPatch(w.ingress),
+        k8s::Subresource::kStatus);
+    if (!r.ok()) {
+      failed = true;
+      LB_LOG_ERROR(logger_)
+          << w.ns << "/" << w.name
+          << ": updating status failed: " << r.status().message();
+    } else {
+      LB_LOG_INFO(logger_) << w.ns << "/" << w.name
+                           << ": updated service status";
+    }
+  }
+  for (const EventRecord& e : actions.events) {
+    k8s::ObjectReference ref;
+    ref.api_version = "v1";
+    ref.kind = e.kind;
+    ref.ns = e.ns;
+    ref.name = e.name;
+    k8s::ObjectPtr obj;
+    if (e.kind == "Service")
+      obj = services_->cache().Get(absl::StrCat(e.ns, "/", e.name));
+    if (e.kind == "ConfigMap")
+      obj = configmaps_->cache().Get(absl::StrCat(e.ns, "/", e.name));
+    if (obj) ref = k8s::ObjectReference::Of(*obj);
+    if (absl::Status s = recorder_->Record(ref, e.type, e.reason, e.message);
+        !s.ok()) {
+      LB_LOG_WARNING(logger_)
+          << "recording event " << e.reason << " on " << e.ns << "/" << e.name
+          << " failed: " << s.message();
+    }
+  }
+  if (failed) {
+    metrics_.Add("metallb_k8s_client_update_errors_total", {}, 1,
+                 "Number of k8s object updates that failed for some reason.");
+    queue_->AddRateLimited(key);
+  } else {
+    queue_->Forget(key);
+  }
+}
+
+void Daemon::UpdateMetrics() {
+  metrics_.Set(
+      "metallb_k8s_client_config_loaded_bool", {},
+      reconciler_.config_loaded() ? 1 : 0,
+      "1 if the MetalLB configuration was successfully loaded at least once.");
+  metrics_.Set("metallb_k8s_client_config_stale_bool", {},
+               reconciler_.config_stale() ? 1 : 0,
+               "1 if running on a stale configuration, because the latest "
+               "config failed to "
+               "load.");
+  metrics_.Clear("metallb_allocator_addresses_total");
+  metrics_.Clear("metallb_allocator_addresses_in_use_total");
+  for (const ipam::PoolUsage& u : reconciler_.allocator().Usage()) {
+    cmd::Labels labels = {{"pool", u.pool}};
+    if (u.family == ipam::Family::kV6) labels.push_back({"family", "IPv6"});
+    metrics_.Set("metallb_allocator_addresses_total", labels,
+                 static_cast<double>(u.capacity),
+                 "Number of usable IP addresses, per pool");
+    metrics_.Set("metallb_allocator_addresses_in_use_total", labels,
+                 static_cast<double>(u.in_use),
+                 "Number of IP addresses in use, per pool");
+  }
+}
+
+}  // namespace lb::controller

@@ -1,0 +1,116 @@
+// cmd/controller/daemon.h
+//
+// The controller daemon: informers on Services, EndpointSlices, Nodes and the
+// config ConfigMap feed one work loop that runs the Reconciler, writes Service
+// status with merge patches on /status, records Events, and publishes the
+// desired announcement state on the gRPC channel. /metrics, /healthz and
+// /readyz are served over HTTP.
+//
+// Not yet here: two replicas with one active (the Lease elector is wired in a
+// later step); today each replica acts.
+//
+// Thread-safety: Start and Stop from one thread.
+
+#ifndef LB_CMD_CONTROLLER_DAEMON_H_
+#define LB_CMD_CONTROLLER_DAEMON_H_
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "cmd/channel/publisher.h"
+#include "cmd/common/klog.h"
+#include "cmd/common/metrics.h"
+#include "cmd/controller/reconciler.h"
+#include "lib/base/clock.h"
+#include "lib/k8s/client.h"
+#include "lib/k8s/events.h"
+#include "lib/k8s/informer.h"
+#include "lib/k8s/workqueue.h"
+
+namespace httplib {
+class Server;
+}
+namespace grpc {
+class Server;
+}
+
+namespace lb::controller {
+
+struct DaemonOptions {
+  // Kubeconfig file; empty: the in-cluster configuration.
+  std::string kubeconfig;
+  std::string listen_host = "0.0.0.0";
+  // 0 picks a free port (see metrics_port()/channel_port()).
+  int metrics_port = 7472;
+  int channel_port = 7473;
+  // Serve the channel without TLS. Only for local demos and tests.
+  bool channel_plaintext = false;
+  std::string ns = "metallb-system";
+  std::string config_name = "config";
+  std::string channel_secret = "metallb-channel";
+  // Names in the channel's server certificate.
+  std::vector<std::string> channel_names = {
+      "controller.metallb-system.svc",
+      "controller.metallb-system.svc.cluster.local"};
+  std::string load_balancer_class;
+  std::string identity = "controller";
+};
+
+class Daemon {
+ public:
+  // `clock`, `logger` and `metrics` must outlive the daemon.
+  Daemon(DaemonOptions options, Clock& clock, cmd::Logger& logger,
+         cmd::Metrics& metrics);
+  ~Daemon();
+
+  // Connects, starts informers, servers and the work loop. Returns once all are
+  // running; errors name what could not start.
+  absl::Status Start();
+  void Stop();
+
+  int metrics_port() const { return metrics_port_; }
+  int channel_port() const { return channel_port_; }
+  // True once the first full sync has been processed.
+  bool ready() const { return ready_.load(); }
+
+ private:
+  void Work();
+  void Process(const std::string& key);
+  void Apply(const Actions& actions, const std::string& key);
+  void UpdateMetrics();
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ChannelCredentials();
+
+  const DaemonOptions options_;
+  Clock& clock_;
+  cmd::Logger& logger_;
+  cmd::Metrics& metrics_;
+
+  std::unique_ptr<k8s::Client> client_;
+  std::unique_ptr<k8s::EventRecorder> recorder_;
+  std::unique_ptr<k8s::WorkQueue> queue_;
+  std::unique_ptr<k8s::Informer> services_;
+  std::unique_ptr<k8s::Informer> slices_;
+  std::unique_ptr<k8s::Informer> nodes_;
+  std::unique_ptr<k8s::Informer> configmaps_;
+  Reconciler reconciler_;
+  channel::Publisher publisher_;
+  std::unique_ptr<channel::AssignmentsService> service_;
+  std::unique_ptr<grpc::Server> grpc_server_;
+  std::unique_ptr<httplib::Server> http_server_;
+  std::thread http_thread_;
+  std::thread worker_;
+  std::thread syncer_;
+  std::atomic<bool> ready_{false};
+  std::atomic<bool> stopping_{false};
+  int metrics_port_ = 0;
+  int channel_port_ = 0;
+};
+
+}  // namespace lb::controller
+
+#endif  // LB_CMD_CONTROLLER_DAEMON_H_
