@@ -107,6 +107,24 @@ TEST_CASE("owning an address opens one ARP socket and sends the burst") {
   CHECK(fx.responder->NextDeadline() == absl::InfiniteFuture());
 }
 
+TEST_CASE("optional refresh re-announces after the burst") {
+  ResponderOptions o;
+  o.announce.rounds = 2;
+  o.announce.refresh = absl::Seconds(100);
+  Fixture fx(o);
+  REQUIRE_OK(fx.responder->AddAddress(kVip));
+  fx.Run();
+  fx.Advance(absl::Milliseconds(1100));
+  CHECK(fx.Sent(fx.Arp()).size() == 4);  // two rounds of two frames
+  fx.Advance(absl::Seconds(50));
+  CHECK(fx.Sent(fx.Arp()).empty());
+  CHECK(fx.responder->NextDeadline() == fx.clock.Now() + absl::Seconds(50));
+  fx.Advance(absl::Seconds(50));
+  CHECK(fx.Sent(fx.Arp()).size() == 2);
+  REQUIRE_OK(fx.responder->RemoveAddress(kVip));
+  CHECK(fx.responder->NextDeadline() == absl::InfiniteFuture());
+}
+
 TEST_CASE("requests are answered, logged and counted; release silences") {
   Fixture fx;
   REQUIRE_OK(fx.responder->AddAddress(kVip));
