@@ -71,5 +71,5 @@ ip -n "$NS_CLIENT" neigh show 10.77.0.240
 ip -n "$NS_CLIENT" -6 neigh show fd77::240
 [ -n "$ok4" ] || fail "IPv4 neighbour entry did not move to node 2"
 [ -n "$ok6" ] || fail "IPv6 neighbour entry did not move to node 2"
-echo "moved after $(echo "$ok4 - $t0" | bc) s (IPv4), $(echo "$ok6 - $t0" | bc) s (IPv6), incl. process start"
+echo "moved after $(awk "BEGIN{print $ok4 - $t0}") s (IPv4), $(awk "BEGIN{print $ok6 - $t0}") s (IPv6), incl. process start"
 pass "moved address updated the client's neighbour cache"
