@@ -190,7 +190,9 @@ absl::Time LeaderElector::Step() {
     if (!leading) SetLeading(true);
     next_step_ = now + options_.retry_period;
   } else if (leading) {
-    if (after - last_renew_ >= options_.renew_deadline) {
+    const std::string holder = ObservedLeader();
+    const bool taken = !holder.empty() && holder != options_.identity;
+    if (taken || after - last_renew_ >= options_.renew_deadline) {
       SetLeading(false);
       next_step_ = after + Jittered(options_.retry_period);
     } else {

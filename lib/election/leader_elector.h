@@ -9,9 +9,10 @@
 // last *seen to change*, measured on the injected Clock, so clock offsets
 // between nodes are harmless and only clock *rate* differences matter.
 //
-// One difference from client-go, on the safe side: a leader gives up once
-// RenewDeadline has passed since its last successful renewal (client-go counts
-// from the start of the renew round, up to RetryPeriod later).
+// Two differences from client-go, both on the safe side: a leader gives up
+// once RenewDeadline has passed since its last successful renewal (client-go
+// counts from the start of the renew round, up to RetryPeriod later), and at
+// once when a failed renewal shows that another candidate holds the Lease.
 //
 // After losing leadership the elector becomes a candidate again; a caller
 // that wants client-go's "exit on loss" behaviour calls Stop() from

@@ -161,6 +161,27 @@ TEST_CASE("a leader that cannot renew steps down before others take over") {
   CHECK(ea.started == 2);
 }
 
+TEST_CASE("a leader that finds another holder steps down at once") {
+  InMemoryLeaseStore store;
+  SimulatedClock clock(absl::FromUnixSeconds(1000));
+  Events ea;
+  ASSIGN_OR_FAIL(auto a, LeaderElector::Create(store, clock,
+                                               WithEvents(Options("a"), &ea)));
+  a->Step();
+  REQUIRE(a->IsLeader());
+  // Another writer took the Lease (e.g. while this process was paused).
+  ASSIGN_OR_FAIL(Lease lease, store.Get("lb-system", "lb-controller"));
+  lease.spec.holder_identity = "intruder";
+  lease.spec.lease_transitions = 1;
+  REQUIRE_OK(store.Update(lease));
+  clock.AdvanceTime(absl::Seconds(2));
+  a->Step();
+  CHECK_FALSE(a->IsLeader());
+  CHECK(ea.stopped == 1);
+  CHECK(a->ObservedLeader() == "intruder");
+  CHECK(ea.leaders == std::vector<std::string>{"a", "intruder"});
+}
+
 TEST_CASE("release hands the lease over at once") {
   InMemoryLeaseStore store;
   SimulatedClock clock(absl::FromUnixSeconds(1000));
