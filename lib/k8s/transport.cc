@@ -285,6 +285,7 @@ class HttplibTransport final : public HttpTransport {
     cli->set_read_timeout(secs(read_timeout));
     cli->set_write_timeout(secs(config_.timeout));
     cli->set_keep_alive(true);
+    cli->set_tcp_nodelay(true);
     return cli;
   }
 

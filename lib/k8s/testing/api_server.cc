@@ -318,6 +318,7 @@ class ApiServer::Impl {
       return new httplib::ThreadPool(static_cast<size_t>(threads));
     };
     server->set_keep_alive_timeout(1);
+    server->set_tcp_nodelay(true);
     server->set_read_timeout(30);
     server->set_write_timeout(30);
     auto handler = [this](const httplib::Request& req, httplib::Response& res) {
