@@ -159,7 +159,12 @@ std::set<std::string> Membership::RecordNodes(absl::Time now) const {
   std::set<std::string> out;
   for (const auto& [name, e] : record_) {
     if (e.spec.holder_identity.empty()) continue;
-    if (e.observed + absl::Seconds(e.spec.lease_duration_seconds) > as_of) {
+    // Valid while unexpired and renewed on schedule: a Lease that missed
+    // its renewals for RecordGrace() belongs to a node that is down or cut
+    // off from the API server (and then fenced by its own quorum rule).
+    const absl::Duration valid_for =
+        std::min(absl::Seconds(e.spec.lease_duration_seconds), RecordGrace());
+    if (e.observed + valid_for > as_of) {
       out.insert(e.spec.holder_identity);
     }
   }
@@ -187,7 +192,7 @@ std::optional<std::vector<std::string>> Membership::Evaluate(absl::Time now) {
   // Peers heard within a lease duration count as known even before the
   // record lists them (the record is read only every renew interval).
   for (const auto& [name, p] : peers_) {
-    if (!p.left && now - p.last_heard < options_.lease_duration) {
+    if (!p.left && now - p.last_heard < RecordGrace()) {
       known.insert(name);
     }
   }
@@ -540,6 +545,10 @@ MembershipSnapshot Membership::Snapshot() const {
   s.detection_to_decision = latency_;
   s.last_record_read = last_list_ok_;
   return s;
+}
+
+absl::Duration Membership::RecordGrace() const {
+  return 2 * options_.lease_renew_interval;
 }
 
 absl::Duration Membership::ActivationDelay() const {

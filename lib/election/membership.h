@@ -6,9 +6,10 @@
 // Two sources of truth, at two speeds:
 //  * the record: one Lease per node (`<lease_prefix><node>` in `ns`), renewed
 //    every lease_renew_interval (default 10 s), so API writes grow with nodes,
-//    never with addresses. Another node's Lease counts as valid for its
-//    leaseDurationSeconds after it was last *seen to change* on this node's
-//    clock (client-go semantics; clock offsets do not matter);
+//    never with addresses. Another node's Lease counts as valid for
+//    min(leaseDurationSeconds, 2 * lease_renew_interval) after it was last
+//    *seen to change* on this node's clock (client-go semantics: clock
+//    offsets do not matter), i.e. until it misses its renewals;
 //  * heartbeats: authenticated datagrams (heartbeat.h) every
 //    heartbeat_interval (default 100 ms); a peer unheard for suspect_timeout
 //    (default 300 ms) is no longer live.
@@ -16,8 +17,8 @@
 // Decision, on every PollNetwork():
 //  * heard  = this node plus peers heard within suspect_timeout that have not
 //             announced that they are leaving;
-//  * known  = heard, plus peers heard within lease_duration, plus the nodes
-//             whose Lease is valid (the record; while the store is
+//  * known  = heard, plus peers heard within 2 * lease_renew_interval, plus
+//             the nodes whose Lease is valid (the record; while the store is
 //             unreachable the record is frozen as last read, so it never
 //             shrinks on stale information);
 //  * quorate = |heard| > |known| / 2 (a strict majority: an even split
@@ -31,9 +32,10 @@
 //    too, while the majority takes its addresses: both sides decide within
 //    the same timeout, which bounds split brain (see SplitBrainBound()).
 //    A lone survivor (e.g. in a two-node cluster whose peer crashed, not
-//    left) becomes quorate once the dead nodes' Leases expire and they have
-//    been silent for lease_duration: failover then takes about
-//    lease_duration + lease_renew_interval instead of suspect_timeout.
+//    left) becomes quorate once the dead nodes have missed their Lease
+//    renewals and been silent for 2 * lease_renew_interval: failover then
+//    takes about 2-3 renew intervals (20-30 s by default) instead of
+//    suspect_timeout.
 //    Residual risk: two nodes joining one side of a partition before the
 //    other side has read them in the record can make both sides quorate
 //    until the next record read (lease_renew_interval).
@@ -250,6 +252,9 @@ class Membership {
   std::set<std::string> RecordNodes(absl::Time now) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status WriteOwnLease(absl::Time now);
+  // How long a peer stays known after it was last heard or its Lease was
+  // last seen renewed: 2 * lease_renew_interval.
+  absl::Duration RecordGrace() const;
   // How long after becoming active this node waits before it claims.
   absl::Duration ActivationDelay() const;
   void Notify(const std::optional<std::vector<std::string>>& claimed);
