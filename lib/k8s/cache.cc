@@ -30,74 +30,90 @@ std::string ObjectCache::KeyOf(const json& object) {
   return name->get<std::string>();
 }
 
-void ObjectCache::IndexLocked(const std::string& key, const json& obj,
-                              bool add) {
+ObjectPtr ObjectCache::Unpack(const Entry& e) {
+  // The bytes were produced by to_msgpack from a valid object.
+  return std::make_shared<const json>(json::from_msgpack(
+      e.packed, /*strict=*/true, /*allow_exceptions=*/false));
+}
+
+void ObjectCache::PutLocked(const std::string& key, const json& obj) {
+  EraseLocked(key);
+  Entry e;
+  e.resource_version = Version(obj);
+  e.packed = json::to_msgpack(obj);
   auto md = obj.find("metadata");
-  if (md == obj.end() || !md->is_object()) return;
-  auto labels = md->find("labels");
-  if (labels == md->end() || !labels->is_object()) return;
-  for (auto it = labels->begin(); it != labels->end(); ++it) {
-    if (!it.value().is_string()) continue;
-    std::string lk = absl::StrCat(it.key(), "=", it.value().get<std::string>());
-    if (add) {
-      labels_[lk].insert(key);
-    } else {
-      auto set = labels_.find(lk);
-      if (set != labels_.end()) {
-        set->second.erase(key);
-        if (set->second.empty()) labels_.erase(set);
+  if (md != obj.end() && md->is_object()) {
+    auto labels = md->find("labels");
+    if (labels != md->end() && labels->is_object()) {
+      for (auto it = labels->begin(); it != labels->end(); ++it) {
+        if (!it.value().is_string()) continue;
+        std::string lk =
+            absl::StrCat(it.key(), "=", it.value().get<std::string>());
+        labels_[lk].insert(key);
+        e.labels.push_back(std::move(lk));
       }
     }
   }
-}
-
-void ObjectCache::PutLocked(const std::string& key, ObjectPtr obj) {
-  auto it = objects_.find(key);
-  if (it != objects_.end()) {
-    IndexLocked(key, *it->second, false);
-    it->second = obj;
-  } else {
-    objects_.emplace(key, obj);
-  }
-  IndexLocked(key, *obj, true);
+  e.packed.shrink_to_fit();
+  objects_.emplace(key, std::move(e));
 }
 
 void ObjectCache::EraseLocked(const std::string& key) {
   auto it = objects_.find(key);
   if (it == objects_.end()) return;
-  IndexLocked(key, *it->second, false);
+  for (const std::string& lk : it->second.labels) {
+    auto set = labels_.find(lk);
+    if (set != labels_.end()) {
+      set->second.erase(key);
+      if (set->second.empty()) labels_.erase(set);
+    }
+  }
   objects_.erase(it);
+}
+
+std::optional<Delta> ObjectCache::Upsert(
+    json item, absl::flat_hash_set<std::string>* seen) {
+  std::string key = KeyOf(item);
+  if (key.empty()) return std::nullopt;
+  seen->insert(key);
+  absl::MutexLock l(&mu_);
+  auto it = objects_.find(key);
+  if (it == objects_.end()) {
+    auto obj = std::make_shared<const json>(std::move(item));
+    PutLocked(key, *obj);
+    return Delta{Delta::Type::kAdd, nullptr, obj};
+  }
+  if (it->second.resource_version == Version(item)) return std::nullopt;
+  ObjectPtr old = Unpack(it->second);
+  auto obj = std::make_shared<const json>(std::move(item));
+  PutLocked(key, *obj);
+  return Delta{Delta::Type::kUpdate, old, obj};
+}
+
+std::vector<Delta> ObjectCache::RemoveExcept(
+    const absl::flat_hash_set<std::string>& seen) {
+  std::vector<Delta> deltas;
+  absl::MutexLock l(&mu_);
+  std::vector<std::string> gone;
+  for (const auto& [key, entry] : objects_) {
+    if (!seen.contains(key)) gone.push_back(key);
+  }
+  for (const std::string& key : gone) {
+    ObjectPtr old = Unpack(objects_[key]);
+    EraseLocked(key);
+    deltas.push_back({Delta::Type::kDelete, old, old});
+  }
+  return deltas;
 }
 
 std::vector<Delta> ObjectCache::Replace(std::vector<json> items) {
   std::vector<Delta> deltas;
-  absl::MutexLock l(&mu_);
   absl::flat_hash_set<std::string> seen;
   seen.reserve(items.size());
   for (json& item : items) {
-    std::string key = KeyOf(item);
-    if (key.empty()) continue;
-    seen.insert(key);
-    auto obj = std::make_shared<const json>(std::move(item));
-    auto it = objects_.find(key);
-    if (it == objects_.end()) {
-      PutLocked(key, obj);
-      deltas.push_back({Delta::Type::kAdd, nullptr, obj});
-    } else if (Version(*it->second) != Version(*obj)) {
-      ObjectPtr old = it->second;
-      PutLocked(key, obj);
-      deltas.push_back({Delta::Type::kUpdate, old, obj});
-    }
+    if (auto d = Upsert(std::move(item), &seen)) deltas.push_back(*d);
   }
-  std::vector<std::string> gone;
-  for (const auto& [key, obj] : objects_) {
-    if (!seen.contains(key)) gone.push_back(key);
-  }
-  for (const std::string& key : gone) {
-    ObjectPtr old = objects_[key];
-    EraseLocked(key);
-    deltas.push_back({Delta::Type::kDelete, old, old});
-  }
+  for (Delta& d : RemoveExcept(seen)) deltas.push_back(std::move(d));
   return deltas;
 }
 
@@ -109,35 +125,35 @@ std::optional<Delta> ObjectCache::Apply(WatchEvent::Type type, json object) {
   auto it = objects_.find(key);
   if (type == WatchEvent::Type::kDeleted) {
     if (it == objects_.end()) return std::nullopt;
-    ObjectPtr old = it->second;
+    ObjectPtr old = Unpack(it->second);
     EraseLocked(key);
     return Delta{Delta::Type::kDelete, old,
                  std::make_shared<const json>(std::move(object))};
   }
-  if (it != objects_.end() && Version(*it->second) == Version(object)) {
+  if (it != objects_.end() && it->second.resource_version == Version(object)) {
     return std::nullopt;
   }
   auto obj = std::make_shared<const json>(std::move(object));
   if (it == objects_.end()) {
-    PutLocked(key, obj);
+    PutLocked(key, *obj);
     return Delta{Delta::Type::kAdd, nullptr, obj};
   }
-  ObjectPtr old = it->second;
-  PutLocked(key, obj);
+  ObjectPtr old = Unpack(it->second);
+  PutLocked(key, *obj);
   return Delta{Delta::Type::kUpdate, old, obj};
 }
 
 ObjectPtr ObjectCache::Get(const std::string& key) const {
   absl::MutexLock l(&mu_);
   auto it = objects_.find(key);
-  return it == objects_.end() ? nullptr : it->second;
+  return it == objects_.end() ? nullptr : Unpack(it->second);
 }
 
 std::vector<ObjectPtr> ObjectCache::List() const {
   absl::MutexLock l(&mu_);
   std::vector<ObjectPtr> out;
   out.reserve(objects_.size());
-  for (const auto& [k, v] : objects_) out.push_back(v);
+  for (const auto& [k, v] : objects_) out.push_back(Unpack(v));
   return out;
 }
 
@@ -152,20 +168,19 @@ absl::StatusOr<std::vector<ObjectPtr>> ObjectCache::ListByLabel(
     return sel->Matches(md.is_object() && md.contains("labels") ? md["labels"]
                                                                 : json());
   };
+  auto consider = [&](const Entry& e) {
+    ObjectPtr o = Unpack(e);
+    if (matches(o)) out.push_back(std::move(o));
+  };
   // Use the index for the first equality requirement.
   for (const auto& r : sel->requirements()) {
     if (r.op != internal::LabelSelector::Op::kEquals) continue;
     auto set = labels_.find(absl::StrCat(r.key, "=", r.values[0]));
     if (set == labels_.end()) return out;
-    for (const std::string& key : set->second) {
-      const ObjectPtr& o = objects_.at(key);
-      if (matches(o)) out.push_back(o);
-    }
+    for (const std::string& key : set->second) consider(objects_.at(key));
     return out;
   }
-  for (const auto& [k, o] : objects_) {
-    if (matches(o)) out.push_back(o);
-  }
+  for (const auto& [k, e] : objects_) consider(e);
   return out;
 }
 

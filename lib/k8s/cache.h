@@ -12,6 +12,11 @@
 //   auto web = cache.Get("default/web");
 //   auto slices = cache.ListByLabel("kubernetes.io/service-name=web");
 //
+// Objects are held in a compact binary form (MessagePack), about a sixth of
+// the size of a parsed JSON tree (10k Services: ~14 MB instead of ~50 MB);
+// Get, List and the `old` side of a Delta decode on demand (a few
+// microseconds per object), so a returned object is the caller's own copy.
+//
 // Thread-safety: safe for concurrent use; returned objects are immutable.
 
 #ifndef LB_K8S_CACHE_H_
@@ -50,6 +55,14 @@ class ObjectCache {
   // changed resourceVersions, deletes for keys no longer present.
   std::vector<Delta> Replace(std::vector<json> items) ABSL_LOCKS_EXCLUDED(mu_);
 
+  // Replace in steps, for lists decoded item by item: Upsert each listed
+  // object (recording its key in `seen`), then RemoveExcept(seen).
+  std::optional<Delta> Upsert(json object,
+                              absl::flat_hash_set<std::string>* seen)
+      ABSL_LOCKS_EXCLUDED(mu_);
+  std::vector<Delta> RemoveExcept(const absl::flat_hash_set<std::string>& seen)
+      ABSL_LOCKS_EXCLUDED(mu_);
+
   // Applies one watch event. nullopt when it changes nothing (bookmark, an
   // object already held at that version, a delete of an unknown key) or the
   // object has no name.
@@ -65,14 +78,18 @@ class ObjectCache {
   size_t size() const ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
-  void IndexLocked(const std::string& key, const json& obj, bool add)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void PutLocked(const std::string& key, ObjectPtr obj)
+  struct Entry {
+    std::string resource_version;
+    std::vector<uint8_t> packed;      // MessagePack of the object
+    std::vector<std::string> labels;  // "key=value"
+  };
+  static ObjectPtr Unpack(const Entry& e);
+  void PutLocked(const std::string& key, const json& obj)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void EraseLocked(const std::string& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   mutable absl::Mutex mu_;
-  absl::flat_hash_map<std::string, ObjectPtr> objects_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, Entry> objects_ ABSL_GUARDED_BY(mu_);
   // "key=value" -> object keys.
   absl::flat_hash_map<std::string, absl::flat_hash_set<std::string>> labels_
       ABSL_GUARDED_BY(mu_);

@@ -77,6 +77,20 @@ absl::StatusOr<json> Client::Send(const std::string& method,
                                   const std::string& path,
                                   const std::string& body,
                                   const std::string& content_type) {
+  auto raw = SendRaw(method, path, body, content_type);
+  if (!raw.ok()) return raw.status();
+  json j = json::parse(*raw, nullptr, false);
+  if (j.is_discarded()) {
+    return absl::DataLossError(
+        absl::StrCat(method, " ", path, ": response is not valid JSON"));
+  }
+  return j;
+}
+
+absl::StatusOr<std::string> Client::SendRaw(const std::string& method,
+                                            const std::string& path,
+                                            const std::string& body,
+                                            const std::string& content_type) {
   HttpRequest req{method, path, body, content_type};
   bool reauthed = false;
   for (int attempt = 0;; ++attempt) {
@@ -103,12 +117,7 @@ absl::StatusOr<json> Client::Send(const std::string& method,
     if (res->status < 200 || res->status > 299) {
       return StatusFromHttp(res->status, res->body);
     }
-    json j = json::parse(res->body, nullptr, false);
-    if (j.is_discarded()) {
-      return absl::DataLossError(
-          absl::StrCat(method, " ", path, ": response is not valid JSON"));
-    }
-    return j;
+    return std::move(res->body);
   }
 }
 
@@ -117,9 +126,8 @@ absl::StatusOr<json> Client::Get(const Resource& r, const std::string& ns,
   return Send("GET", r.ItemPath(ns, name) + SubPath(sub), "", "");
 }
 
-absl::StatusOr<ObjectList> Client::List(const Resource& r,
-                                        const std::string& ns,
-                                        const ListOptions& options) {
+std::string Client::ListPath(const Resource& r, const std::string& ns,
+                             const ListOptions& options) {
   std::string path = r.CollectionPath(ns);
   std::string sep = "?";
   auto add = [&](const char* k, const std::string& v) {
@@ -130,6 +138,57 @@ absl::StatusOr<ObjectList> Client::List(const Resource& r,
   add("labelSelector", options.label_selector);
   add("fieldSelector", options.field_selector);
   add("resourceVersion", options.resource_version);
+  return path;
+}
+
+absl::StatusOr<std::string> Client::ListEach(
+    const Resource& r, const std::string& ns, const ListOptions& options,
+    const std::function<void(json item)>& on_item) {
+  std::string path = ListPath(r, ns, options);
+  auto body = SendRaw("GET", path, "", "");
+  if (!body.ok()) return body.status();
+  // Items are the objects ending at depth 2 under the top-level "items" key;
+  // each is handed over and dropped from the tree being built.
+  bool in_items = false;
+  int handed = 0;
+  json::parser_callback_t cb = [&](int depth, json::parse_event_t event,
+                                   json& parsed) {
+    if (depth == 1 && event == json::parse_event_t::key) {
+      in_items = parsed.is_string() && parsed.get<std::string>() == "items";
+    }
+    if (in_items && depth == 2 && event == json::parse_event_t::object_end) {
+      if (!parsed.contains("kind")) parsed["kind"] = r.kind;
+      if (!parsed.contains("apiVersion")) parsed["apiVersion"] = r.ApiVersion();
+      ++handed;
+      on_item(std::move(parsed));
+      return false;
+    }
+    return true;
+  };
+  json rest = json::parse(*body, cb, /*allow_exceptions=*/false);
+  if (rest.is_discarded() || !rest.is_object()) {
+    return absl::DataLossError(
+        absl::StrCat("GET ", path, ": response is not a JSON object"));
+  }
+  auto items = rest.find("items");
+  if (items == rest.end() || !(items->is_array() || items->is_null()) ||
+      (items->is_array() && !items->empty())) {
+    return absl::DataLossError(
+        absl::StrCat("GET ", path, ": response is not a list of objects"));
+  }
+  std::string rv;
+  auto md = rest.find("metadata");
+  if (md != rest.end() && md->is_object()) {
+    auto v = md->find("resourceVersion");
+    if (v != md->end() && v->is_string()) rv = v->get<std::string>();
+  }
+  return rv;
+}
+
+absl::StatusOr<ObjectList> Client::List(const Resource& r,
+                                        const std::string& ns,
+                                        const ListOptions& options) {
+  std::string path = ListPath(r, ns, options);
   auto j = Send("GET", path, "", "");
   if (!j.ok()) return j.status();
   if (!j->is_object() || !j->contains("items") ||

@@ -87,6 +87,12 @@ class Client {
                            Subresource sub = Subresource::kNone);
   absl::StatusOr<ObjectList> List(const Resource& r, const std::string& ns,
                                   const ListOptions& options = {});
+  // Like List, but hands each item to `on_item` as it is decoded instead of
+  // building the whole list, so a large list never exists as one tree.
+  // Returns the list's resourceVersion.
+  absl::StatusOr<std::string> ListEach(
+      const Resource& r, const std::string& ns, const ListOptions& options,
+      const std::function<void(json item)>& on_item);
   // POST; AlreadyExists when the name is taken.
   absl::StatusOr<json> Create(const Resource& r, const std::string& ns,
                               const json& object);
@@ -125,6 +131,13 @@ class Client {
   absl::StatusOr<json> Send(const std::string& method, const std::string& path,
                             const std::string& body,
                             const std::string& content_type);
+  // Send without decoding: the body of a 2xx response.
+  absl::StatusOr<std::string> SendRaw(const std::string& method,
+                                      const std::string& path,
+                                      const std::string& body,
+                                      const std::string& content_type);
+  static std::string ListPath(const Resource& r, const std::string& ns,
+                              const ListOptions& options);
   std::string Token() ABSL_LOCKS_EXCLUDED(mu_);
   void InvalidateToken() ABSL_LOCKS_EXCLUDED(mu_);
 

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "lib/k8s/errors.h"
 
 namespace lb::k8s {
@@ -104,24 +105,29 @@ bool Informer::ListOnce() {
   ListOptions lo;
   lo.label_selector = options_.label_selector;
   lo.field_selector = options_.field_selector;
-  absl::StatusOr<ObjectList> list = client_.List(resource_, options_.ns, lo);
-  if (!list.ok()) {
+  // Items are merged into the cache as they are decoded (so a large list
+  // never exists as one tree); handlers hear of them at once and of vanished
+  // objects at the end. A failed list deletes nothing.
+  absl::flat_hash_set<std::string> seen;
+  absl::StatusOr<std::string> rv;
+  {
+    absl::MutexLock deliver(&deliver_mu_);
+    rv = client_.ListEach(resource_, options_.ns, lo, [&](json item) {
+      if (auto d = cache_.Upsert(std::move(item), &seen)) Deliver(*d);
+    });
+    if (rv.ok()) {
+      for (const Delta& d : cache_.RemoveExcept(seen)) Deliver(d);
+    }
+  }
+  if (!rv.ok()) {
     SleepUnlessStopped(backoff_.Next());
     return false;
   }
-  {
-    absl::MutexLock l(&deliver_mu_);
-    {
-      absl::MutexLock m(&mu_);
-      if (stopping_) return false;
-    }
-    for (const Delta& d : cache_.Replace(std::move(list->items))) Deliver(d);
-  }
   absl::MutexLock l(&mu_);
-  rv_ = list->resource_version;
+  rv_ = *rv;
   synced_ = true;
   ++lists_;
-  return true;
+  return !stopping_;
 }
 
 void Informer::Run() {
