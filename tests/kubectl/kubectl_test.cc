@@ -1,7 +1,12 @@
 // The real kubectl against the API server stand-in.
 
 #include <doctest/doctest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -262,6 +267,42 @@ spec: {addresses: [192.168.1.240/28]}
   CHECK(r.out == "false");
   r = f.Run({"apply", "--validate=false", "-f", pool});
   CHECK(absl::StrContains(r.out, "ipaddresspool.metallb.io/pool unchanged"));
+}
+
+TEST_CASE("the apiserver binary writes a kubeconfig kubectl can use") {
+  char tmpl[] = "/tmp/lb-apiserver-XXXXXX";
+  std::string dir = mkdtemp(tmpl);
+  std::string kubeconfig = dir + "/kubeconfig";
+  std::string out = dir + "/out";
+  pid_t pid = fork();
+  if (pid == 0) {
+    int fd = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(fd, 1);
+    execl("lib/k8s/testing/apiserver", "apiserver", "--tls", "--token=t0k",
+          ("--kubeconfig-out=" + kubeconfig).c_str(), nullptr);
+    _exit(127);
+  }
+  std::string url;
+  for (int i = 0; i < 200 && url.empty(); ++i) {
+    std::ifstream in(out);
+    std::string line;
+    if (std::getline(in, line) && line.rfind("serving on ", 0) == 0) {
+      url = line.substr(11);
+    } else {
+      usleep(50000);
+    }
+  }
+  CHECK(url.rfind("https://127.0.0.1:", 0) == 0);
+  std::ifstream in(kubeconfig);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  KubectlRunner kubectl(ss.str());
+  KubectlResult r = kubectl.Run({"get", "namespaces", "-o", "name"});
+  CHECK(r.exit_code == 0);
+  CHECK(absl::StrContains(r.out, "namespace/kube-system"));
+  kill(pid, SIGTERM);
+  waitpid(pid, nullptr, 0);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
