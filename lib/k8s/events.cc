@@ -54,6 +54,7 @@ absl::Status EventRecorder::Record(const ObjectReference& object,
   int32_t count = 0;
   {
     absl::MutexLock l(&mu_);
+    if (seen_.size() >= kMaxKeys && !seen_.contains(key)) seen_.clear();
     Seen& seen = seen_[key];
     if (seen.limiter == nullptr) {
       seen.limiter = std::make_unique<TokenBucket>(

@@ -6,7 +6,9 @@
 // rate-limited by a token bucket (default burst 25, then one per 5 minutes).
 // Events are best-effort: callers may ignore the returned Status.
 //
-//   EventRecorder events(client, clock, {.component = "lb-controller"});
+//   EventRecorderOptions options;
+//   options.component = "lb-controller";
+//   EventRecorder events(client, clock, options);
 //   events.Record(ObjectReference::Of(service_json), "Normal", "IPAllocated",
 //                 "Assigned IP \"192.168.1.240\"");
 //
@@ -60,6 +62,8 @@ class EventRecorder {
       ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
+  // Keys remembered for aggregation; beyond this the memory starts over.
+  static constexpr size_t kMaxKeys = 4096;
   struct Seen {
     std::string event_name;
     std::string event_ns;

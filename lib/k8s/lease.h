@@ -7,10 +7,13 @@
 //   LeaseClient leases(client);
 //   absl::StatusOr<Lease> l = leases.Get("lb-system", "lb-controller");
 //   if (absl::IsNotFound(l.status())) {
-//     l = leases.Create({.ns = "lb-system", .name = "lb-controller",
-//                        .spec = {.holder_identity = "node-a",
-//                                 .lease_duration_seconds = 15,
-//                                 .renew_time = clock.Now()}});
+//     Lease fresh;
+//     fresh.ns = "lb-system";
+//     fresh.name = "lb-controller";
+//     fresh.spec.holder_identity = "node-a";
+//     fresh.spec.lease_duration_seconds = 15;
+//     fresh.spec.renew_time = clock.Now();
+//     l = leases.Create(fresh);
 //   } else if (l.ok()) {
 //     l->spec.renew_time = clock.Now();
 //     l = leases.Update(*l);        // IsConflict(): someone else wrote first

@@ -11,9 +11,12 @@
 // with bearer tokens, and fault injection.
 //
 //   lb::RealClock clock;
-//   LB_ASSIGN_OR_RETURN(auto server, lb::k8s::testing::ApiServer::Start(
-//                                        {.clock = &clock, .tls = true,
-//                                         .tokens = {"secret"}}));
+//   lb::k8s::testing::ApiServerOptions options;
+//   options.clock = &clock;
+//   options.tls = true;
+//   options.tokens = {"secret"};
+//   LB_ASSIGN_OR_RETURN(auto server,
+//                       lb::k8s::testing::ApiServer::Start(options));
 //   LB_RETURN_IF_ERROR(server->WriteKubeconfig("/tmp/kubeconfig", "secret"));
 //   // kubectl --kubeconfig /tmp/kubeconfig get services ...
 //   server->DropWatches();          // every open watch ends cleanly
