@@ -3,7 +3,7 @@
 // Exponential backoff with jitter and a token-bucket rate limiter, both on the
 // injected Clock.
 //
-//   Backoff backoff({.initial = absl::Milliseconds(800)}, seed);
+//   Backoff backoff(BackoffOptions(), seed);
 //   clock.Sleep(backoff.Next());   // 800ms * [1, 2), then 1.6s * [1, 2), ...
 //   backoff.Reset();               // after a success
 //

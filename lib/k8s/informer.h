@@ -8,9 +8,11 @@
 // (every cached object re-delivered as an update with old == new).
 //
 //   Informer services(client, clock, kServices, {});
-//   services.AddHandlers({.on_add = [&](const json& o) { queue.Add(Key(o)); },
-//                         .on_update = [&](const json&, const json& o) {...},
-//                         .on_delete = [&](const json& o) {...}});
+//   EventHandlers h;
+//   h.on_add = [&](const json& o) { queue.Add(ObjectCache::KeyOf(o)); };
+//   h.on_update = [&](const json& old_obj, const json& new_obj) { ... };
+//   h.on_delete = [&](const json& o) { ... };
+//   services.AddHandlers(h);
 //   services.Start();
 //   if (!services.WaitForSync(absl::Seconds(30))) ...
 //   ObjectPtr web = services.cache().Get("default/web");

@@ -9,7 +9,8 @@
 //
 //   LB_ASSIGN_OR_RETURN(json j, client.Get(kServices, "default", "nginx"));
 //   LB_ASSIGN_OR_RETURN(Service svc, Service::FromJson(j));
-//   std::vector<LoadBalancerIngress> want = {{.ip = "192.168.1.240"}};
+//   std::vector<LoadBalancerIngress> want(1);
+//   want[0].ip = "192.168.1.240";
 //   if (!IngressEqual(svc.ingress, want)) {
 //     client.MergePatch(kServices, svc.meta.ns, svc.meta.name,
 //                       ServiceStatusPatch(want), Subresource::kStatus);

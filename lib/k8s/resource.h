@@ -4,8 +4,8 @@
 // constants cover the kinds this project uses; custom resources are described
 // the same way.
 //
-//   Resource pools{.group = "metallb.io", .version = "v1beta1",
-//                  .plural = "ipaddresspools", .kind = "IPAddressPool"};
+//   Resource pools{"metallb.io", "v1beta1", "ipaddresspools", "IPAddressPool",
+//                  /*namespaced=*/true};
 //   client.List(pools, "metallb-system", {});
 //
 // Thread-safety: value type.

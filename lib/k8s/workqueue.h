@@ -7,8 +7,9 @@
 // after a per-key exponential delay (AddRateLimited) until Forget.
 //
 //   WorkQueue queue(clock);
-//   informer.AddHandlers({.on_add = [&](const json& o) {
-//     queue.Add(ObjectCache::KeyOf(o)); }});
+//   EventHandlers h;
+//   h.on_add = [&](const json& o) { queue.Add(ObjectCache::KeyOf(o)); };
+//   informer.AddHandlers(h);
 //   std::string key;
 //   while (queue.Get(&key)) {
 //     if (Reconcile(key).ok()) queue.Forget(key); else
