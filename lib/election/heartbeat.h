@@ -9,7 +9,9 @@
 //   len(node) (u16) |
 //   incarnation (u64) | sequence (u64) | stable_ms (u32) | node | HMAC-SHA256
 // The MAC covers every byte before it. Replay protection (strictly increasing
-// (incarnation, sequence) per node) is the receiver's job (Membership).
+// (incarnation, sequence) per node) is the receiver's job (Membership); it
+// forgets a node silent for 2 lease renew intervals, so a restarted node is
+// accepted whatever its clock says.
 //
 // Thread-safety: pure functions; safe to call concurrently.
 //

@@ -188,6 +188,16 @@ std::optional<std::vector<std::string>> Membership::Evaluate(absl::Time now) {
     p.heard = h;
     if (h) heard.insert(name);
   }
+  // Forget peers silent for longer than the grace, so that a restart whose
+  // clock went backwards (a board without a real-time clock) is accepted
+  // with a lower incarnation instead of being taken for a replay.
+  for (auto it = peers_.begin(); it != peers_.end();) {
+    if (now - it->second.last_heard > RecordGrace()) {
+      it = peers_.erase(it);
+    } else {
+      ++it;
+    }
+  }
   std::set<std::string> known = heard;
   // Peers heard within a lease duration count as known even before the
   // record lists them (the record is read only every renew interval).

@@ -299,6 +299,33 @@ TEST_CASE("forged and replayed heartbeats are counted and ignored") {
   CHECK(s.known == 3);
 }
 
+TEST_CASE("a peer restarted with an earlier clock is heard after the grace") {
+  Cluster c;
+  for (const char* n : {"a", "b", "c"}) c.Start(n);
+  REQUIRE(c.StepUntilSettled(absl::Seconds(2)) != absl::InfiniteDuration());
+  auto z = c.net().Attach("z");
+  CHECK_OK(
+      z->SendToPeers(EncodeHeartbeat({"z", 5000, 9, false, false, 0}, kKey)));
+  c.Step();
+  const int64_t replayed = c.Get("a").Snapshot().stats.heartbeats_replayed;
+  // Right after: a lower incarnation is a replay.
+  CHECK_OK(
+      z->SendToPeers(EncodeHeartbeat({"z", 10, 1, false, false, 0}, kKey)));
+  c.Step();
+  CHECK(c.Get("a").Snapshot().stats.heartbeats_replayed == replayed + 1);
+  // After 2 renew intervals of silence, it is a restart.
+  for (int i = 0; i < 21; ++i) c.Step(absl::Seconds(1));
+  CHECK_OK(
+      z->SendToPeers(EncodeHeartbeat({"z", 11, 1, false, false, 0}, kKey)));
+  c.Step();
+  CHECK(c.Get("a").Snapshot().stats.heartbeats_replayed == replayed + 1);
+  bool z_heard = false;
+  for (const MemberState& m : c.Get("a").Snapshot().members) {
+    if (m.node == "z") z_heard = m.heard;
+  }
+  CHECK(z_heard);
+}
+
 TEST_CASE(
     "damped failback: a restarted node gets its addresses back only "
     "after the hold") {
