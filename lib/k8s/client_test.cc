@@ -189,6 +189,39 @@ TEST_CASE("watch delivers events and ends on server timeout and 410") {
   CHECK(absl::StrContains(s.message(), "too old resource version"));
 }
 
+TEST_CASE("watch with a label selector sees objects enter and leave it") {
+  Fixture f;
+  REQUIRE_OK(f.client->Create(kConfigMaps, "default", ConfigMap("m", {})));
+  ASSIGN_OR_FAIL(ObjectList list, f.client->List(kConfigMaps, "default"));
+  std::vector<std::string> seen;
+  std::thread watcher([&] {
+    WatchOptions o;
+    o.resource_version = list.resource_version;
+    o.label_selector = "tier=web";
+    o.timeout = absl::Seconds(2);
+    o.allow_bookmarks = false;
+    CHECK_OK(f.client->Watch(kConfigMaps, "default", o, [&](WatchEvent e) {
+      seen.push_back(std::to_string(static_cast<int>(e.type)) + ":" +
+                     e.object["metadata"]["name"].get<std::string>());
+      return true;
+    }));
+  });
+  REQUIRE_OK(
+      f.client->MergePatch(kConfigMaps, "default", "m",
+                           {{"metadata", {{"labels", {{"tier", "web"}}}}}}));
+  REQUIRE_OK(f.client->MergePatch(kConfigMaps, "default", "m",
+                                  {{"data", {{"k", "v"}}}}));
+  REQUIRE_OK(
+      f.client->MergePatch(kConfigMaps, "default", "m",
+                           {{"metadata", {{"labels", {{"tier", nullptr}}}}}}));
+  REQUIRE_OK(f.client->MergePatch(kConfigMaps, "default", "m",
+                                  {{"data", {{"k", "w"}}}}));
+  watcher.join();
+  // ADDED when it starts matching, MODIFIED while it matches, DELETED when it
+  // stops; nothing after.
+  CHECK(seen == std::vector<std::string>{"0:m", "1:m", "2:m"});
+}
+
 TEST_CASE("watch cancel from another thread") {
   Fixture f;
   StreamCancel cancel;
