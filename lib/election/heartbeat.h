@@ -8,10 +8,9 @@
 //   "LBHB" | version=1 (u8) | flags (u8; bit 0 leaving, bit 1 active) |
 //   len(node) (u16) |
 //   incarnation (u64) | sequence (u64) | stable_ms (u32) | node | HMAC-SHA256
-// The MAC covers every byte before it. Replay protection (strictly increasing
-// (incarnation, sequence) per node) is the receiver's job (Membership); it
-// forgets a node silent for 2 lease renew intervals, so a restarted node is
-// accepted whatever its clock says.
+// The MAC covers every byte before it. Replay protection is the receiver's
+// job (Membership): per node, sequences grow within an incarnation, and an
+// incarnation once replaced is never accepted again.
 //
 // Thread-safety: pure functions; safe to call concurrently.
 //
@@ -38,7 +37,7 @@ inline constexpr size_t kMinHeartbeatKeyBytes = 16;
 
 struct Heartbeat {
   std::string node;          // Sender's node name, 1..253 bytes.
-  uint64_t incarnation = 0;  // Grows on every restart of the sender.
+  uint64_t incarnation = 0;  // Random, new on every start of the sender.
   uint64_t sequence = 0;     // Grows with every heartbeat of an incarnation.
   bool leaving = false;      // The sender is stopping and has let go.
   // The sender holds quorum and claims addresses (not fenced, not starting).

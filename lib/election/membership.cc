@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <random>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -13,6 +14,19 @@ namespace {
 // Upper bound on datagrams handled per PollNetwork(), so a flood cannot
 // starve the decision.
 constexpr int kMaxDatagramsPerPoll = 10000;
+
+// Retired incarnations remembered per peer, against replays.
+constexpr size_t kRememberedIncarnations = 64;
+
+// A random incarnation, so a restart is recognised whatever the clock says.
+uint64_t NewIncarnation(absl::Time now, absl::string_view node) {
+  std::random_device rd;
+  uint64_t x = (static_cast<uint64_t>(rd()) << 32) ^ rd();
+  x ^= static_cast<uint64_t>(absl::ToUnixNanos(now));
+  for (unsigned char c : node) x = (x ^ c) * 0x100000001b3ull;
+  x ^= x >> 29;
+  return x == 0 ? 1 : x;
+}
 
 }  // namespace
 
@@ -93,8 +107,7 @@ Membership::Membership(LeaseStore& store, HeartbeatTransport& transport,
       clock_(clock),
       options_(std::move(options)),
       start_(clock.Now()),
-      incarnation_(static_cast<uint64_t>(
-          std::max<int64_t>(1, absl::ToUnixMicros(start_)))) {}
+      incarnation_(NewIncarnation(start_, options_.node)) {}
 
 absl::Status Membership::SetAddresses(std::vector<AddressRequest> requests) {
   absl::StatusOr<OwnerMap> check =
@@ -118,12 +131,22 @@ void Membership::HandleDatagram(const std::vector<uint8_t>& d, absl::Time now) {
   }
   if (hb->node == options_.node) return;
   Peer& p = peers_[hb->node];
-  if (hb->incarnation < p.incarnation ||
+  const bool seen_before =
+      std::find(p.past_incarnations.begin(), p.past_incarnations.end(),
+                hb->incarnation) != p.past_incarnations.end();
+  if (seen_before ||
       (hb->incarnation == p.incarnation && hb->sequence <= p.sequence)) {
     ++stats_.heartbeats_replayed;
     return;
   }
   ++stats_.heartbeats_received;
+  if (hb->incarnation != p.incarnation) {
+    // A restart: the previous incarnation is retired for good.
+    if (p.incarnation != 0) p.past_incarnations.push_back(p.incarnation);
+    if (p.past_incarnations.size() > kRememberedIncarnations) {
+      p.past_incarnations.erase(p.past_incarnations.begin());
+    }
+  }
   p.incarnation = hb->incarnation;
   p.sequence = hb->sequence;
   p.last_heard = now;
@@ -187,16 +210,6 @@ std::optional<std::vector<std::string>> Membership::Evaluate(absl::Time now) {
     if (!p.heard && h) ++stats_.peers_joined;
     p.heard = h;
     if (h) heard.insert(name);
-  }
-  // Forget peers silent for longer than the grace, so that a restart whose
-  // clock went backwards (a board without a real-time clock) is accepted
-  // with a lower incarnation instead of being taken for a replay.
-  for (auto it = peers_.begin(); it != peers_.end();) {
-    if (now - it->second.last_heard > RecordGrace()) {
-      it = peers_.erase(it);
-    } else {
-      ++it;
-    }
   }
   std::set<std::string> known = heard;
   // Peers heard within a lease duration count as known even before the

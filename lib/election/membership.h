@@ -227,6 +227,7 @@ class Membership {
  private:
   struct Peer {
     uint64_t incarnation = 0;
+    std::vector<uint64_t> past_incarnations;  // Retired; replays rejected.
     uint64_t sequence = 0;
     absl::Time last_heard = absl::InfinitePast();
     absl::Time stable_since = absl::InfiniteFuture();
