@@ -1,0 +1,53 @@
+#include "cmd/speaker/announcements.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace lb::speaker {
+
+std::vector<election::AddressRequest> Announcements::SetDesired(
+    const channel::ReceivedState& state) {
+  services_.clear();
+  std::vector<election::AddressRequest> requests;
+  for (const auto& [address, a] : state.announcements) {
+    services_[address].assign(a.services().begin(), a.services().end());
+    election::AddressRequest r;
+    r.address = address;
+    r.eligible.assign(a.eligible_nodes().begin(), a.eligible_nodes().end());
+    requests.push_back(std::move(r));
+  }
+  return requests;
+}
+
+Announcements::Change Announcements::SetClaimed(
+    const std::vector<std::string>& claimed) {
+  Change change;
+  std::map<std::string, std::vector<std::string>> next;
+  for (const std::string& address : claimed) {
+    auto desired = services_.find(address);
+    // A claim for something the controller no longer wants is not announced.
+    if (desired == services_.end()) continue;
+    absl::StatusOr<arp::IpAddress> ip = arp::IpAddress::Parse(address);
+    if (!ip.ok()) continue;
+    next[address] = desired->second;
+    change.addresses.push_back({*ip, arp::AddressOptions{}});
+  }
+  for (const auto& [address, services] : next) {
+    if (announced_.count(address)) continue;
+    for (const std::string& s : services) {
+      change.log.push_back(
+          absl::StrCat(s, ": announcable, making advertisement"));
+    }
+  }
+  for (const auto& [address, services] : announced_) {
+    if (next.count(address)) continue;
+    for (const std::string& s : services) {
+      change.log.push_back(absl::StrCat(s, ": not announcing ", address,
+                                        " from this node any more"));
+    }
+  }
+  announced_ = std::move(next);
+  claimed_ = std::set<std::string>(claimed.begin(), claimed.end());
+  return change;
+}
+
+}  // namespace lb::speaker
