@@ -48,5 +48,17 @@ TEST_CASE("metrics render in the Prometheus text format") {
   CHECK_FALSE(absl::StrContains(m.Render(), "pool=\"my-ip-space\""));
 }
 
+TEST_CASE("a counter copied from elsewhere renders as a counter") {
+  Metrics m;
+  m.SetCounter("metallb_layer2_responses_sent", {{"ip", "192.168.1.240"}}, 7,
+               "Number of layer2 responses sent");
+  m.SetCounter("metallb_layer2_responses_sent", {{"ip", "192.168.1.240"}}, 9,
+               "Number of layer2 responses sent");
+  CHECK(absl::StrContains(
+      m.Render(),
+      "# TYPE metallb_layer2_responses_sent counter\n"
+      "metallb_layer2_responses_sent{ip=\"192.168.1.240\"} 9\n"));
+}
+
 }  // namespace
 }  // namespace lb::cmd

@@ -23,6 +23,15 @@ void Metrics::Add(const std::string& name, const Labels& labels, double delta,
   f.series[labels] += delta;
 }
 
+void Metrics::SetCounter(const std::string& name, const Labels& labels,
+                         double value, const std::string& help) {
+  absl::MutexLock lock(&mu_);
+  Family& f = families_[name];
+  f.help = help;
+  f.counter = true;
+  f.series[labels] = value;
+}
+
 void Metrics::Clear(const std::string& name) {
   absl::MutexLock lock(&mu_);
   auto it = families_.find(name);

@@ -34,6 +34,10 @@ class Metrics {
   // Adds to a counter.
   void Add(const std::string& name, const Labels& labels, double delta,
            const std::string& help) ABSL_LOCKS_EXCLUDED(mu_);
+  // Sets a counter to `value`, for totals kept elsewhere (e.g. a library's
+  // counters copied in when metrics are rendered).
+  void SetCounter(const std::string& name, const Labels& labels, double value,
+                  const std::string& help) ABSL_LOCKS_EXCLUDED(mu_);
   // Removes every series of `name` (e.g. the pools of a replaced config).
   void Clear(const std::string& name) ABSL_LOCKS_EXCLUDED(mu_);
   double Get(const std::string& name, const Labels& labels) const

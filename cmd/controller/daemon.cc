@@ -51,8 +51,8 @@ Daemon::~Daemon() { Stop(); }
 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>>
 Daemon::ChannelCredentials() {
-  if (options_.channel_plaintext) return grpc::InsecureServerCredentials();
-  // The PKI lives in a Secret; the first controller to start creates it.
+  // The PKI lives in a Secret; the first controller to start creates it. It is
+  // created in plaintext mode too: speakers derive their heartbeat key from it.
   absl::StatusOr<json> got =
       client_->Get(k8s::kSecrets, options_.ns, options_.channel_secret);
   if (absl::IsNotFound(got.status())) {
@@ -74,6 +74,7 @@ Daemon::ChannelCredentials() {
     if (created.ok()) {
       LB_LOG_INFO(logger_) << "created channel credentials in Secret "
                            << options_.ns << "/" << options_.channel_secret;
+      if (options_.channel_plaintext) return grpc::InsecureServerCredentials();
       return channel::ServerCredentials(*pki);
     }
     if (!absl::IsAlreadyExists(created.status())) return created.status();
@@ -89,6 +90,7 @@ Daemon::ChannelCredentials() {
         absl::StrCat("Secret ", options_.ns, "/", options_.channel_secret, ": ",
                      pki.status().message()));
   }
+  if (options_.channel_plaintext) return grpc::InsecureServerCredentials();
   return channel::ServerCredentials(*pki);
 }
 
