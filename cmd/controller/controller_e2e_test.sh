@@ -110,3 +110,23 @@ echo "ok: restart changed no address"
 K delete service second >/dev/null || fail "deleting a service"
 await "default/second: service deleted" cat "$work/controller2.log" || fail "no release"
 echo "ok: deletion releases"
+
+# Two replicas, one active: a standby waits for the Lease and is not ready; when
+# the active one stops, the standby takes over and changes no address.
+active_pid=$controller_pid
+start_controller 3
+await "standing by; the active controller is" cat "$work/controller3.log" ||
+  fail "the second replica does not stand by"
+port3="$(sed -n 's/.*and \/readyz on port \([0-9]*\).*/\1/p' "$work/controller3.log")"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port3/readyz")" = 503 ] ||
+  fail "the standby reports ready"
+if grep -q "Controller synced" "$work/controller3.log"; then
+  fail "the standby acts while another replica holds the Lease"
+fi
+kill "$active_pid"
+await "became the active controller" cat "$work/controller3.log" ||
+  fail "the standby did not take over"
+await "Controller synced, can allocate IPs now" cat "$work/controller3.log" ||
+  fail "the new active replica did not sync"
+[ "$(external_ip nginx)" = "192.168.1.240" ] || fail "nginx moved after the hand-over"
+echo "ok: standby takes over when the active replica stops"

@@ -141,23 +141,6 @@ absl::Status Daemon::Start() {
   cm.on_delete = [this](const json&) { queue_->Add(kConfigKey); };
   configmaps_->AddHandlers(cm);
 
-  // The channel.
-  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> creds =
-      ChannelCredentials();
-  if (!creds.ok()) return creds.status();
-  service_ = std::make_unique<channel::AssignmentsService>(publisher_);
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort(
-      absl::StrCat(options_.listen_host, ":", options_.channel_port), *creds,
-      &channel_port_);
-  builder.RegisterService(service_.get());
-  grpc_server_ = builder.BuildAndStart();
-  if (!grpc_server_ || channel_port_ == 0) {
-    return absl::UnavailableError(absl::StrCat("cannot serve the channel on ",
-                                               options_.listen_host, ":",
-                                               options_.channel_port));
-  }
-
   // Metrics and health.
   http_server_ = std::make_unique<httplib::Server>();
   http_server_->Get(
@@ -185,6 +168,64 @@ absl::Status Daemon::Start() {
                                                options_.metrics_port));
   }
   http_thread_ = std::thread([this] { http_server_->listen_after_bind(); });
+  LB_LOG_INFO(logger_) << "serving /metrics, /healthz and /readyz on port "
+                       << metrics_port_;
+
+  if (!options_.leader_elect) return Activate();
+  // Two replicas, one active: the standby waits for the Lease and reports
+  // not-ready, so the channel Service routes speakers to the active one.
+  lease_store_ = std::make_unique<election::K8sLeaseStore>(*client_);
+  election::LeaderElectorOptions le;
+  le.ns = options_.ns;
+  le.name = options_.lease_name;
+  le.identity = options_.identity;
+  le.on_started_leading = [this] {
+    LB_LOG_INFO(logger_) << "became the active controller (Lease "
+                         << options_.ns << "/" << options_.lease_name << ")";
+    activator_ = std::thread([this] {
+      if (absl::Status s = Activate(); !s.ok()) {
+        LB_LOG_ERROR(logger_) << "cannot start: " << s.message();
+        if (!stopping_ && options_.on_fatal) options_.on_fatal();
+      }
+    });
+  };
+  le.on_stopped_leading = [this] {
+    if (stopping_) return;
+    LB_LOG_ERROR(logger_) << "lost the Lease " << options_.ns << "/"
+                          << options_.lease_name << "; exiting";
+    if (options_.on_fatal) options_.on_fatal();
+  };
+  le.on_new_leader = [this](const std::string& holder) {
+    if (!holder.empty() && holder != options_.identity) {
+      LB_LOG_INFO(logger_) << "standing by; the active controller is "
+                           << holder;
+    }
+  };
+  absl::StatusOr<std::unique_ptr<election::LeaderElector>> elector =
+      election::LeaderElector::Create(*lease_store_, clock_, std::move(le));
+  if (!elector.ok()) return elector.status();
+  elector_ = std::move(*elector);
+  elector_thread_ = std::thread([this] { elector_->Run(); });
+  return absl::OkStatus();
+}
+
+absl::Status Daemon::Activate() {
+  // The channel.
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> creds =
+      ChannelCredentials();
+  if (!creds.ok()) return creds.status();
+  service_ = std::make_unique<channel::AssignmentsService>(publisher_);
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(
+      absl::StrCat(options_.listen_host, ":", options_.channel_port), *creds,
+      &channel_port_);
+  builder.RegisterService(service_.get());
+  grpc_server_ = builder.BuildAndStart();
+  if (!grpc_server_ || channel_port_ == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot serve the channel on ",
+                                               options_.listen_host, ":",
+                                               options_.channel_port));
+  }
 
   LB_LOG_INFO(logger_) << "controller serving the channel on port "
                        << channel_port_
@@ -210,6 +251,7 @@ absl::Status Daemon::Start() {
 
 void Daemon::Stop() {
   if (stopping_.exchange(true)) return;
+  if (activator_.joinable()) activator_.join();
   if (syncer_.joinable()) syncer_.join();
   for (k8s::Informer* i :
        {services_.get(), slices_.get(), nodes_.get(), configmaps_.get()}) {
@@ -222,6 +264,9 @@ void Daemon::Stop() {
     grpc_server_->Shutdown(std::chrono::system_clock::now() +
                            std::chrono::seconds(1));
   }
+  // Only now that nothing acts any more is the Lease released.
+  if (elector_) elector_->Stop();
+  if (elector_thread_.joinable()) elector_thread_.join();
   if (http_server_) http_server_->stop();
   if (http_thread_.joinable()) http_thread_.join();
 }

@@ -6,8 +6,10 @@
 // desired announcement state on the gRPC channel. /metrics, /healthz and
 // /readyz are served over HTTP.
 //
-// Not yet here: two replicas with one active (the Lease elector is wired in a
-// later step); today each replica acts.
+// With leader election (the default) several replicas may run: one holds the
+// Lease `lease_name` and acts; the others serve /healthz, report not-ready on
+// /readyz and wait. An active controller that loses the Lease calls on_fatal
+// (the process then exits and is restarted, as client-go's controllers do).
 //
 // Thread-safety: Start and Stop from one thread.
 
@@ -15,6 +17,7 @@
 #define LB_CMD_CONTROLLER_DAEMON_H_
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -27,6 +30,8 @@
 #include "cmd/common/metrics.h"
 #include "cmd/controller/reconciler.h"
 #include "lib/base/clock.h"
+#include "lib/election/k8s_lease_store.h"
+#include "lib/election/leader_elector.h"
 #include "lib/k8s/client.h"
 #include "lib/k8s/events.h"
 #include "lib/k8s/informer.h"
@@ -58,7 +63,13 @@ struct DaemonOptions {
       "controller.metallb-system.svc",
       "controller.metallb-system.svc.cluster.local"};
   std::string load_balancer_class;
+  // Unique per replica: the Lease holder and the Events' source host.
   std::string identity = "controller";
+  bool leader_elect = true;
+  std::string lease_name = "metallb-controller";
+  // Called when the process must end: the Lease was lost, or activation
+  // failed after it was won. May run on any thread.
+  std::function<void()> on_fatal;
 };
 
 class Daemon {
@@ -79,6 +90,8 @@ class Daemon {
   bool ready() const { return ready_.load(); }
 
  private:
+  // Starts acting: the channel, the informers and the work loop.
+  absl::Status Activate();
   void Work();
   void Process(const std::string& key);
   void Apply(const Actions& actions, const std::string& key);
@@ -101,6 +114,10 @@ class Daemon {
   channel::Publisher publisher_;
   std::unique_ptr<channel::AssignmentsService> service_;
   std::unique_ptr<grpc::Server> grpc_server_;
+  std::unique_ptr<election::K8sLeaseStore> lease_store_;
+  std::unique_ptr<election::LeaderElector> elector_;
+  std::thread elector_thread_;
+  std::thread activator_;
   std::unique_ptr<httplib::Server> http_server_;
   std::thread http_thread_;
   std::thread worker_;

@@ -3,13 +3,17 @@
 // validates a config instead.
 
 #include <signal.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <iostream>
 #include <map>
+#include <random>
 #include <string>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "cmd/common/klog.h"
 #include "cmd/common/metrics.h"
 #include "cmd/controller/check_config.h"
@@ -38,7 +42,23 @@ constexpr char kUsage[] =
     "                        metallb-system)\n"
     "  --config NAME         the config ConfigMap (default config)\n"
     "  --lb-class CLASS      also handle Services of this loadBalancerClass\n"
+    "  --leader-elect=false  act at once instead of holding the Lease\n"
+    "                        metallb-system/metallb-controller (one active "
+    "replica)\n"
     "  --help                show this help\n";
+
+// This replica's Lease identity: the pod (or host) name and a random suffix,
+// so a restarted process never mistakes the old holder for itself.
+std::string Identity() {
+  std::string name = "controller";
+  if (const char* pod = std::getenv("METALLB_POD_NAME")) {
+    name = pod;
+  } else if (char host[256] = {}; gethostname(host, sizeof(host) - 1) == 0) {
+    name = host;
+  }
+  std::random_device random;
+  return absl::StrCat(name, "_", absl::Hex(random(), absl::kZeroPad8));
+}
 
 int Fail(const std::string& message) {
   std::cerr << "controller: " << message << "\n" << kUsage;
@@ -60,7 +80,8 @@ int main(int argc, char** argv) {
     size_t eq = arg.find('=');
     std::string name =
         arg.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
-    if (name == "channel-plaintext" || name == "logtostderr") {
+    if (name == "channel-plaintext" || name == "logtostderr" ||
+        (name == "leader-elect" && eq == std::string::npos)) {
       flags[name] = "true";
     } else if (eq != std::string::npos) {
       flags[name] = arg.substr(eq + 1);
@@ -75,7 +96,7 @@ int main(int argc, char** argv) {
   }
   lb::controller::DaemonOptions options;
   if (const char* ns = std::getenv("METALLB_NAMESPACE")) options.ns = ns;
-  if (const char* pod = std::getenv("METALLB_POD_NAME")) options.identity = pod;
+  options.identity = Identity();
   for (const auto& [name, value] : flags) {
     if (name == "kubeconfig") {
       options.kubeconfig = value;
@@ -94,6 +115,12 @@ int main(int argc, char** argv) {
       options.config_name = value;
     } else if (name == "lb-class") {
       options.load_balancer_class = value;
+    } else if (name == "leader-elect") {
+      if (value != "true" && value != "false") {
+        return Fail("--leader-elect takes true or false, not \"" + value +
+                    "\"");
+      }
+      options.leader_elect = value == "true";
     } else if (name != "logtostderr") {
       return Fail("unknown flag --" + name);
     }
@@ -111,6 +138,12 @@ int main(int argc, char** argv) {
   lb::cmd::Logger logger(std::cerr);
   lb::cmd::Metrics metrics;
   LB_LOG_INFO(logger) << "MetalLB controller version 0.1.0 starting";
+  // The daemon asks to end the process (e.g. the Lease was lost): exit 1.
+  std::atomic<bool> fatal{false};
+  options.on_fatal = [&fatal] {
+    fatal = true;
+    kill(getpid(), SIGTERM);
+  };
   lb::controller::Daemon daemon(options, clock, logger, metrics);
   if (absl::Status s = daemon.Start(); !s.ok()) {
     LB_LOG_ERROR(logger) << "cannot start: " << s.message();
@@ -120,5 +153,5 @@ int main(int argc, char** argv) {
   sigwait(&signals, &sig);
   LB_LOG_INFO(logger) << "received signal " << sig << ", shutting down";
   daemon.Stop();
-  return 0;
+  return fatal ? 1 : 0;
 }
