@@ -150,6 +150,7 @@ Actions Reconciler::Sync() {
   // that an older claim wins a conflict and nothing is handed out twice.
   std::vector<const k8s::Service*> order;
   for (const auto& [key, s] : services_) order.push_back(&s);
+  allocator_.Reserve(order.size());
   std::stable_sort(
       order.begin(), order.end(),
       [](const k8s::Service* a, const k8s::Service* b) {

@@ -705,6 +705,11 @@ absl::StatusOr<Assignment> Allocator::Allocate(const Request& request) {
   return ToAssignment(*choice);
 }
 
+void Allocator::Reserve(size_t services) {
+  services_.reserve(services);
+  addresses_.reserve(services);
+}
+
 absl::Status Allocator::Assign(const Request& request,
                                absl::Span<const IpAddress> addresses) {
   if (addresses.empty()) {

@@ -173,6 +173,10 @@ class Allocator {
   // What Allocate would return, without changing anything.
   absl::StatusOr<Assignment> Plan(const Request& request) const;
 
+  // Prepares room for `services` services, so re-learning a known number of
+  // them at start-up does not grow the tables step by step. Optional.
+  void Reserve(size_t services);
+
   // Records that `request.service` already holds `addresses` (read back from
   // the Service's status at start-up). Same checks as an explicit request,
   // hold-down ignored; kAlreadyExists names the holder when another service has

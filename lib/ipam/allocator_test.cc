@@ -90,6 +90,23 @@ TEST_CASE("allocation is idempotent and Lookup reports it") {
   CHECK(f.allocator.Usage()[0].in_use == 1);
 }
 
+TEST_CASE("Reserve keeps every assignment and holder intact") {
+  Fixture f;
+  for (int i = 0; i < 5; ++i) {
+    REQUIRE_OK(f.allocator.Allocate(Req(absl::StrCat("default/s", i))));
+  }
+  f.allocator.Reserve(100000);
+  for (int i = 0; i < 5; ++i) {
+    std::string ip = absl::StrCat("192.168.1.", 240 + i);
+    CHECK(f.allocator.Lookup(absl::StrCat("default/s", i))
+              ->addresses[0]
+              .ToString() == ip);
+    CHECK(f.allocator.Holders(Ip(ip)) ==
+          std::vector<std::string>{absl::StrCat("default/s", i)});
+  }
+  CHECK(First(f.allocator.Allocate(Req("default/next"))) == "192.168.1.245");
+}
+
 TEST_CASE(
     "pools are tried in config order; auto-assign false pools only on "
     "request") {

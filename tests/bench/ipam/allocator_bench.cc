@@ -152,6 +152,7 @@ void Relearn(lb::RealClock& clock) {
     std::abort();
   }
   auto t0 = Clock::now();
+  a.Reserve(n);
   for (size_t i : order) {
     if (!a.Assign(reqs[i], {ips[i]}).ok()) std::abort();
   }
