@@ -264,6 +264,20 @@ TEST_CASE("HTTPS: verification on by default, a wrong CA is rejected") {
   CHECK(Reason(s) == "Unauthorized");
 }
 
+TEST_CASE("HTTPS: the stand-in's certificate names its listen address") {
+  // 127.0.0.2 is local but not in the loopback names every certificate has.
+  RealClock clock;
+  ApiServerOptions o;
+  o.clock = &clock;
+  o.tls = true;
+  o.host = "127.0.0.2";
+  ASSIGN_OR_FAIL(auto server, ApiServer::Start(o));
+  CHECK(server->url().rfind("https://127.0.0.2:", 0) == 0);
+  ASSIGN_OR_FAIL(Config cfg, ParseKubeconfig(server->Kubeconfig(""), ""));
+  ASSIGN_OR_FAIL(auto c, Client::Create(cfg, clock));
+  REQUIRE_OK(c->Get(kNamespaces, "", "default"));
+}
+
 TEST_CASE("token file rotation: re-read after a 401") {
   Fixture f(/*tls=*/true, {"old"});
   std::string path = "/tmp/lb-k8s-token-" + std::to_string(f.server->port());

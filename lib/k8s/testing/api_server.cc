@@ -286,7 +286,7 @@ class ApiServer::Impl {
     std::unique_ptr<httplib::Server> server;
     if (options_.tls) {
       if (cert_.cert_pem.empty()) {
-        auto cert = internal::MakeSelfSignedCert(clock_->Now());
+        auto cert = internal::MakeSelfSignedCert(clock_->Now(), options_.host);
         if (!cert.ok()) return cert.status();
         cert_ = *cert;
       }

@@ -1,5 +1,6 @@
 #include "lib/k8s/testing/internal/tls.h"
 
+#include <arpa/inet.h>
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -30,9 +31,23 @@ bool AddExt(X509* cert, int nid, const char* value) {
   return ok;
 }
 
+// The subjectAltName value: the loopback names plus `host`.
+std::string AltNames(const std::string& host) {
+  std::string names = "IP:127.0.0.1,IP:::1,DNS:localhost";
+  if (host.empty() || host == "127.0.0.1" || host == "::1" ||
+      host == "localhost" || host == "0.0.0.0" || host == "::") {
+    return names;
+  }
+  unsigned char buf[16];
+  bool ip = inet_pton(AF_INET, host.c_str(), buf) == 1 ||
+            inet_pton(AF_INET6, host.c_str(), buf) == 1;
+  return absl::StrCat(names, ip ? ",IP:" : ",DNS:", host);
+}
+
 }  // namespace
 
-absl::StatusOr<SelfSignedCert> MakeSelfSignedCert(absl::Time now) {
+absl::StatusOr<SelfSignedCert> MakeSelfSignedCert(absl::Time now,
+                                                  const std::string& host) {
   std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_EC_gen("P-256"),
                                                           EVP_PKEY_free);
   if (key == nullptr) return absl::InternalError("EC key generation failed");
@@ -54,8 +69,7 @@ absl::StatusOr<SelfSignedCert> MakeSelfSignedCert(absl::Time now) {
       !AddExt(cert.get(), NID_key_usage,
               "critical,digitalSignature,keyEncipherment,keyCertSign") ||
       !AddExt(cert.get(), NID_ext_key_usage, "serverAuth") ||
-      !AddExt(cert.get(), NID_subject_alt_name,
-              "IP:127.0.0.1,IP:::1,DNS:localhost")) {
+      !AddExt(cert.get(), NID_subject_alt_name, AltNames(host).c_str())) {
     return absl::InternalError("adding certificate extensions failed");
   }
   if (X509_sign(cert.get(), key.get(), EVP_sha256()) == 0) {
