@@ -100,6 +100,8 @@ absl::Status Daemon::Start() {
           ? k8s::InClusterConfig(k8s::SystemEnvironment())
           : k8s::LoadKubeconfig(options_.kubeconfig);
   if (!config.ok()) return config.status();
+  if (options_.api_qps > 0) config->qps = options_.api_qps;
+  if (options_.api_burst > 0) config->burst = options_.api_burst;
   absl::StatusOr<std::unique_ptr<k8s::Client>> client =
       k8s::Client::Create(*config, clock_);
   if (!client.ok()) return client.status();
@@ -335,7 +337,11 @@ void Daemon::Apply(const Actions& actions, const std::string& key) {
     absl::StatusOr<json> r = client_->MergePatch(
         k8s::kServices, w.ns, w.name, k8s::ServiceStatusPatch(w.ingress),
         k8s::Subresource::kStatus);
-    if (!r.ok()) {
+    if (absl::IsNotFound(r.status())) {
+      // Deleted meanwhile; its deletion event releases the address.
+      LB_LOG_INFO(logger_) << w.ns << "/" << w.name
+                           << ": deleted before its status was written";
+    } else if (!r.ok()) {
       failed = true;
       LB_LOG_ERROR(logger_)
           << w.ns << "/" << w.name

@@ -49,6 +49,9 @@ namespace lb::controller {
 struct DaemonOptions {
   // Kubeconfig file; empty: the in-cluster configuration.
   std::string kubeconfig;
+  // Client-side limit on API requests (0: the client's default).
+  double api_qps = 0;
+  int api_burst = 0;
   std::string listen_host = "0.0.0.0";
   // 0 picks a free port (see metrics_port()/channel_port()).
   int metrics_port = 7472;

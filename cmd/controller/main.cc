@@ -42,6 +42,8 @@ constexpr char kUsage[] =
     "                        metallb-system)\n"
     "  --config NAME         the config ConfigMap (default config)\n"
     "  --lb-class CLASS      also handle Services of this loadBalancerClass\n"
+    "  --api-qps N           client-side API request rate (default 20)\n"
+    "  --api-burst N         requests allowed in a burst (default 40)\n"
     "  --leader-elect=false  act at once instead of holding the Lease\n"
     "                        metallb-system/metallb-controller (one active "
     "replica)\n"
@@ -115,6 +117,17 @@ int main(int argc, char** argv) {
       options.config_name = value;
     } else if (name == "lb-class") {
       options.load_balancer_class = value;
+    } else if (name == "api-qps" || name == "api-burst") {
+      double v = 0;
+      if (!absl::SimpleAtod(value, &v) || v <= 0) {
+        return Fail("--" + name + " takes a positive number, not \"" + value +
+                    "\"");
+      }
+      if (name == "api-qps") {
+        options.api_qps = v;
+      } else {
+        options.api_burst = static_cast<int>(v);
+      }
     } else if (name == "leader-elect") {
       if (value != "true" && value != "false") {
         return Fail("--leader-elect takes true or false, not \"" + value +
