@@ -298,8 +298,8 @@ absl::Status Daemon::Start() {
   if (absl::Status s = ResolveNodeIp(); !s.ok()) return s;
 
   absl::StatusOr<std::unique_ptr<election::UdpTransport>> udp =
-      election::UdpTransport::Create(HostPort(
-          IsV6(options_.node_ip) ? "::" : "0.0.0.0", options_.heartbeat_port));
+      election::UdpTransport::Create(
+          HostPort(options_.node_ip, options_.heartbeat_port));
   if (!udp.ok()) return udp.status();
   udp_ = std::move(*udp);
   udp_ready_ = true;
@@ -362,7 +362,8 @@ absl::Status Daemon::Start() {
   LB_LOG_INFO(logger_) << "node " << options_.node << " (" << options_.node_ip
                        << ") speaking; channel " << options_.controller
                        << (options_.channel_plaintext ? " (plaintext)" : "")
-                       << ", heartbeats on " << udp_->LocalAddress();
+                       << ", heartbeats on " << udp_->LocalAddress()
+                       << ", metrics on port " << metrics_port_;
   return absl::OkStatus();
 }
 

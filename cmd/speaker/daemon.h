@@ -55,7 +55,8 @@ namespace lb::speaker {
 
 struct DaemonOptions {
   std::string node;  // Required: this node's name.
-  // This node's address for heartbeats; empty: its Node's InternalIP.
+  // This node's address; heartbeats are sent from and received on it. Empty:
+  // the Node's InternalIP.
   std::string node_ip;
   // Kubeconfig file; empty: the in-cluster configuration.
   std::string kubeconfig;
