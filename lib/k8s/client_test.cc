@@ -278,6 +278,18 @@ TEST_CASE("HTTPS: the stand-in's certificate names its listen address") {
   REQUIRE_OK(c->Get(kNamespaces, "", "default"));
 }
 
+TEST_CASE("HTTPS: a kept-alive connection the server closed is replaced") {
+  // The stand-in closes connections idle for 1 s. Over TLS the closed socket
+  // still looks readable (the close_notify alert), so reusing it fails.
+  Fixture f(/*tls=*/true, {"tok"});
+  REQUIRE_OK(f.client->Get(kNamespaces, "", "default"));
+  f.clock.Sleep(absl::Milliseconds(1500));
+  REQUIRE_OK(f.client->Create(kConfigMaps, "default",
+                              ConfigMap("after-idle", {{"k", "v"}})));
+  f.clock.Sleep(absl::Milliseconds(1500));
+  REQUIRE_OK(f.client->Get(kConfigMaps, "default", "after-idle"));
+}
+
 TEST_CASE("token file rotation: re-read after a 401") {
   Fixture f(/*tls=*/true, {"old"});
   std::string path = "/tmp/lb-k8s-token-" + std::to_string(f.server->port());

@@ -123,6 +123,15 @@ std::string ErrorText(httplib::Error e) {
   }
 }
 
+// Whether a request that failed with `e` on a reused connection may be sent
+// again: a failed write means the server did not get the whole request; a
+// failed read before any response is safe to repeat for idempotent methods.
+bool StaleConnection(httplib::Error e, const std::string& method) {
+  if (e == httplib::Error::Write) return true;
+  return e == httplib::Error::Read && (method == "GET" || method == "HEAD" ||
+                                       method == "PUT" || method == "DELETE");
+}
+
 class HttplibTransport final : public HttpTransport {
  public:
   HttplibTransport(Config config, Url url)
@@ -138,6 +147,7 @@ class HttplibTransport final : public HttpTransport {
         pool_.pop_back();
       }
     }
+    const bool reused = cli != nullptr;
     if (cli == nullptr) {
       auto made = MakeClient(config_.timeout);
       if (!made.ok()) return made.status();
@@ -155,6 +165,15 @@ class HttplibTransport final : public HttpTransport {
                                          : request.content_type);
     }
     httplib::Result res = cli->send(req);
+    if (!res && reused && StaleConnection(res.error(), request.method)) {
+      // The server closed the kept-alive connection while it sat in the pool
+      // (over TLS httplib cannot tell before writing). Once more, on a fresh
+      // connection.
+      auto made = MakeClient(config_.timeout);
+      if (!made.ok()) return made.status();
+      cli = std::move(*made);
+      res = cli->send(req);
+    }
     if (!res) {
       return absl::UnavailableError(absl::StrCat(
           request.method, " ", request.path, ": ", ErrorText(res.error())));
