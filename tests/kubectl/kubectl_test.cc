@@ -168,6 +168,38 @@ TEST_CASE("get -w and get show an EXTERNAL-IP written by our client") {
       "nginx   LoadBalancer   10.96.0.10   192.168.1.240   80:30000/TCP"));
 }
 
+TEST_CASE("get events shows type, reason, object and message") {
+  Fixture f;
+  REQUIRE(f.Run({"apply", "--validate=false", "-f", kManifests}).exit_code ==
+          0);
+  auto config = ParseKubeconfig(f.server->Kubeconfig(""), "");
+  REQUIRE_OK(config);
+  auto client = Client::Create(*config, f.clock);
+  REQUIRE_OK(client);
+  REQUIRE_OK((*client)->Create(
+      kEvents, "metallb-system",
+      {{"apiVersion", "v1"},
+       {"kind", "Event"},
+       {"metadata", {{"name", "config.1"}, {"namespace", "metallb-system"}}},
+       {"involvedObject",
+        {{"kind", "ConfigMap"},
+         {"namespace", "metallb-system"},
+         {"name", "config"}}},
+       {"type", "Warning"},
+       {"reason", "InvalidConfig"},
+       {"message", "host bits are set"}}));
+  KubectlResult r = f.Run({"get", "events", "-n", "metallb-system"});
+  REQUIRE(r.exit_code == 0);
+  CHECK(absl::StrContains(r.out, "LAST SEEN"));
+  CHECK(absl::StrContains(r.out, "REASON"));
+  CHECK(absl::StrContains(r.out, "OBJECT"));
+  CHECK(absl::StrContains(
+      r.out, "Warning   InvalidConfig   configmap/config   host bits are set"));
+  CHECK_FALSE(absl::StrContains(r.out, "config.1"));  // NAME only with -o wide
+  r = f.Run({"get", "events", "-n", "metallb-system", "-o", "wide"});
+  CHECK(absl::StrContains(r.out, "config.1"));
+}
+
 TEST_CASE("patch in all three flavours, label selectors, delete") {
   Fixture f;
   REQUIRE(f.Run({"apply", "--validate=false", "-f", kManifests}).exit_code ==

@@ -579,6 +579,13 @@ class ApiServer::Impl {
               col("Age", "string", "", 0),
               col("Selector", "string", "", 1)};
     }
+    if (t.plural == "events") {
+      // kubectl get events: LAST SEEN TYPE REASON OBJECT MESSAGE.
+      return {
+          col("Last Seen", "string", "", 0), col("Type", "string", "", 0),
+          col("Reason", "string", "", 0),    col("Object", "string", "", 0),
+          col("Message", "string", "", 0),   col("Name", "string", "name", 1)};
+    }
     json cols = {col("Name", "string", "name", 0)};
     for (const json& c : t.printer_columns) {
       cols.push_back(col(Str(c.value("name", json())).c_str(), "string", "",
@@ -597,6 +604,7 @@ class ApiServer::Impl {
                         &created, &err)) {
       age = HumanDuration(clock_->Now() - created);
     }
+    if (t.plural == "events") return EventCells(t, obj, age);
     json cells = {Str(Field(md, "name"))};
     if (t.group.empty() && t.plural == "services") {
       const json& spec = Field(obj, "spec");
@@ -661,6 +669,33 @@ class ApiServer::Impl {
     }
     cells.push_back(age);
     return cells;
+  }
+
+  // Core v1 and events.k8s.io/v1 Events; `age` is the object's age, the
+  // fallback for LAST SEEN.
+  json EventCells(const ResourceType& t, const json& obj,
+                  const std::string& age) const {
+    const bool core = t.group.empty();
+    std::string last_seen = age;
+    for (const char* field : {"lastTimestamp", "eventTime"}) {
+      absl::Time when;
+      std::string err;
+      if (absl::ParseTime(absl::RFC3339_full, Str(Field(obj, field)), &when,
+                          &err)) {
+        last_seen = HumanDuration(clock_->Now() - when);
+        break;
+      }
+    }
+    const json& about = Field(obj, core ? "involvedObject" : "regarding");
+    std::string object =
+        absl::StrCat(absl::AsciiStrToLower(Str(Field(about, "kind"))), "/",
+                     Str(Field(about, "name")));
+    return {last_seen,
+            Str(Field(obj, "type")),
+            Str(Field(obj, "reason")),
+            object,
+            Str(Field(obj, core ? "message" : "note")),
+            Str(Field(obj, "metadata", "name"))};
   }
 
   json Row(const ResourceType& t, const json& obj) const {
