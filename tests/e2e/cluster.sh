@@ -259,14 +259,24 @@ cluster_wait_external_ip() {
 cluster_external_ip_is() { [ "$(cluster_external_ips "$1")" = "$2" ]; }
 
 # cluster_kube_proxy: makes kube-ipvs0 on every node hold exactly the ingress
-# addresses of all LoadBalancer Services (as kube-proxy in IPVS mode with strictARP
-# does), creating the device and the ARP sysctls on first use. kube-ipvs0 is a dummy
-# device; kernels built without dummy get an ifb device instead, which is NOARP and
-# always up just like dummy.
+# addresses of all LoadBalancer Services, as kube-proxy in IPVS mode (strictARP) does.
 cluster_kube_proxy() {
-  local want node ns have ip
-  want="$(K get services -A -o jsonpath='{range .items[?(@.spec.type=="LoadBalancer")]}{range .status.loadBalancer.ingress[*]}{.ip}{"\n"}{end}{end}' | sort -u)" ||
+  local want
+  want="$(K get services -A -o jsonpath='{range .items[?(@.spec.type=="LoadBalancer")]}{range .status.loadBalancer.ingress[*]}{.ip}{"\n"}{end}{end}')" ||
     return 1
+  # shellcheck disable=SC2086 # one address a word
+  kube_proxy_set_addresses $want
+}
+
+# kube_proxy_set_addresses ADDRESS...: kube-ipvs0 on every node holds exactly these
+# addresses (/32, or /128 nodad). The device and the sysctls net.ipv4.conf.all.
+# arp_ignore=1 and arp_announce=2 are set up on first use. kube-ipvs0 is a dummy
+# device; kernels built without dummy get an ifb device instead, which is, like
+# dummy, NOARP and always up. Neither kernel answers ARP or NDP on eth0 for an
+# address on kube-ipvs0 (tests/e2e/kube_proxy_test.sh checks this).
+kube_proxy_set_addresses() {
+  local want node ns have ip
+  want="$(printf '%s\n' "$@" | sed '/^$/d' | sort -u)"
   for node in "${LAN_NODES[@]}"; do
     ns="$(lan_ns "$node")"
     if ! ip -n "$ns" link show kube-ipvs0 >/dev/null 2>&1; then
