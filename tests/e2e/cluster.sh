@@ -258,6 +258,10 @@ cluster_wait_external_ip() {
 }
 cluster_external_ip_is() { [ "$(cluster_external_ips "$1")" = "$2" ]; }
 
+# cluster_has_ip SERVICE REGEX: whether the Service's ingress addresses (as
+# cluster_external_ips prints them) match the extended REGEX in full.
+cluster_has_ip() { [[ "$(cluster_external_ips "$1")" =~ ^$2$ ]]; }
+
 # cluster_kube_proxy: makes kube-ipvs0 on every node hold exactly the ingress
 # addresses of all LoadBalancer Services, as kube-proxy in IPVS mode (strictARP) does.
 cluster_kube_proxy() {
@@ -346,6 +350,9 @@ wait_arp_owner() {
   arp_owner "$1" >/dev/null
   return 1
 }
+
+# arp_owner_is IP NODE: whether NODE alone answers ARP for IP.
+arp_owner_is() { [ "$(arp_owner "$1" 2>/dev/null)" = "$2" ]; }
 
 # wait_arp_silent IP [SECONDS]: waits until nothing answers ARP for IP.
 wait_arp_silent() { lan_wait_for "${2:-15}" arp_silent "$1"; }
