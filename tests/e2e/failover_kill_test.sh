@@ -6,8 +6,8 @@
 source "$(dirname "$0")/e2e.sh" "$@"
 
 e2e_tutorial
-fresh_curl http://192.168.1.240 | grep -q "Welcome to nginx!" || e2e_fail "curl before the failover"
-lan_exec router ip neigh show 192.168.1.240 | grep -q "$(lan_mac "$OWNER")" ||
+fresh_curl http://192.168.1.240 | lan_contains "Welcome to nginx!" || e2e_fail "curl before the failover"
+lan_exec router ip neigh show 192.168.1.240 | lan_contains "$(lan_mac "$OWNER")" ||
   e2e_fail "the router's neighbour cache does not point at $OWNER"
 measure_failover 192.168.1.240 "$OWNER" cluster_stop_speaker "$OWNER" KILL ||
   e2e_fail "failover after SIGKILL"
@@ -22,7 +22,7 @@ fi
 # The router's cache is not flushed: the new owner's ARP traffic moves it.
 lan_wait_output 5 "$(lan_mac "$FAILOVER_NODE")" lan_exec router ip neigh show 192.168.1.240 ||
   e2e_fail "the router's neighbour cache still points at $OWNER"
-lan_exec router curl -sS -m 5 -D "$LAN_WORK/headers" http://192.168.1.240 | grep -q "Welcome to nginx!" ||
+lan_exec router curl -sS -m 5 -D "$LAN_WORK/headers" http://192.168.1.240 | lan_contains "Welcome to nginx!" ||
   e2e_fail "curl after the failover"
 grep -qi "^X-Served-By: $FAILOVER_NODE" "$LAN_WORK/headers" || e2e_fail "not served by $FAILOVER_NODE"
 pass "SIGKILL failover: $OWNER -> $FAILOVER_NODE in $FAILOVER_MS ms, curl served by $FAILOVER_NODE"

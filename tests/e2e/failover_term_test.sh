@@ -17,7 +17,7 @@ fi
 grep -q "handing over and shutting down" "$LAN_WORK/speaker-$OWNER.log" ||
   e2e_fail "$OWNER's speaker did not log the hand-over"
 [ "$(arp_owner 192.168.1.240)" = "$FAILOVER_NODE" ] || e2e_fail "not exactly $FAILOVER_NODE answering"
-fresh_curl http://192.168.1.240 -D "$LAN_WORK/headers" | grep -q "Welcome to nginx!" ||
+fresh_curl http://192.168.1.240 -D "$LAN_WORK/headers" | lan_contains "Welcome to nginx!" ||
   e2e_fail "curl after the hand-over"
 grep -qi "^X-Served-By: $FAILOVER_NODE" "$LAN_WORK/headers" || e2e_fail "not served by $FAILOVER_NODE"
 pass "SIGTERM hand-over: $OWNER -> $FAILOVER_NODE in $FAILOVER_MS ms, curl served by $FAILOVER_NODE"

@@ -41,7 +41,7 @@ mac="$(sed -n 's/.*Target link-layer address: \([0-9A-Fa-f:]*\).*/\1/p' <<<"$out
 grep -q "Request: who-has $v6? tell" "$LAN_WORK/speaker-$owner.log" ||
   e2e_fail "$owner did not log the solicitation"
 pass "ndisc6 $v6 answered by $owner ($mac) alone"
-fresh_curl "http://[$v6]/" -g -D "$LAN_WORK/headers" | grep -q "Welcome to nginx!" ||
+fresh_curl "http://[$v6]/" -g -D "$LAN_WORK/headers" | lan_contains "Welcome to nginx!" ||
   e2e_fail "curl http://[$v6]/"
 grep -qi "^X-Served-By: $owner" "$LAN_WORK/headers" || e2e_fail "not served by $owner"
 pass "curl http://[$v6]/ served by $owner"
@@ -58,6 +58,6 @@ pass "dual got $dual4 and $dual6"
 cluster_kube_proxy || e2e_fail "kube-proxy's addresses"
 owner4="$(wait_arp_owner "$dual4")" || e2e_fail "$dual4 not answered by exactly one node"
 owner6="$(wait_arp_owner "$dual6")" || e2e_fail "$dual6 not answered by exactly one node"
-fresh_curl "http://$dual4/" | grep -q "Welcome to nginx!" || e2e_fail "curl http://$dual4/"
-fresh_curl "http://[$dual6]/" -g | grep -q "Welcome to nginx!" || e2e_fail "curl http://[$dual6]/"
+fresh_curl "http://$dual4/" | lan_contains "Welcome to nginx!" || e2e_fail "curl http://$dual4/"
+fresh_curl "http://[$dual6]/" -g | lan_contains "Welcome to nginx!" || e2e_fail "curl http://[$dual6]/"
 pass "dual: $dual4 on $owner4, $dual6 on $owner6, both served"

@@ -8,9 +8,9 @@ source "$(dirname "$0")/e2e.sh" "$@"
 
 kube_proxy_set_addresses 192.168.1.240 fd00:1::240 || e2e_fail "adding the addresses to kube-ipvs0"
 for node in "${LAN_NODES[@]}"; do
-  lan_exec "$node" ip -o addr show dev kube-ipvs0 | grep -q "inet 192.168.1.240/32" ||
+  lan_exec "$node" ip -o addr show dev kube-ipvs0 | lan_contains "inet 192.168.1.240/32" ||
     e2e_fail "$node lacks 192.168.1.240 on kube-ipvs0"
-  lan_exec "$node" ip -o addr show dev kube-ipvs0 | grep -q "inet6 fd00:1::240/128" ||
+  lan_exec "$node" ip -o addr show dev kube-ipvs0 | lan_contains "inet6 fd00:1::240/128" ||
     e2e_fail "$node lacks fd00:1::240 on kube-ipvs0"
   [ "$(lan_exec "$node" sysctl -n net.ipv4.conf.all.arp_ignore)" = 1 ] || e2e_fail "arp_ignore on $node"
 done

@@ -135,7 +135,7 @@ lan_up() {
 lan_all_up() {
   local host
   for host in "${LAN_HOSTS[@]}"; do
-    ip -n "$(lan_ns "$host")" -o link show dev eth0 | grep -q "state UP" || return 1
+    ip -n "$(lan_ns "$host")" -o link show dev eth0 | lan_contains "state UP" || return 1
   done
 }
 
@@ -254,7 +254,16 @@ lan_wait_output() {
 lan_output_has() {
   local want=$1
   shift
-  "$@" 2>&1 | grep -qF -- "$want"
+  "$@" 2>&1 | lan_contains "$want"
+}
+
+# lan_contains STRING: whether standard input, read to its end, contains STRING.
+# (Unlike `grep -q`, which stops reading early; under pipefail the writer's
+# SIGPIPE would then fail the pipeline.)
+lan_contains() {
+  local input
+  input="$(cat)"
+  [[ $input == *"$1"* ]]
 }
 
 # lan_wait_log FILE STRING SECONDS: waits until FILE contains STRING (fixed string).

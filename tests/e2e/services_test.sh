@@ -13,7 +13,7 @@ cluster_wait_external_ip second 192.168.1.241 ||
   e2e_fail "second has EXTERNAL-IP \"$(cluster_external_ips second)\", want 192.168.1.241"
 cluster_kube_proxy || e2e_fail "kube-proxy's addresses"
 owner2="$(wait_arp_owner 192.168.1.241)" || e2e_fail "exactly one node answering ARP for .241"
-fresh_curl http://192.168.1.241 | grep -q "<title>Welcome to nginx!</title>" ||
+fresh_curl http://192.168.1.241 | lan_contains "<title>Welcome to nginx!</title>" ||
   e2e_fail "curl http://192.168.1.241"
 pass "second Service: 192.168.1.241, answered by $owner2, served"
 

@@ -41,7 +41,7 @@ pass "web-clash (port 80 again) gets its own 192.168.1.242"
 
 cluster_kube_proxy || e2e_fail "kube-proxy's addresses"
 owner="$(wait_arp_owner 192.168.1.241)" || e2e_fail "192.168.1.241 not answered by exactly one node"
-fresh_curl http://192.168.1.241 | grep -q "Welcome to nginx!" || e2e_fail "curl http://192.168.1.241"
+fresh_curl http://192.168.1.241 | lan_contains "Welcome to nginx!" || e2e_fail "curl http://192.168.1.241"
 pass "192.168.1.241 answered by $owner alone and served"
 
 K delete service web-http web-clash >/dev/null || e2e_fail "deleting web-http and web-clash"
