@@ -2,6 +2,7 @@
 
 #include <grpcpp/grpcpp.h>
 #include <httplib.h>
+#include <malloc.h>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -274,10 +275,30 @@ void Daemon::Stop() {
 }
 
 void Daemon::Work() {
+  // The desired state costs a pass over every Service, so it is published when
+  // the queue runs dry, and during a long burst at most every
+  // kPublishInterval: a lone change goes out at once, 10k changes do not cost
+  // 10k passes.
+  constexpr absl::Duration kPublishInterval = absl::Milliseconds(500);
+  // After large changes the freed memory goes back to the system at most this
+  // often (glibc keeps it otherwise).
+  constexpr absl::Duration kTrimInterval = absl::Seconds(10);
+  absl::Time last_publish = absl::InfinitePast();
+  absl::Time last_trim = absl::InfinitePast();
   std::string key;
   while (queue_->Get(&key)) {
     Process(key);
     queue_->Done(key);
+    absl::Time now = clock_.Now();
+    if (reconciler_.synced() &&
+        (queue_->Len() == 0 || now - last_publish >= kPublishInterval)) {
+      publisher_.Publish(reconciler_.Desired());
+      last_publish = now;
+      if (queue_->Len() == 0 && now - last_trim >= kTrimInterval) {
+        malloc_trim(0);
+        last_trim = now;
+      }
+    }
   }
 }
 
@@ -326,7 +347,6 @@ void Daemon::Process(const std::string& key) {
         n.ok() ? reconciler_.UpsertNode(*n) : reconciler_.DeleteNode(name);
   }
   Apply(actions, key);
-  if (reconciler_.synced()) publisher_.Publish(reconciler_.Desired());
   UpdateMetrics();
 }
 

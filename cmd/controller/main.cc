@@ -2,6 +2,7 @@
 // Services and tells the speakers what to announce. `--check-config FILE`
 // validates a config instead.
 
+#include <malloc.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -147,6 +148,9 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
+  // Two malloc arenas instead of one per thread: the gRPC and informer threads
+  // otherwise each keep their own freed memory.
+  mallopt(M_ARENA_MAX, 2);
   lb::RealClock clock;
   lb::cmd::Logger logger(std::cerr);
   lb::cmd::Metrics metrics;

@@ -104,7 +104,8 @@ Actions Reconciler::SetConfigMap(
 
 Actions Reconciler::UpsertService(const k8s::Service& service) {
   std::string key = Key(service.meta.ns, service.meta.name);
-  services_[key] = service;
+  k8s::Service& stored = services_[key] = service;
+  stored.raw = nullptr;  // Not needed here; the informer's cache has it.
   if (!synced_) return {};
   return Converge(key);
 }
@@ -118,14 +119,30 @@ Actions Reconciler::DeleteService(const std::string& ns,
 }
 
 Actions Reconciler::UpsertEndpointSlice(const k8s::EndpointSlice& slice) {
-  slices_[Key(slice.meta.ns, slice.meta.name)] = slice;
+  std::string key = Key(slice.meta.ns, slice.meta.name);
+  Unindex(key);
+  k8s::EndpointSlice& stored = slices_[key] = slice;
+  stored.raw = nullptr;
+  slices_by_service_[Key(slice.meta.ns, slice.service_name)].insert(key);
   return {};
 }
 
 Actions Reconciler::DeleteEndpointSlice(const std::string& ns,
                                         const std::string& name) {
-  slices_.erase(Key(ns, name));
+  std::string key = Key(ns, name);
+  Unindex(key);
+  slices_.erase(key);
   return {};
+}
+
+void Reconciler::Unindex(const std::string& slice_key) {
+  auto it = slices_.find(slice_key);
+  if (it == slices_.end()) return;
+  std::string service = Key(it->second.meta.ns, it->second.service_name);
+  auto by = slices_by_service_.find(service);
+  if (by == slices_by_service_.end()) return;
+  by->second.erase(slice_key);
+  if (by->second.empty()) slices_by_service_.erase(by);
 }
 
 Actions Reconciler::UpsertNode(const k8s::Node& node) {
@@ -270,9 +287,10 @@ std::set<std::string> Reconciler::ReadyEndpointNodes(const k8s::Service& s,
                                                      bool* any_ready) const {
   std::set<std::string> nodes;
   *any_ready = false;
-  for (const auto& [key, slice] : slices_) {
-    if (slice.meta.ns != s.meta.ns || slice.service_name != s.meta.name)
-      continue;
+  auto by = slices_by_service_.find(Key(s.meta.ns, s.meta.name));
+  if (by == slices_by_service_.end()) return nodes;
+  for (const std::string& key : by->second) {
+    const k8s::EndpointSlice& slice = slices_.at(key);
     for (const k8s::Endpoint& e : slice.endpoints) {
       if (!e.ready) continue;
       *any_ready = true;
@@ -294,10 +312,11 @@ channel::DesiredState Reconciler::Desired() const {
     d.pools.push_back(out);
     pools[p.name] = &p;
   }
-  std::set<std::string> candidates;
+  // Sorted, as nodes_ is.
+  std::vector<std::string> candidates;
   for (const auto& [name, node] : nodes_) {
     if (node.ready && !node.meta.labels.count(kExcludeLabel))
-      candidates.insert(name);
+      candidates.push_back(name);
   }
   for (const auto& [key, s] : services_) {
     if (s.type != "LoadBalancer" || !Ours(s)) continue;
@@ -309,20 +328,28 @@ channel::DesiredState Reconciler::Desired() const {
     bool any_ready = false;
     std::set<std::string> endpoint_nodes = ReadyEndpointNodes(s, &any_ready);
     if (!any_ready) continue;  // nothing would answer: do not attract traffic
-    std::set<std::string> eligible;
+    std::vector<std::string> local;
     if (s.external_traffic_policy == "Local") {
       std::set_intersection(candidates.begin(), candidates.end(),
                             endpoint_nodes.begin(), endpoint_nodes.end(),
-                            std::inserter(eligible, eligible.end()));
-    } else {
-      eligible = candidates;
+                            std::back_inserter(local));
     }
+    const std::vector<std::string>& eligible =
+        s.external_traffic_policy == "Local" ? local : candidates;
     if (eligible.empty()) continue;
     for (const ipam::IpAddress& ip : a->addresses) {
-      channel::v1::Announcement& ann = d.announcements[ip.ToString()];
-      ann.set_address(ip.ToString());
-      ann.set_pool(a->pool);
+      std::string address = ip.ToString();
+      channel::v1::Announcement& ann = d.announcements[address];
       ann.add_services(key);
+      if (ann.address().empty()) {
+        // First Service on the address: its nodes, already sorted.
+        ann.set_address(std::move(address));
+        ann.set_pool(a->pool);
+        ann.mutable_eligible_nodes()->Reserve(eligible.size());
+        for (const std::string& n : eligible) ann.add_eligible_nodes(n);
+        continue;
+      }
+      // Shared: the union of the Services' nodes.
       std::set<std::string> merged(ann.eligible_nodes().begin(),
                                    ann.eligible_nodes().end());
       merged.insert(eligible.begin(), eligible.end());

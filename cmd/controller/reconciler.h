@@ -109,6 +109,8 @@ class Reconciler {
   // Converges the pending Services that can now get addresses.
   Actions RetryPending();
   Actions ConvergeAll();
+  // Drops `slice_key` from slices_by_service_.
+  void Unindex(const std::string& slice_key);
   std::set<std::string> ReadyEndpointNodes(const k8s::Service& s,
                                            bool* any_ready) const;
 
@@ -121,6 +123,8 @@ class Reconciler {
   bool synced_ = false;
   std::map<std::string, k8s::Service> services_;
   std::map<std::string, k8s::EndpointSlice> slices_;
+  // "ns/service" -> keys of its slices in slices_.
+  std::map<std::string, std::set<std::string>> slices_by_service_;
   std::map<std::string, k8s::Node> nodes_;
 };
 

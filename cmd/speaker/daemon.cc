@@ -2,6 +2,7 @@
 
 #include <grpcpp/grpcpp.h>
 #include <httplib.h>
+#include <malloc.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -141,6 +142,9 @@ void Daemon::OnDesired(const channel::ReceivedState& state) {
     LB_LOG_ERROR(logger_) << "desired state not applied: " << s.message();
   }
   ApplyClaims();
+  // A large state leaves freed buffers behind; give them back (glibc keeps
+  // them otherwise).
+  if (state.announcements.size() >= 1000) malloc_trim(0);
   LB_LOG_INFO(logger_) << "End config update";
 }
 

@@ -1,6 +1,7 @@
 // The speaker: makes one healthy node answer ARP/NDP for each address the
 // controller assigned, and hands over at once on SIGTERM.
 
+#include <malloc.h>
 #include <signal.h>
 
 #include <cstdlib>
@@ -106,6 +107,9 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
+  // Two malloc arenas instead of one per thread: the gRPC and informer threads
+  // otherwise each keep their own freed memory.
+  mallopt(M_ARENA_MAX, 2);
   lb::RealClock clock;
   lb::cmd::Logger logger(std::cerr);
   lb::cmd::Metrics metrics;
