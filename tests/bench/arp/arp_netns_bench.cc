@@ -8,6 +8,7 @@
 // 10.77.0.240. Requests are sent one at a time from the client, alternating
 // between the two targets. Needs root. Prints `name: value unit` lines.
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
@@ -158,6 +159,26 @@ struct Client {
 };
 
 }  // namespace
+
+// Pins this process and every thread of `pid` to `cpu` (-1: every CPU).
+bool PinAll(pid_t pid, int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  for (long i = 0; i < cpus; ++i) {
+    if (cpu < 0 || i == cpu) CPU_SET(i, &set);
+  }
+  if (sched_setaffinity(0, sizeof(set), &set) != 0) return false;
+  DIR* tasks = opendir(absl::StrCat("/proc/", pid, "/task").c_str());
+  if (tasks == nullptr) return false;
+  bool ok = true;
+  while (dirent* e = readdir(tasks)) {
+    if (e->d_name[0] == '.') continue;
+    ok = sched_setaffinity(std::atoi(e->d_name), sizeof(set), &set) == 0 && ok;
+  }
+  closedir(tasks);
+  return ok;
+}
 
 int main(int argc, char** argv) {
   std::string arptool = FindArptool(argv[0]);
@@ -317,6 +338,13 @@ int main(int argc, char** argv) {
   };
   wait_up();
   measure("");
+  // The same with the client and every responder thread on one CPU: the
+  // difference to the run above is the cost of waking the responder on
+  // another (idle) CPU, which dominates on virtual machines.
+  if (PinAll(g_responder, 0)) {
+    measure("_same_cpu");
+    PinAll(g_responder, -1);
+  }
 
   // Flood: as fast as the client can send, batches of 64.
   const int kFlood = 200000;
