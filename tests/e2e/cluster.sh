@@ -42,9 +42,30 @@ K() {
 # OpenAPI document).
 kapply() { K apply --validate=false -f "$1"; }
 
+# cluster_stop_daemons: SIGTERM to every speaker and the controller at once, and up
+# to 3 s for them to exit, while the API server still runs (so speakers can release
+# their Leases). Registered as a cleanup hook by cluster_start_apiserver.
+cluster_stop_daemons() {
+  local pids=(${CLUSTER_SPEAKER_PID[@]+"${CLUSTER_SPEAKER_PID[@]}"}
+    ${CLUSTER_CONTROLLER_PID:+"$CLUSTER_CONTROLLER_PID"}) pid
+  for pid in ${pids[@]+"${pids[@]}"}; do
+    kill -TERM "$pid" 2>/dev/null
+  done
+  for _ in $(seq 30); do
+    local alive=0
+    for pid in ${pids[@]+"${pids[@]}"}; do
+      kill -0 "$pid" 2>/dev/null && alive=1
+    done
+    [ "$alive" = 0 ] && break
+    sleep 0.1
+  done
+  return 0
+}
+
 # cluster_start_apiserver: the stand-in on 192.168.1.1:6443 over HTTPS with a token;
 # writes $CLUSTER_KUBECONFIG.
 cluster_start_apiserver() {
+  lan_on_cleanup cluster_stop_daemons
   CLUSTER_KUBECONFIG="$LAN_WORK/kubeconfig"
   lan_spawn router "$LAN_WORK/apiserver.log" "$LB_APISERVER" --tls \
     --token "$CLUSTER_TOKEN" --host 192.168.1.1 --port 6443 \

@@ -33,7 +33,7 @@ LAN_NODES=(node1 node2 node3)
 LAN_WORK=""
 LAN_PIDS=()        # background processes started by lan_spawn, still running
 LAN_NAMESPACES=()  # namespaces created, in creation order
-LAN_CLEANUPS=()    # caller hooks, run first (last registered first)
+LAN_CLEANUPS=()    # caller hooks, run first, in registration order
 LAN_PID=""         # pid of the last lan_spawn
 LAN_CLEANED=0
 
@@ -140,7 +140,7 @@ lan_all_up() {
 }
 
 # lan_on_cleanup COMMAND...: runs COMMAND (as one eval'd string) during cleanup,
-# before the processes and namespaces go. Hooks run last-registered first and see
+# before the processes and namespaces go. Hooks run in the order registered and see
 # the exit status that started the cleanup in $LAN_EXIT_STATUS.
 lan_on_cleanup() { LAN_CLEANUPS+=("$*"); }
 
@@ -152,7 +152,7 @@ lan_cleanup() {
   LAN_CLEANED=1
   set +e
   local i pid ns
-  for ((i = ${#LAN_CLEANUPS[@]} - 1; i >= 0; i--)); do
+  for ((i = 0; i < ${#LAN_CLEANUPS[@]}; i++)); do
     eval "${LAN_CLEANUPS[i]}"
   done
   for pid in "${LAN_PIDS[@]+"${LAN_PIDS[@]}"}"; do
