@@ -136,6 +136,33 @@ TEST_CASE(
   REQUIRE(refusals.size() == 2);
   CHECK(refusals[0] == "refusing 10.9.9.9: outside every configured pool");
   CHECK(refusals[1] == "refusing malformed address \"not-an-ip\"");
+
+  // A later change leaves them refused: not reported or counted again. Once the
+  // pools admit 10.9.9.9 and refuse it again, it is reported anew.
+  v1::Update change;
+  change.set_base_generation(1);
+  change.set_generation(2);
+  change.add_removals("192.168.1.240");
+  CHECK_OK(logged.Apply(change));
+  CHECK(logged.counters().refused == 2);
+  CHECK(refusals.size() == 2);
+  v1::Update wider;
+  wider.set_base_generation(2);
+  wider.set_generation(3);
+  wider.set_pools_changed(true);
+  v1::Pool all = s.pools[0];
+  all.add_ranges("10.9.9.0/24");
+  *wider.add_pools() = all;
+  CHECK_OK(logged.Apply(wider));
+  CHECK(logged.Snapshot().announcements.count("10.9.9.9") == 1);
+  v1::Update narrow = wider;
+  narrow.set_base_generation(3);
+  narrow.set_generation(4);
+  *narrow.mutable_pools(0) = s.pools[0];
+  CHECK_OK(logged.Apply(narrow));
+  CHECK(logged.counters().refused == 3);
+  REQUIRE(refusals.size() == 3);
+  CHECK(refusals[2] == "refusing 10.9.9.9: outside every configured pool");
 }
 
 TEST_CASE("a change that skips a generation is refused, state kept") {

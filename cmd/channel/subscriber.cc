@@ -68,7 +68,7 @@ absl::Status Subscriber::Apply(const v1::Update& update) {
       ++counters_.changes;
     }
     for (const v1::Announcement& a : update.upserts())
-      received_[a.address()] = a;
+      received_[a.address()] = std::make_shared<const v1::Announcement>(a);
     for (const std::string& address : update.removals())
       received_.erase(address);
     if (update.snapshot() || update.pools_changed()) {
@@ -78,15 +78,21 @@ absl::Status Subscriber::Apply(const v1::Update& update) {
     state_.generation = update.generation();
     std::vector<ipam::PoolSpace> spaces = Spaces(state_.pools);
     state_.announcements.clear();
+    std::set<std::string> refused;
     for (const auto& [address, a] : received_) {
-      std::string why = Refusal(a, spaces);
+      std::string why = Refusal(*a, spaces);
       if (why.empty()) {
-        state_.announcements[address] = a;
-      } else {
+        state_.announcements.emplace_hint(state_.announcements.end(), address,
+                                          a);
+        continue;
+      }
+      if (!refused_.count(address)) {
         ++counters_.refused;
         refusals.push_back(std::move(why));
       }
+      refused.insert(address);
     }
+    refused_ = std::move(refused);
     copy = state_;
   }
   if (on_refusal_) {

@@ -23,6 +23,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -39,8 +40,9 @@ namespace lb::channel {
 
 struct ReceivedState {
   uint64_t generation = 0;
-  // Only announcements that passed validation, keyed by address.
-  std::map<std::string, v1::Announcement> announcements;
+  // Only announcements that passed validation, keyed by address. Shared with
+  // the subscriber's own copy, so handing the state on costs no copies.
+  std::map<std::string, std::shared_ptr<const v1::Announcement>> announcements;
   std::vector<v1::Pool> pools;
   v1::Settings settings;
 };
@@ -50,8 +52,9 @@ struct SubscriberCounters {
   uint64_t changes = 0;
   uint64_t gaps = 0;  // changes that did not apply on top of our generation
   uint64_t reconnects = 0;
-  uint64_t refused =
-      0;  // announcements refused (malformed or outside every pool)
+  // Announcements refused (malformed or outside every pool), each counted
+  // once while it stays refused.
+  uint64_t refused = 0;
 };
 
 class Subscriber {
@@ -62,7 +65,8 @@ class Subscriber {
     absl::Duration max_backoff = absl::Seconds(5);
   };
   using Callback = std::function<void(const ReceivedState&)>;
-  // Called for each refused announcement with the reason, for logs.
+  // Called once for each announcement that becomes refused, with the reason,
+  // for logs.
   using RefusalLog = std::function<void(const std::string&)>;
 
   Subscriber(std::shared_ptr<grpc::ChannelInterface> channel, Options options,
@@ -97,7 +101,10 @@ class Subscriber {
   ReceivedState state_ ABSL_GUARDED_BY(mu_);
   // Every announcement received, valid or not, so a pool change can re-admit
   // them.
-  std::map<std::string, v1::Announcement> received_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::shared_ptr<const v1::Announcement>> received_
+      ABSL_GUARDED_BY(mu_);
+  // Addresses refused at the last update (reported once, not per update).
+  std::set<std::string> refused_ ABSL_GUARDED_BY(mu_);
   SubscriberCounters counters_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   grpc::ClientContext* active_ ABSL_GUARDED_BY(mu_) = nullptr;

@@ -9,10 +9,10 @@ std::vector<election::AddressRequest> Announcements::SetDesired(
   services_.clear();
   std::vector<election::AddressRequest> requests;
   for (const auto& [address, a] : state.announcements) {
-    services_[address].assign(a.services().begin(), a.services().end());
+    services_[address].assign(a->services().begin(), a->services().end());
     election::AddressRequest r;
     r.address = address;
-    r.eligible.assign(a.eligible_nodes().begin(), a.eligible_nodes().end());
+    r.eligible.assign(a->eligible_nodes().begin(), a->eligible_nodes().end());
     requests.push_back(std::move(r));
   }
   return requests;

@@ -12,12 +12,14 @@ channel::ReceivedState State() {
   a.add_services("default/nginx");
   a.add_eligible_nodes("node-a");
   a.add_eligible_nodes("node-b");
-  s.announcements[a.address()] = a;
+  s.announcements[a.address()] =
+      std::make_shared<const channel::v1::Announcement>(a);
   channel::v1::Announcement b;
   b.set_address("2001:db8::1");
   b.add_services("default/v6");
   b.add_eligible_nodes("node-b");
-  s.announcements[b.address()] = b;
+  s.announcements[b.address()] =
+      std::make_shared<const channel::v1::Announcement>(b);
   return s;
 }
 
