@@ -1,0 +1,102 @@
+# shellcheck shell=bash disable=SC2034
+# tests/bench/lan/bench_lib.sh: shared by the LAN benchmarks (sh_binary targets in this
+# package). A benchmark sources it after `set -euo pipefail` with BENCH_RUNFILES set to
+# its runfiles root (the directory holding tests/, cmd/, ...):
+#
+#   BENCH_RUNFILES="${RUNFILES_DIR:-$0.runfiles}/lb"
+#   source "$BENCH_RUNFILES/tests/bench/lan/bench_lib.sh"
+#   bench_lan_up                     # root check, LAN, copies of the binaries
+#   cluster_up || bench_fail "starting the cluster"
+#
+# It sources the end-to-end harness (tests/e2e/lan.sh and cluster.sh), so every
+# namespace and process is removed on exit, failure and Ctrl-C, and sets LB_APISERVER,
+# LB_CONTROLLER, LB_SPEAKER, LB_ARPTOOL, LB_MANIFESTS and LB_BENCH_BIN (copies of the
+# binaries in $LAN_WORK/bin, so a rebuild during the run cannot swap one under it).
+#
+# Output contract of a benchmark: on stdout, first a comment line ("# ...") naming the
+# command that reproduces the figures, then one `name: value unit` line per figure;
+# progress and per-sample details go to stderr.
+
+BENCH_E2E="$BENCH_RUNFILES/tests/e2e"
+# shellcheck source=tests/e2e/lan.sh
+source "$BENCH_E2E/lan.sh"
+# shellcheck source=tests/e2e/cluster.sh
+source "$BENCH_E2E/cluster.sh"
+
+bench_fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
+bench_log() { echo "$*" >&2; }
+
+# bench_dump_logs: on a failed run, the tail of every log (a cleanup hook).
+bench_dump_logs() {
+  [ "$LAN_EXIT_STATUS" = 0 ] && return 0
+  [ "$LAN_EXIT_STATUS" = 130 ] && return 0
+  local f
+  for f in "$LAN_WORK"/*.log; do
+    [ -s "$f" ] || continue
+    echo "--- ${f#"$LAN_WORK"/} (last 20 lines)" >&2
+    tail -n 20 "$f" >&2
+  done
+}
+
+# bench_lan_up: the LAN (lan_up) and copies of the daemons, arptool and the
+# benchmark's own binaries (BINARY... relative to the runfiles root) in $LAN_WORK/bin.
+bench_lan_up() {
+  [ "$(id -u)" = 0 ] || bench_fail "network namespaces need root"
+  lan_up || bench_fail "building the LAN"
+  lan_on_cleanup bench_dump_logs
+  LB_BENCH_BIN="$LAN_WORK/bin"
+  mkdir -p "$LB_BENCH_BIN"
+  local f
+  for f in lib/k8s/testing/apiserver cmd/controller/controller cmd/speaker/speaker \
+    examples/arptool/arptool "$@"; do
+    cp "$BENCH_RUNFILES/$f" "$LB_BENCH_BIN/" || bench_fail "missing $f in the runfiles"
+  done
+  LB_APISERVER="$LB_BENCH_BIN/apiserver"
+  LB_CONTROLLER="$LB_BENCH_BIN/controller"
+  LB_SPEAKER="$LB_BENCH_BIN/speaker"
+  LB_ARPTOOL="$LB_BENCH_BIN/arptool"
+  LB_MANIFESTS="$BENCH_RUNFILES/manifests"
+}
+
+# bench_machine: a comment line describing the machine.
+bench_machine() {
+  echo "# machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r)"
+}
+
+# bench_figures NAME UNIT VALUE...: prints NAME_p50, NAME_p99 and NAME_max as
+# `name: value unit` lines. Percentiles by nearest rank (with 20 values p99 is the
+# largest). Values may be fractional.
+bench_figures() {
+  local name=$1 unit=$2
+  shift 2
+  (($# > 0)) || return 0
+  printf '%s\n' "$@" | sort -g | awk -v name="$name" -v unit="$unit" '
+    { v[NR] = $1 }
+    function rank(q,   r) { r = int(q * NR); if (r < q * NR) r++; if (r < 1) r = 1; return v[r] }
+    END {
+      printf "%s_p50: %s %s\n", name, rank(0.50), unit
+      printf "%s_p99: %s %s\n", name, rank(0.99), unit
+      printf "%s_max: %s %s\n", name, v[NR], unit
+    }'
+}
+
+# bench_speaker_metric NODE NAME: the value of the unlabelled metric NAME on NODE's
+# speaker, or nothing.
+bench_speaker_metric() {
+  lan_exec "$1" curl -sf -m 1 http://127.0.0.1:7472/metrics 2>/dev/null |
+    awk -v n="$2" '$1 == n {print $2}'
+}
+
+# bench_speakers_settled: every speaker is ready, hears all three nodes and claims.
+bench_speakers_settled() {
+  local node
+  for node in "${LAN_NODES[@]}"; do
+    cluster_speaker_ready "$node" || return 1
+    [ "$(bench_speaker_metric "$node" metallb_speaker_members_heard)" = 3 ] || return 1
+    [ "$(bench_speaker_metric "$node" metallb_speaker_claiming)" = 1 ] || return 1
+  done
+}
