@@ -12,3 +12,14 @@ for t in "${targets[@]}"; do
   path="${t#//}"
   "$bin/${path/://}"
 done
+# Shell benchmarks: sh_binary targets tagged "bench" (tests/bench/lan), each building
+# its own LAN of network namespaces (they need root) and printing, like the others, a
+# comment line with the command that reproduces it, then `name: value unit` lines.
+mapfile -t sh_targets < <(bazel query 'attr(tags, "\bbench\b", kind(sh_binary, //tests/bench/...))' 2>/dev/null | grep -E "${1:-.}")
+if ((${#sh_targets[@]})); then
+  bazel build -c opt "${sh_targets[@]}" >/dev/null 2>&1 || bazel build -c opt "${sh_targets[@]}"
+  for t in "${sh_targets[@]}"; do
+    path="${t#//}"
+    "$bin/${path/://}"
+  done
+fi
