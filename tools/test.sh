@@ -2,7 +2,8 @@
 # Runs every test of the project and ends with one line "N passed, N failed":
 #   1. the whole Bazel suite (unit, integration, network-namespace, example tests);
 #   2. the same suite under ASan + UBSan (network-namespace tests excepted: they drive
-#      the binaries from stage 1);
+#      the binaries from stage 1), then under ThreadSanitizer (also without the tests
+#      tagged external or no_tsan);
 #   3. every libFuzzer target, built with clang, for FUZZ_SECONDS each (default 15);
 #   4. clang-format on every C++ file.
 # Usage: bash tools/test.sh [--quick]   (--quick: stage 1 and 4 only)
@@ -38,6 +39,14 @@ if [ "$QUICK" = 0 ]; then
   bazel test --config=asan --keep_going --test_summary=short \
     --test_tag_filters=-netns,-bench //... 2>&1 | tee "$LOG_DIR/asan.log" | grep -E '^(//|ERROR)' || true
   tally "$LOG_DIR/asan.log"
+
+  echo "== 2b. test suite under ThreadSanitizer"
+  # Debian's Abseil is not built with TSan; tests/tsan teaches TSan its Mutex.
+  # Tests tagged no_tsan run gRPC or OpenSSL threads, whose locking TSan cannot see.
+  bazel test --config=tsan --keep_going --test_summary=short \
+    --test_tag_filters=-netns,-bench,-external,-no_tsan //... 2>&1 |
+    tee "$LOG_DIR/tsan.log" | grep -E '^(//|ERROR)' || true
+  tally "$LOG_DIR/tsan.log"
 
   echo "== 3. fuzz targets, ${FUZZ_SECONDS}s each"
   mapfile -t fuzzers < <(bazel query 'attr(tags, fuzz_target, //...)' 2>/dev/null)
