@@ -183,6 +183,8 @@ absl::Status Daemon::Start() {
   le.name = options_.lease_name;
   le.identity = options_.identity;
   le.on_started_leading = [this] {
+    // Once active, a replica stays active until it exits (on_fatal).
+    if (activator_.joinable()) return;
     LB_LOG_INFO(logger_) << "became the active controller (Lease "
                          << options_.ns << "/" << options_.lease_name << ")";
     activator_ = std::thread([this] {
