@@ -21,9 +21,9 @@ extern "C" void __tsan_release(void* addr);
 
 // Read by TSan at start-up. Only code not built with TSan is suppressed:
 // Abseil's deadlock-detection graph is guarded by its own uninstrumented spin
-// lock. (Tests that run gRPC or OpenSSL threads are tagged no_tsan instead: their
-// internal synchronization is invisible too, and suppressing every stack that
-// passes through them would hide our own races as well.)
+// lock. (Tests that run gRPC or OpenSSL threads are tagged no_tsan instead:
+// their internal synchronization is invisible too, and suppressing every stack
+// that passes through them would hide our own races as well.)
 extern "C" const char* __tsan_default_suppressions() {
   return "race:absl::*::synchronization_internal::GraphCycles\n";
 }
