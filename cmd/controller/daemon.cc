@@ -385,8 +385,19 @@ void Daemon::Apply(const Actions& actions, const std::string& key) {
     if (e.kind == "ConfigMap")
       obj = configmaps_->cache().Get(absl::StrCat(e.ns, "/", e.name));
     if (obj) ref = k8s::ObjectReference::Of(*obj);
-    if (absl::Status s = recorder_->Record(ref, e.type, e.reason, e.message);
-        !s.ok()) {
+    // Events are not re-derived on retry, so a transient API error gets two
+    // more tries here (at most 300 ms of waiting, only while the API fails).
+    absl::Status s = recorder_->Record(ref, e.type, e.reason, e.message);
+    for (absl::Duration wait :
+         {absl::Milliseconds(100), absl::Milliseconds(200)}) {
+      if (!absl::IsUnavailable(s) && !absl::IsDeadlineExceeded(s) &&
+          !absl::IsInternal(s) && !absl::IsUnknown(s)) {
+        break;
+      }
+      clock_.Sleep(wait);
+      s = recorder_->Record(ref, e.type, e.reason, e.message);
+    }
+    if (!s.ok()) {
       LB_LOG_WARNING(logger_)
           << "recording event " << e.reason << " on " << e.ns << "/" << e.name
           << " failed: " << s.message();
