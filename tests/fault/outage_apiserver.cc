@@ -1,0 +1,98 @@
+// outage_apiserver: the API server stand-in (lib/k8s/testing) as a process
+// whose outages a test switches with signals. Flags as `apiserver`'s:
+//
+//   outage_apiserver [--tls] [--token T] [--host H] [--port N]
+//                    [--kubeconfig-out FILE]
+//
+//   SIGUSR1          stop serving: open connections (watches too) are closed
+//                    and new ones refused; the stored state is kept. Prints
+//                    "stopped serving".
+//   SIGUSR2          serve again on the same address with the state kept.
+//                    Prints "serving again on URL", or "cannot serve again:
+//                    ..." (the process then keeps waiting for signals).
+//   SIGTERM, SIGINT  exit 0.
+//
+// Prints "serving on URL" once it first accepts requests (as `apiserver`
+// does, so tests/e2e/cluster.sh starts it unchanged).
+
+#include <signal.h>
+
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/str_split.h"
+#include "lib/base/clock.h"
+#include "lib/k8s/testing/api_server.h"
+
+ABSL_FLAG(bool, tls, false, "serve HTTPS with a self-signed certificate");
+ABSL_FLAG(std::string, token, "",
+          "comma-separated bearer tokens accepted in --tls mode (empty: any)");
+ABSL_FLAG(std::string, host, "127.0.0.1", "listen address");
+ABSL_FLAG(int, port, 0, "listen port (0: pick a free one)");
+ABSL_FLAG(std::string, kubeconfig_out, "",
+          "write a kubeconfig for this server to FILE");
+
+int main(int argc, char** argv) {
+  // Accept the dashed spelling `--kubeconfig-out` as well.
+  std::vector<std::string> args(argv, argv + argc);
+  std::vector<char*> argp;
+  for (std::string& a : args) {
+    if (a.rfind("--kubeconfig-out", 0) == 0) {
+      a = "--kubeconfig_out" + a.substr(std::strlen("--kubeconfig-out"));
+    }
+    argp.push_back(a.data());
+  }
+  absl::ParseCommandLine(static_cast<int>(argp.size()), argp.data());
+
+  // Blocked before the server's threads start, so only sigwait sees them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  for (int s : {SIGUSR1, SIGUSR2, SIGTERM, SIGINT}) sigaddset(&signals, s);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  lb::RealClock clock;
+  lb::k8s::testing::ApiServerOptions options;
+  options.clock = &clock;
+  options.tls = absl::GetFlag(FLAGS_tls);
+  std::vector<std::string> tokens =
+      absl::StrSplit(absl::GetFlag(FLAGS_token), ',', absl::SkipEmpty());
+  options.tokens = tokens;
+  options.host = absl::GetFlag(FLAGS_host);
+  options.port = absl::GetFlag(FLAGS_port);
+  auto server = lb::k8s::testing::ApiServer::Start(options);
+  if (!server.ok()) {
+    std::cerr << "outage_apiserver: " << server.status() << "\n";
+    return 1;
+  }
+  const std::string out = absl::GetFlag(FLAGS_kubeconfig_out);
+  if (!out.empty()) {
+    absl::Status s = (*server)->WriteKubeconfig(
+        out, tokens.empty() ? std::string() : tokens[0]);
+    if (!s.ok()) {
+      std::cerr << "outage_apiserver: " << s << "\n";
+      return 1;
+    }
+  }
+  std::cout << "serving on " << (*server)->url() << std::endl;
+  while (true) {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    if (sig == SIGUSR1) {
+      (*server)->Stop();
+      std::cout << "stopped serving" << std::endl;
+    } else if (sig == SIGUSR2) {
+      absl::Status s = (*server)->Restart();
+      if (s.ok()) {
+        std::cout << "serving again on " << (*server)->url() << std::endl;
+      } else {
+        std::cout << "cannot serve again: " << s << std::endl;
+      }
+    } else {
+      return 0;
+    }
+  }
+}
