@@ -17,9 +17,9 @@
 //     port 80, label bench=convergence);
 //  3. status: when this process's watch on Services delivers the Service with
 //     an ingress address (a watching client's view, as `kubectl get -w`);
-//  4. arp: the kernel receive time, on --interface, of the first ARP frame
-//     after T0 whose sender is that address (the speaker's first gratuitous
-//     ARP; nothing here sends ARP).
+//  4. arp: the kernel receive time, on --interface, of the first gratuitous
+//     ARP frame (sender address = target address) for that address after T0:
+//     the speaker's first announcement. Nothing here sends ARP.
 // Then waits --gap-ms before the next Service. Each sample goes to stderr;
 // stdout gets `name: value unit` lines: p50, p99 (nearest rank) and max of
 // each interval, the POST's own round trip for reference, and the number of
@@ -116,6 +116,8 @@ class Observations {
 void CaptureLoop(lb::bench::ArpCapture* capture, Observations* seen) {
   lb::bench::ArpFrame f;
   while (capture->Read(&f)) {
+    // Gratuitous frames only (sender address = target address).
+    if (f.sender_ip.s_addr != f.target_ip.s_addr) continue;
     seen->Arp(lb::bench::Ip4String(f.sender_ip), f.time_us,
               lb::bench::MacString(f.sender_mac));
   }
