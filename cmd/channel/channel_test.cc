@@ -165,6 +165,30 @@ TEST_CASE(
   CHECK(refusals[2] == "refusing 10.9.9.9: outside every configured pool");
 }
 
+TEST_CASE("a change from another controller instance is refused, state kept") {
+  Subscriber sub(
+      grpc::CreateChannel("127.0.0.1:1", grpc::InsecureChannelCredentials()),
+      Opts(), nullptr);
+  v1::Update snap;
+  snap.set_snapshot(true);
+  snap.set_generation(2);
+  snap.set_epoch(7);
+  DesiredState s = State({"192.168.1.240"});
+  *snap.add_upserts() = s.announcements.begin()->second;
+  *snap.add_pools() = s.pools[0];
+  CHECK_OK(sub.Apply(snap));
+  CHECK(sub.Snapshot().epoch == 7);
+  v1::Update change;
+  change.set_epoch(8);
+  change.set_base_generation(2);
+  change.set_generation(3);
+  change.add_removals("192.168.1.240");
+  CHECK_STATUS(sub.Apply(change), absl::StatusCode::kFailedPrecondition,
+               "change from epoch 8 does not apply to state from epoch 7");
+  CHECK(sub.Snapshot().announcements.size() == 1);
+  CHECK(sub.counters().gaps == 1);
+}
+
 TEST_CASE("a change that skips a generation is refused, state kept") {
   Subscriber sub(
       grpc::CreateChannel("127.0.0.1:1", grpc::InsecureChannelCredentials()),

@@ -1,5 +1,7 @@
 #include "cmd/channel/publisher.h"
 
+#include <random>
+
 namespace lb::channel {
 namespace {
 
@@ -16,10 +18,19 @@ bool SamePools(const std::vector<v1::Pool>& a, const std::vector<v1::Pool>& b) {
   return true;
 }
 
+uint64_t RandomEpoch() {
+  std::random_device random;
+  uint64_t epoch = 0;
+  while (epoch == 0) {
+    epoch = (static_cast<uint64_t>(random()) << 32) | random();
+  }
+  return epoch;
+}
+
 }  // namespace
 
 Publisher::Publisher(size_t history)
-    : history_limit_(history == 0 ? 1 : history) {}
+    : history_limit_(history == 0 ? 1 : history), epoch_(RandomEpoch()) {}
 
 uint64_t Publisher::Publish(const DesiredState& state) {
   absl::MutexLock lock(&mu_);
@@ -42,6 +53,7 @@ uint64_t Publisher::Publish(const DesiredState& state) {
   state_ = state;
   change.set_base_generation(generation_);
   change.set_generation(++generation_);
+  change.set_epoch(epoch_);
   if (pools_changed) {
     change.set_pools_changed(true);
     for (const v1::Pool& p : state_.pools) *change.add_pools() = p;
@@ -60,6 +72,7 @@ uint64_t Publisher::generation() const {
 v1::Update Publisher::SnapshotLocked() const {
   v1::Update u;
   u.set_generation(generation_);
+  u.set_epoch(epoch_);
   u.set_snapshot(true);
   for (const auto& [address, announcement] : state_.announcements) {
     *u.add_upserts() = announcement;
@@ -70,9 +83,12 @@ v1::Update Publisher::SnapshotLocked() const {
   return u;
 }
 
-std::vector<v1::Update> Publisher::UpdatesSince(uint64_t known) const {
+std::vector<v1::Update> Publisher::UpdatesSince(uint64_t known_epoch,
+                                                uint64_t known) const {
   absl::MutexLock lock(&mu_);
-  if (generation_ == 0 || known == generation_) return {};
+  if (generation_ == 0) return {};
+  if (known_epoch != epoch_) return {SnapshotLocked()};
+  if (known == generation_) return {};
   bool resumable = known > 0 && known < generation_ && !history_.empty() &&
                    history_.front().base_generation() <= known;
   if (!resumable) return {SnapshotLocked()};
@@ -104,16 +120,18 @@ grpc::Status AssignmentsService::Watch(grpc::ServerContext* context,
     absl::MutexLock lock(&mu_);
     ++active_;
   }
+  uint64_t epoch = request->known_epoch();
   uint64_t at = request->known_generation();
   grpc::Status result = grpc::Status::OK;
   while (!context->IsCancelled()) {
-    for (const v1::Update& u : publisher_.UpdatesSince(at)) {
+    for (const v1::Update& u : publisher_.UpdatesSince(epoch, at)) {
       if (!writer->Write(u)) {
         result =
             grpc::Status(grpc::StatusCode::UNAVAILABLE, "speaker went away");
         break;
       }
       at = u.generation();
+      epoch = u.epoch();
     }
     if (!result.ok()) break;
     // Short waits keep cancellation prompt.

@@ -49,10 +49,15 @@ class Publisher {
 
   uint64_t generation() const ABSL_LOCKS_EXCLUDED(mu_);
 
-  // The updates that bring a receiver at generation `known` to the current one:
-  // the recorded changes when `known` is within the history, otherwise one
-  // snapshot. Empty when `known` is current or nothing was ever published.
-  std::vector<v1::Update> UpdatesSince(uint64_t known) const
+  // This publisher's instance (random, nonzero); every Update carries it.
+  uint64_t epoch() const { return epoch_; }
+
+  // The updates that bring a receiver at generation `known` of `known_epoch` to
+  // the current one: the recorded changes when the epoch is this one and
+  // `known` is within the history, otherwise one snapshot. Empty when `known`
+  // is current or nothing was ever published.
+  std::vector<v1::Update> UpdatesSince(uint64_t known_epoch,
+                                       uint64_t known) const
       ABSL_LOCKS_EXCLUDED(mu_);
 
   // Waits up to `timeout` for a generation beyond `known`, or for Shutdown.
@@ -67,6 +72,7 @@ class Publisher {
   v1::Update SnapshotLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const size_t history_limit_;
+  const uint64_t epoch_;
   mutable absl::Mutex mu_;
   DesiredState state_ ABSL_GUARDED_BY(mu_);
   uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;

@@ -31,19 +31,19 @@ DesiredState State(std::vector<v1::Announcement> anns) {
 TEST_CASE("nothing is streamed before the first publish") {
   Publisher p;
   CHECK(p.generation() == 0);
-  CHECK(p.UpdatesSince(0).empty());
+  CHECK(p.UpdatesSince(p.epoch(), 0).empty());
 }
 
 TEST_CASE("a new receiver gets a snapshot; a current one gets nothing") {
   Publisher p;
   CHECK(p.Publish(State({Ann("192.168.1.240", "default/nginx")})) == 1);
-  std::vector<v1::Update> u = p.UpdatesSince(0);
+  std::vector<v1::Update> u = p.UpdatesSince(p.epoch(), 0);
   REQUIRE(u.size() == 1);
   CHECK(u[0].snapshot());
   CHECK(u[0].generation() == 1);
   CHECK(u[0].upserts_size() == 1);
   CHECK(u[0].pools_size() == 1);
-  CHECK(p.UpdatesSince(1).empty());
+  CHECK(p.UpdatesSince(p.epoch(), 1).empty());
 }
 
 TEST_CASE("republishing the same state does not bump the generation") {
@@ -58,7 +58,7 @@ TEST_CASE("changes carry only what changed, and resume from history") {
       {Ann("192.168.1.240", "default/a"), Ann("192.168.1.241", "default/b")}));
   p.Publish(State({Ann("192.168.1.240", "default/a", {"node-a", "node-b"}),
                    Ann("192.168.1.242", "default/c")}));
-  std::vector<v1::Update> u = p.UpdatesSince(1);
+  std::vector<v1::Update> u = p.UpdatesSince(p.epoch(), 1);
   REQUIRE(u.size() == 1);
   CHECK_FALSE(u[0].snapshot());
   CHECK(u[0].base_generation() == 1);
@@ -78,15 +78,38 @@ TEST_CASE("a receiver older than the history gets a snapshot") {
     p.Publish(State({Ann(absl::StrCat("192.168.1.", 240 + i), "default/a")}));
   }
   CHECK(p.generation() == 5);
-  std::vector<v1::Update> old = p.UpdatesSince(1);
+  std::vector<v1::Update> old = p.UpdatesSince(p.epoch(), 1);
   REQUIRE(old.size() == 1);
   CHECK(old[0].snapshot());
-  std::vector<v1::Update> recent = p.UpdatesSince(3);
+  std::vector<v1::Update> recent = p.UpdatesSince(p.epoch(), 3);
   REQUIRE(recent.size() == 2);
   CHECK(recent[0].base_generation() == 3);
   CHECK(recent[1].generation() == 5);
   // A generation from the future (a controller restart) also gets a snapshot.
-  CHECK(p.UpdatesSince(99)[0].snapshot());
+  CHECK(p.UpdatesSince(p.epoch(), 99)[0].snapshot());
+}
+
+TEST_CASE(
+    "a receiver at the same generation of another controller instance gets a "
+    "snapshot") {
+  Publisher before, after;
+  CHECK(before.epoch() != 0);
+  CHECK(before.epoch() != after.epoch());
+  before.Publish(State({Ann("192.168.1.240", "default/a")}));
+  before.Publish(State(
+      {Ann("192.168.1.240", "default/a"), Ann("192.168.1.241", "default/b")}));
+  // The restarted controller reaches generation 2 with different contents.
+  after.Publish(State({Ann("192.168.1.241", "default/b")}));
+  after.Publish(State({Ann("192.168.1.242", "default/c")}));
+  REQUIRE(after.generation() == 2);
+  std::vector<v1::Update> u = after.UpdatesSince(before.epoch(), 2);
+  REQUIRE(u.size() == 1);
+  CHECK(u[0].snapshot());
+  CHECK(u[0].epoch() == after.epoch());
+  REQUIRE(u[0].upserts_size() == 1);
+  CHECK(u[0].upserts(0).address() == "192.168.1.242");
+  // Within one epoch, the same generation is current: nothing to send.
+  CHECK(after.UpdatesSince(after.epoch(), 2).empty());
 }
 
 TEST_CASE("WaitBeyond returns on a new generation and reports shutdown") {

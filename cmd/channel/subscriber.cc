@@ -55,6 +55,12 @@ absl::Status Subscriber::Apply(const v1::Update& update) {
   ReceivedState copy;
   {
     absl::MutexLock lock(&mu_);
+    if (!update.snapshot() && update.epoch() != state_.epoch) {
+      ++counters_.gaps;
+      return absl::FailedPreconditionError(
+          absl::StrCat("change from epoch ", update.epoch(),
+                       " does not apply to state from epoch ", state_.epoch));
+    }
     if (!update.snapshot() && update.base_generation() != state_.generation) {
       ++counters_.gaps;
       return absl::FailedPreconditionError(
@@ -76,6 +82,7 @@ absl::Status Subscriber::Apply(const v1::Update& update) {
     }
     state_.settings = update.settings();
     state_.generation = update.generation();
+    state_.epoch = update.epoch();
     std::vector<ipam::PoolSpace> spaces = Spaces(state_.pools);
     state_.announcements.clear();
     std::set<std::string> refused;
@@ -141,6 +148,7 @@ void Subscriber::Run() {
       if (stopping_) return;
       active_ = &context;
       request.set_known_generation(state_.generation);
+      request.set_known_epoch(state_.epoch);
     }
     std::unique_ptr<grpc::ClientReader<v1::Update>> reader =
         service->Watch(&context, request);

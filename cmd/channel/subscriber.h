@@ -39,6 +39,8 @@
 namespace lb::channel {
 
 struct ReceivedState {
+  // The controller instance that published `generation` (Update.epoch).
+  uint64_t epoch = 0;
   uint64_t generation = 0;
   // Only announcements that passed validation, keyed by address. Shared with
   // the subscriber's own copy, so handing the state on costs no copies.

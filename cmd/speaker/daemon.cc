@@ -346,6 +346,11 @@ absl::Status Daemon::Start() {
       options_.channel_plaintext ? grpc::InsecureChannelCredentials()
                                  : channel::ClientCredentials(*pki);
   grpc::ChannelArguments args;
+  // gRPC's own reconnect backoff grows to 120 s by default; a speaker should
+  // find a restarted controller within seconds.
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
   if (!options_.channel_plaintext) {
     args.SetSslTargetNameOverride(options_.channel_server_name);
   }
