@@ -120,8 +120,12 @@ grpc::Status AssignmentsService::Watch(grpc::ServerContext* context,
     absl::MutexLock lock(&mu_);
     ++active_;
   }
-  uint64_t epoch = request->known_epoch();
-  uint64_t at = request->known_generation();
+  // A generation from another controller instance means nothing here: start
+  // from 0, so the first state published (or the current one) goes out as a
+  // snapshot, and waiting is for any generation.
+  uint64_t epoch = publisher_.epoch();
+  uint64_t at =
+      request->known_epoch() == epoch ? request->known_generation() : 0;
   grpc::Status result = grpc::Status::OK;
   while (!context->IsCancelled()) {
     for (const v1::Update& u : publisher_.UpdatesSince(epoch, at)) {
@@ -131,7 +135,6 @@ grpc::Status AssignmentsService::Watch(grpc::ServerContext* context,
         break;
       }
       at = u.generation();
-      epoch = u.epoch();
     }
     if (!result.ok()) break;
     // Short waits keep cancellation prompt.

@@ -141,6 +141,11 @@ void Subscriber::Run() {
   absl::Duration backoff = options_.min_backoff;
   while (true) {
     grpc::ClientContext context;
+    // Wait for the connection rather than fail fast: the waiting call is what
+    // drives gRPC's connection attempts (TCP and TLS handshakes); while no call
+    // waits, only gRPC's 5 s backup poller would, and an attempt would time
+    // out mid-handshake. Stop() cancels the waiting call.
+    context.set_wait_for_ready(true);
     v1::WatchRequest request;
     request.set_node(options_.node);
     {

@@ -347,9 +347,10 @@ absl::Status Daemon::Start() {
                                  : channel::ClientCredentials(*pki);
   grpc::ChannelArguments args;
   // gRPC's own reconnect backoff grows to 120 s by default; a speaker should
-  // find a restarted controller within seconds.
+  // find a restarted controller within seconds. The "min" backoff is gRPC's
+  // connect timeout (TCP and TLS handshake of one attempt), not a wait.
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 5000);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
   if (!options_.channel_plaintext) {
     args.SetSslTargetNameOverride(options_.channel_server_name);
