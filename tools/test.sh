@@ -52,7 +52,7 @@ if [ "$QUICK" = 0 ]; then
   mapfile -t fuzzers < <(bazel query 'attr(tags, fuzz_target, //...)' 2>/dev/null)
   if ((${#fuzzers[@]})); then
     FUZZ_BASE="${HOME}/.cache/lb-bazel-fuzz"
-    if CC=clang CXX=clang++ bazel --output_base="$FUZZ_BASE" build --config=fuzz \
+    if CC=clang CXX=clang++ bazel --output_base="$FUZZ_BASE" build --config=fuzz --symlink_prefix=/ \
       "${fuzzers[@]}" >"$LOG_DIR/fuzz-build.log" 2>&1; then
       bin="$(CC=clang bazel --output_base="$FUZZ_BASE" info --config=fuzz bazel-bin 2>/dev/null)"
       for t in "${fuzzers[@]}"; do
@@ -63,8 +63,11 @@ if [ "$QUICK" = 0 ]; then
         seeds="${path%%:*}/corpus/${path##*:}"
         seeds="${seeds%_fuzzer}"
         [ -d "$seeds" ] || seeds=""
-        if "$exe" -max_total_time="$FUZZ_SECONDS" -print_final_stats=0 "$work" $seeds \
-          >"$LOG_DIR/fuzz.log" 2>&1; then
+        # -timeout: an input that runs 10 s is a failure (a hang a user's input
+        # could cause), reported with the input; `timeout` bounds the stage.
+        if timeout $((FUZZ_SECONDS + 120)) "$exe" -max_total_time="$FUZZ_SECONDS" -timeout=10 \
+          -artifact_prefix="$LOG_DIR/" \
+          -print_final_stats=0 "$work" $seeds >"$LOG_DIR/fuzz.log" 2>&1; then
           echo "  $t PASSED ($(grep -oE 'Done [0-9]+ runs' "$LOG_DIR/fuzz.log" | tail -1))"
           passed=$((passed + 1))
         else

@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "absl/strings/str_cat.h"
+#include "lib/ipam/yaml.h"
 
 namespace lb::examples {
 namespace {
@@ -21,8 +22,15 @@ absl::StatusOr<ipam::ParsedConfig> LoadConfig(const std::string& text) {
 
 absl::StatusOr<std::vector<Service>> LoadServices(const std::string& text) {
   std::vector<Service> out;
+  absl::StatusOr<std::vector<ipam::YamlDocument>> docs =
+      ipam::LoadYamlDocuments(text);
+  if (!docs.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("could not parse manifest: ", docs.status().message()));
+  }
   try {
-    for (const YAML::Node& doc : YAML::LoadAll(text)) {
+    for (const ipam::YamlDocument& d : *docs) {
+      const YAML::Node& doc = d.node;
       if (!doc.IsMap() || Str(doc["kind"]) != "Service") continue;
       const YAML::Node meta = doc["metadata"];
       const YAML::Node spec = doc["spec"];

@@ -14,16 +14,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "lib/ipam/yaml.h"
 
 namespace lb::ipam {
 namespace {
-
-// Larger documents are refused before parsing; a real config is a few
-// kilobytes.
-constexpr size_t kMaxDocumentBytes = 1 << 20;
-// Deeper nesting than any config needs is refused before the recursive YAML
-// parser runs.
-constexpr int kMaxNesting = 64;
 
 // Collects issues while walking the document.
 class Walker {
@@ -237,18 +231,9 @@ class Parser {
   ConfigReport Run(absl::string_view yaml) {
     ConfigReport report;
     YAML::Node root;
-    if (yaml.size() > kMaxDocumentBytes) {
+    if (absl::Status s = CheckYamlLimits(yaml); !s.ok()) {
       report.errors.push_back(
-          {0, 0,
-           absl::StrCat("could not parse config: document is ", yaml.size(),
-                        " bytes, over the limit of ", kMaxDocumentBytes)});
-      return report;
-    }
-    if (int depth = NestingDepth(yaml); depth > kMaxNesting) {
-      report.errors.push_back(
-          {0, 0,
-           absl::StrCat("could not parse config: nesting deeper than ",
-                        kMaxNesting, " levels")});
+          {0, 0, absl::StrCat("could not parse config: ", s.message())});
       return report;
     }
     try {
@@ -261,6 +246,11 @@ class Parser {
       }
       issue.message = absl::StrCat("could not parse config: ", e.msg);
       report.errors.push_back(std::move(issue));
+      return report;
+    }
+    if ((!root || root.IsNull()) && YamlHasContent(yaml)) {
+      report.errors.push_back(
+          {1, 1, "could not parse config: not a YAML document"});
       return report;
     }
     Config config;
@@ -283,26 +273,6 @@ class Parser {
   }
 
  private:
-  // Upper bound on flow/block nesting, counted from brackets and indentation.
-  static int NestingDepth(absl::string_view yaml) {
-    int depth = 0, max_depth = 0;
-    size_t line_start = 0;
-    for (size_t i = 0; i < yaml.size(); ++i) {
-      char c = yaml[i];
-      if (c == '[' || c == '{') max_depth = std::max(max_depth, ++depth);
-      if ((c == ']' || c == '}') && depth > 0) --depth;
-      if (c == '\n') line_start = i + 1;
-      if (i == line_start) {
-        size_t j = i;
-        int indent = 0;
-        while (j < yaml.size() && (yaml[j] == ' ' || yaml[j] == '-'))
-          ++j, ++indent;
-        max_depth = std::max(max_depth, indent / 2);
-      }
-    }
-    return max_depth;
-  }
-
   void Walk(const YAML::Node& root, Config& config) {
     if (!root || root.IsNull()) return;  // An empty document is a valid config.
     if (!root.IsMap()) {
@@ -683,50 +653,50 @@ absl::StatusOr<std::string> ExtractConfigFromManifest(
     absl::string_view manifest, int* line_offset, int* column_offset) {
   if (line_offset) *line_offset = 0;
   if (column_offset) *column_offset = 0;
-  std::vector<YAML::Node> docs;
-  try {
-    docs = YAML::LoadAll(std::string(manifest));
-  } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "could not parse manifest: line ", e.mark.line + 1, ": ", e.msg));
+  absl::StatusOr<std::vector<YamlDocument>> docs = LoadYamlDocuments(manifest);
+  if (!docs.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("could not parse manifest: ", docs.status().message()));
   }
-  std::vector<YAML::Node> configmaps;
+  std::vector<const YamlDocument*> configmaps;
   bool any_object = false;
-  for (const YAML::Node& doc : docs) {
+  for (const YamlDocument& d : *docs) {
+    const YAML::Node& doc = d.node;
     if (!doc.IsMap() || !doc["kind"] || !doc["kind"].IsScalar()) continue;
     any_object = true;
-    if (doc["kind"].Scalar() == "ConfigMap") configmaps.push_back(doc);
+    if (doc["kind"].Scalar() == "ConfigMap") configmaps.push_back(&d);
   }
   if (!any_object) return std::string(manifest);
   if (configmaps.empty()) {
     return absl::NotFoundError("the manifest has no ConfigMap");
   }
-  YAML::Node chosen;
-  for (const YAML::Node& cm : configmaps) {
-    const YAML::Node& meta = cm["metadata"];
+  const YamlDocument* chosen = nullptr;
+  for (const YamlDocument* cm : configmaps) {
+    const YAML::Node& meta = cm->node["metadata"];
     if (meta && meta.IsMap() && meta["name"] && meta["name"].IsScalar() &&
         meta["name"].Scalar() == "config") {
       chosen = cm;
     }
   }
-  if (!chosen) {
+  if (chosen == nullptr) {
     if (configmaps.size() != 1) {
       return absl::NotFoundError(
           "the manifest has several ConfigMaps and none is named \"config\"");
     }
     chosen = configmaps[0];
   }
-  const YAML::Node& data = chosen["data"];
+  const YAML::Node& data = chosen->node["data"];
   if (!data || !data.IsMap() || !data["config"] || !data["config"].IsScalar()) {
     return absl::NotFoundError("the ConfigMap has no data key \"config\"");
   }
   YAML::Mark m = data["config"].Mark();
   if (!m.is_null()) {
     // A block scalar's text starts on the line after its indicator, indented.
-    if (line_offset) *line_offset = m.line + 1;
+    int first_line = chosen->line_offset + m.line + 1;
+    if (line_offset) *line_offset = first_line;
     std::vector<absl::string_view> lines = absl::StrSplit(manifest, '\n');
-    if (column_offset && m.line + 1 < static_cast<int>(lines.size())) {
-      absl::string_view first = lines[m.line + 1];
+    if (column_offset && first_line < static_cast<int>(lines.size())) {
+      absl::string_view first = lines[first_line];
       *column_offset = static_cast<int>(first.find_first_not_of(' '));
       if (*column_offset < 0) *column_offset = 0;
     }
