@@ -153,6 +153,24 @@ cluster_speaker_ready() {
     lan_exec "$1" curl -sf -m 1 -o /dev/null http://127.0.0.1:7472/readyz
 }
 
+# cluster_speaker_metric NODE NAME: the value of the unlabelled metric NAME on NODE's
+# speaker (over loopback, so it answers during a partition too), or nothing.
+cluster_speaker_metric() {
+  lan_exec "$1" curl -sf -m 1 http://127.0.0.1:7472/metrics 2>/dev/null |
+    awk -v n="$2" '$1 == n {print $2}'
+}
+
+# cluster_speakers_settled: every speaker is ready, hears every node and claims.
+cluster_speakers_settled() {
+  local node
+  for node in "${LAN_NODES[@]}"; do
+    cluster_speaker_ready "$node" || return 1
+    [ "$(cluster_speaker_metric "$node" metallb_speaker_members_heard)" = "${#LAN_NODES[@]}" ] ||
+      return 1
+    [ "$(cluster_speaker_metric "$node" metallb_speaker_claiming)" = 1 ] || return 1
+  done
+}
+
 # cluster_stop_speaker NODE [SIGNAL]: stops NODE's speaker (default SIGTERM).
 cluster_stop_speaker() {
   lan_stop "${CLUSTER_SPEAKER_PID[$1]}" "${2:-TERM}"

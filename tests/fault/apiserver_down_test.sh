@@ -92,7 +92,7 @@ cluster_kube_proxy || e2e_fail "kube-proxy's addresses"
 channel_state() {
   local node
   for node in "${LAN_NODES[@]}"; do
-    echo "$node: channel_connected=$(speaker_metric "$node" metallb_speaker_channel_connected)," \
+    echo "$node: channel_connected=$(cluster_speaker_metric "$node" metallb_speaker_channel_connected)," \
       "last state: $(grep -h "Start config update" "$LAN_WORK/speaker-$node.log" | tail -n 1 | sed 's/.*(//')"
   done
   lan_exec router ss -tn state established '( sport = :7473 )'
@@ -122,7 +122,7 @@ for node in "${LAN_NODES[@]}"; do
   lan_wait_for 30 lease_renewed_since "$node" "$up_at" ||
     e2e_fail "the speaker on $node did not renew its Lease after the return"
 done
-lan_wait_for 30 speakers_settled || e2e_fail "speakers not settled after the return"
+lan_wait_for 30 cluster_speakers_settled || e2e_fail "speakers not settled after the return"
 pass "every speaker renewed its Lease and hears all three nodes"
 
 # Every speaker has the controller's current state: both addresses (a speaker that

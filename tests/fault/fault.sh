@@ -9,23 +9,6 @@
 # shellcheck source=tests/e2e/e2e.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../e2e/e2e.sh" "$@"
 
-# speaker_metric NODE NAME: the value of the unlabelled metric NAME on NODE's speaker
-# (over loopback, so it answers during a partition too), or nothing.
-speaker_metric() {
-  lan_exec "$1" curl -sf -m 1 http://127.0.0.1:7472/metrics 2>/dev/null |
-    awk -v n="$2" '$1 == n {print $2}'
-}
-
-# speakers_settled: every speaker is ready, hears all three nodes and claims.
-speakers_settled() {
-  local node
-  for node in "${LAN_NODES[@]}"; do
-    cluster_speaker_ready "$node" || return 1
-    [ "$(speaker_metric "$node" metallb_speaker_members_heard)" = 3 ] || return 1
-    [ "$(speaker_metric "$node" metallb_speaker_claiming)" = 1 ] || return 1
-  done
-}
-
 # arping_replies IP COUNT: iputils arping from the router, COUNT broadcast requests
 # 1 s apart (-b: it never switches to unicast, so every node claiming IP is asked
 # every time); prints the MAC of every reply, lower case, one a line.

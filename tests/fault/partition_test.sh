@@ -82,7 +82,7 @@ lan_wait_for 20 cluster_has_ip second '192\.168\.1\.2[45][0-9]' || e2e_fail "sec
 lan_wait_for 20 cluster_has_ip third '192\.168\.1\.2[45][0-9]' || e2e_fail "third has no address"
 ADDRESSES=("$VIP" "$(cluster_external_ips second)" "$(cluster_external_ips third)")
 cluster_kube_proxy || e2e_fail "kube-proxy's addresses"
-lan_wait_for 30 speakers_settled || e2e_fail "speakers not settled"
+lan_wait_for 30 cluster_speakers_settled || e2e_fail "speakers not settled"
 for ip in "${ADDRESSES[@]}"; do
   owner="$(wait_arp_owner "$ip")" || e2e_fail "exactly one node answering for $ip"
   pass "$ip answered by $owner"
@@ -120,7 +120,7 @@ for hold in "${HOLDS[@]}"; do
     e2e_fail "cycle $cycle: $p answered $last_p ms after T0 (bound: $rule_ms + $BOUND_MS + $TOLERANCE_MS ms)"
   if [[ $new != node* ]] || [ "$new" = "$p" ]; then e2e_fail "cycle $cycle: new owner \"$new\""; fi
   ((first_new < 1000)) || e2e_fail "cycle $cycle: $new took over after $first_new ms"
-  [ "$(speaker_metric "$p" metallb_speaker_claiming)" = 0 ] ||
+  [ "$(cluster_speaker_metric "$p" metallb_speaker_claiming)" = 0 ] ||
     e2e_fail "cycle $cycle: $p's speaker does not report itself fenced"
   owner="$(arp_owner "$VIP")" || e2e_fail "cycle $cycle: not exactly one owner during the partition"
   [ "$owner" = "$new" ] || e2e_fail "cycle $cycle: $owner answers during the partition, not $new"
@@ -131,7 +131,7 @@ for hold in "${HOLDS[@]}"; do
   start_trace "heal-$cycle" "$VIP"
   lan_wait_for 5 grep -q "^arp [0-9]* reply $new_mac " "$TRACE" || e2e_fail "cycle $cycle: $new does not answer"
   heal "$p"
-  lan_wait_for 60 speakers_settled || e2e_fail "cycle $cycle: speakers not settled after the heal"
+  lan_wait_for 60 cluster_speakers_settled || e2e_fail "cycle $cycle: speakers not settled after the heal"
   stop_trace
   echo "cycle $cycle: while healing, $(overlaps "$TRACE") replies came within 3 ms of another MAC's"
   for ip in "${ADDRESSES[@]}"; do

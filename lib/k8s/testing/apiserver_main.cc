@@ -1,8 +1,18 @@
 // apiserver: the Kubernetes API server stand-in as a process.
 //
-//   apiserver [--tls] [--token T] [--port N] [--kubeconfig-out FILE]
+//   apiserver [--tls] [--token T] [--host H] [--port N] [--history N]
+//             [--kubeconfig-out FILE]
 //
-// Prints "serving on URL" once it accepts requests, then serves until killed.
+// Prints "serving on URL" once it accepts requests, then serves until
+// SIGTERM or SIGINT (exit 0). Tests switch outages with signals:
+//
+//   SIGUSR1  stop serving: open connections (watches too) are closed and new
+//            ones refused; the stored state is kept. Prints "stopped serving".
+//   SIGUSR2  serve again on the same address with the state kept. Prints
+//            "serving again on URL", or "cannot serve again: ..." (the process
+//            then keeps waiting for signals).
+
+#include <signal.h>
 
 #include <cstring>
 #include <iostream>
@@ -35,6 +45,13 @@ int main(int argc, char** argv) {
     argp.push_back(a.data());
   }
   absl::ParseCommandLine(static_cast<int>(argp.size()), argp.data());
+
+  // Blocked before the server's threads start, so only sigwait sees them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  for (int s : {SIGUSR1, SIGUSR2, SIGTERM, SIGINT}) sigaddset(&signals, s);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
   lb::RealClock clock;
   lb::k8s::testing::ApiServerOptions options;
   options.clock = &clock;
@@ -60,5 +77,21 @@ int main(int argc, char** argv) {
     }
   }
   std::cout << "serving on " << (*server)->url() << std::endl;
-  while (true) clock.Sleep(absl::Hours(1));
+  while (true) {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    if (sig == SIGUSR1) {
+      (*server)->Stop();
+      std::cout << "stopped serving" << std::endl;
+    } else if (sig == SIGUSR2) {
+      absl::Status s = (*server)->Restart();
+      if (s.ok()) {
+        std::cout << "serving again on " << (*server)->url() << std::endl;
+      } else {
+        std::cout << "cannot serve again: " << s << std::endl;
+      }
+    } else {
+      return 0;
+    }
+  }
 }

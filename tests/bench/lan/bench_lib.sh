@@ -84,19 +84,3 @@ bench_figures() {
     }'
 }
 
-# bench_speaker_metric NODE NAME: the value of the unlabelled metric NAME on NODE's
-# speaker, or nothing.
-bench_speaker_metric() {
-  lan_exec "$1" curl -sf -m 1 http://127.0.0.1:7472/metrics 2>/dev/null |
-    awk -v n="$2" '$1 == n {print $2}'
-}
-
-# bench_speakers_settled: every speaker is ready, hears all three nodes and claims.
-bench_speakers_settled() {
-  local node
-  for node in "${LAN_NODES[@]}"; do
-    cluster_speaker_ready "$node" || return 1
-    [ "$(bench_speaker_metric "$node" metallb_speaker_members_heard)" = 3 ] || return 1
-    [ "$(bench_speaker_metric "$node" metallb_speaker_claiming)" = 1 ] || return 1
-  done
-}

@@ -47,7 +47,7 @@ kapply "$LAN_WORK/bench-config.yaml" >/dev/null || bench_fail "applying the benc
 config_loaded() { [ "$(lan_count_log "$LAN_WORK/controller.log" "End config update")" -gt "$configs" ]; }
 lan_wait_for 10 config_loaded ||
   bench_fail "the controller did not load the benchmark's pool"
-lan_wait_for 30 bench_speakers_settled || bench_fail "speakers not settled"
+lan_wait_for 30 cluster_speakers_settled || bench_fail "speakers not settled"
 
 endpoints=""
 for node in "${LAN_NODES[@]}"; do

@@ -50,7 +50,7 @@ cluster_kube_proxy || bench_fail "kube-proxy's addresses"
 # settle: waits until the cluster is steady and sets OWNER, the node answering for
 # VIP, with the client's neighbour entry holding its MAC. Fails after 30 s.
 settle() {
-  lan_wait_for 30 bench_speakers_settled || {
+  lan_wait_for 30 cluster_speakers_settled || {
     bench_log "speakers not settled"
     return 1
   }
