@@ -266,8 +266,8 @@ TEST_CASE("mutual TLS: forged and plaintext peers are refused") {
   forged.ca_cert = pki.ca_cert;
   auto forged_channel =
       grpc::CreateChannel(server.address(), ClientCredentials(forged));
-  auto plain_channel = grpc::CreateChannel(server.address(),
-                                           grpc::InsecureChannelCredentials());
+  auto plain_channel =
+      grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials());
   Subscriber forged_sub(forged_channel, Opts(), nullptr);
   Subscriber plain_sub(plain_channel, Opts(), nullptr);
   forged_sub.Start();
