@@ -87,9 +87,13 @@ pid_t Spawn(const std::vector<std::string>& argv, const std::string& log) {
   return pid;
 }
 
-// Resident and peak resident memory (MiB) and CPU seconds of a process.
+// Resident and peak resident memory (MiB) and CPU seconds of a process. RSS is
+// anonymous memory (the heap, stacks) plus file pages (mostly the shared
+// libraries' code, which other processes map too).
 struct Usage {
   double rss_mib = 0;
+  double anon_mib = 0;
+  double file_mib = 0;
   double peak_mib = 0;
   double cpu_s = 0;
 };
@@ -104,6 +108,8 @@ Usage UsageOf(pid_t pid) {
     if (f.size() >= 2 && absl::SimpleAtod(f[1], &kib)) {
       if (f[0] == "VmRSS:") u.rss_mib = kib / 1024;
       if (f[0] == "VmHWM:") u.peak_mib = kib / 1024;
+      if (f[0] == "RssAnon:") u.anon_mib = kib / 1024;
+      if (f[0] == "RssFile:") u.file_mib = kib / 1024;
     }
   }
   std::ifstream stat(absl::StrCat("/proc/", pid, "/stat"));
@@ -308,21 +314,27 @@ void Run(int services, const std::string& dir) {
   std::this_thread::sleep_for(std::chrono::duration<double>(window));
   int64_t requests1 = server->request_count();
   Usage c1 = UsageOf(controller);
-  double speaker_rss_max = 0, speaker_peak_max = 0, speaker_cpu = 0,
-         speaker_startup_cpu = 0;
+  double speaker_rss_max = 0, speaker_anon_max = 0, speaker_file_max = 0,
+         speaker_peak_max = 0, speaker_cpu = 0, speaker_startup_cpu = 0;
   for (int n = 0; n < kSpeakers; ++n) {
     Usage u = UsageOf(speakers[n]);
     speaker_rss_max = std::max(speaker_rss_max, u.rss_mib);
+    speaker_anon_max = std::max(speaker_anon_max, u.anon_mib);
+    speaker_file_max = std::max(speaker_file_max, u.file_mib);
     speaker_peak_max = std::max(speaker_peak_max, u.peak_mib);
     speaker_cpu += u.cpu_s - s0[n].cpu_s;
     speaker_startup_cpu = std::max(speaker_startup_cpu, s0[n].cpu_s);
   }
   Figure(tag + "_controller_rss", c1.rss_mib, "MiB");
+  Figure(tag + "_controller_rss_anon", c1.anon_mib, "MiB");
+  Figure(tag + "_controller_rss_file", c1.file_mib, "MiB");
   Figure(tag + "_controller_peak_rss", c1.peak_mib, "MiB");
   Figure(tag + "_controller_startup_cpu", c0.cpu_s, "s");
   Figure(tag + "_controller_steady_cpu", 100 * (c1.cpu_s - c0.cpu_s) / window,
          "percent");
   Figure(tag + "_speaker_rss_max", speaker_rss_max, "MiB");
+  Figure(tag + "_speaker_rss_anon_max", speaker_anon_max, "MiB");
+  Figure(tag + "_speaker_rss_file_max", speaker_file_max, "MiB");
   Figure(tag + "_speaker_peak_rss_max", speaker_peak_max, "MiB");
   Figure(tag + "_speaker_startup_cpu_max", speaker_startup_cpu, "s");
   Figure(tag + "_speaker_steady_cpu_mean",
