@@ -1,5 +1,6 @@
 #include "cmd/channel/publisher.h"
 
+#include <algorithm>
 #include <random>
 
 namespace lb::channel {
@@ -16,6 +17,10 @@ bool SamePools(const std::vector<v1::Pool>& a, const std::vector<v1::Pool>& b) {
     if (!Same(a[i], b[i])) return false;
   }
   return true;
+}
+
+size_t Entries(const v1::Update& u) {
+  return static_cast<size_t>(u.upserts_size() + u.removals_size());
 }
 
 uint64_t RandomEpoch() {
@@ -59,8 +64,15 @@ uint64_t Publisher::Publish(const DesiredState& state) {
     for (const v1::Pool& p : state_.pools) *change.add_pools() = p;
   }
   *change.mutable_settings() = state_.settings;
+  history_entries_ += Entries(change);
   history_.push_back(std::move(change));
-  while (history_.size() > history_limit_) history_.pop_front();
+  const size_t max_entries =
+      std::max(state_.announcements.size() / 4, kMinHistoryEntries);
+  while (history_.size() > history_limit_ ||
+         (history_.size() > 1 && history_entries_ > max_entries)) {
+    history_entries_ -= Entries(history_.front());
+    history_.pop_front();
+  }
   return generation_;
 }
 

@@ -40,8 +40,12 @@ struct DesiredState {
 class Publisher {
  public:
   // Keeps the last `history` changes so reconnecting speakers can resume
-  // without a snapshot.
+  // without a snapshot, as long as they hold at most a quarter as many
+  // announcements and removals as the state (or kMinHistoryEntries): resuming
+  // through more would cost about as much as a snapshot, and the history would
+  // hold the state several times over.
   explicit Publisher(size_t history = 256);
+  static constexpr size_t kMinHistoryEntries = 1024;
 
   // Replaces the desired state. Returns the generation after the call:
   // unchanged when the state is the same as before.
@@ -78,6 +82,8 @@ class Publisher {
   uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
   // Change updates, oldest first, each applying on top of generation - 1.
   std::deque<v1::Update> history_ ABSL_GUARDED_BY(mu_);
+  // Upserts plus removals over history_.
+  size_t history_entries_ ABSL_GUARDED_BY(mu_) = 0;
   bool shutdown_ ABSL_GUARDED_BY(mu_) = false;
 };
 

@@ -89,6 +89,35 @@ TEST_CASE("a receiver older than the history gets a snapshot") {
   CHECK(p.UpdatesSince(p.epoch(), 99)[0].snapshot());
 }
 
+TEST_CASE("the history holds at most a quarter of the state's entries") {
+  Publisher p;
+  const size_t n = 8 * Publisher::kMinHistoryEntries;
+  std::vector<v1::Announcement> anns;
+  for (size_t i = 0; i < n; ++i) {
+    anns.push_back(Ann(absl::StrCat("10.0.", i / 256, ".", i % 256),
+                       absl::StrCat("default/s", i)));
+  }
+  p.Publish(State(anns));  // generation 1: n upserts
+  // Generations 2..9: a quarter of the addresses move to node-b, then back.
+  for (int g = 2; g <= 9; ++g) {
+    for (size_t i = 0; i < n / 4; ++i) {
+      anns[i] = Ann(anns[i].address(), anns[i].services(0),
+                    {g % 2 == 0 ? "node-b" : "node-a"});
+    }
+    p.Publish(State(anns));
+  }
+  REQUIRE(p.generation() == 9);
+  // Each change holds n/4 entries, the limit: only the last one is kept.
+  std::vector<v1::Update> recent = p.UpdatesSince(p.epoch(), 8);
+  REQUIRE(recent.size() == 1);
+  CHECK_FALSE(recent[0].snapshot());
+  CHECK(recent[0].upserts_size() == static_cast<int>(n / 4));
+  std::vector<v1::Update> older = p.UpdatesSince(p.epoch(), 7);
+  REQUIRE(older.size() == 1);
+  CHECK(older[0].snapshot());
+  CHECK(older[0].upserts_size() == static_cast<int>(n));
+}
+
 TEST_CASE(
     "a receiver at the same generation of another controller instance gets a "
     "snapshot") {
