@@ -37,7 +37,7 @@ uint64_t RandomEpoch() {
 Publisher::Publisher(size_t history)
     : history_limit_(history == 0 ? 1 : history), epoch_(RandomEpoch()) {}
 
-uint64_t Publisher::Publish(const DesiredState& state) {
+uint64_t Publisher::Publish(DesiredState state) {
   absl::MutexLock lock(&mu_);
   v1::Update change;
   for (const auto& [address, announcement] : state.announcements) {
@@ -55,7 +55,7 @@ uint64_t Publisher::Publish(const DesiredState& state) {
       change.removals().empty() && !pools_changed && !settings_changed) {
     return generation_;
   }
-  state_ = state;
+  state_ = std::move(state);
   change.set_base_generation(generation_);
   change.set_generation(++generation_);
   change.set_epoch(epoch_);

@@ -49,7 +49,7 @@ class Publisher {
 
   // Replaces the desired state. Returns the generation after the call:
   // unchanged when the state is the same as before.
-  uint64_t Publish(const DesiredState& state) ABSL_LOCKS_EXCLUDED(mu_);
+  uint64_t Publish(DesiredState state) ABSL_LOCKS_EXCLUDED(mu_);
 
   uint64_t generation() const ABSL_LOCKS_EXCLUDED(mu_);
 

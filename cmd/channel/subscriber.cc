@@ -50,7 +50,7 @@ std::string Subscriber::Refusal(const v1::Announcement& a,
                       ": outside every configured pool");
 }
 
-absl::Status Subscriber::Apply(const v1::Update& update) {
+absl::Status Subscriber::Apply(v1::Update update) {
   std::vector<std::string> refusals;
   ReceivedState copy;
   {
@@ -73,8 +73,11 @@ absl::Status Subscriber::Apply(const v1::Update& update) {
     } else {
       ++counters_.changes;
     }
-    for (const v1::Announcement& a : update.upserts())
-      received_[a.address()] = std::make_shared<const v1::Announcement>(a);
+    for (v1::Announcement& a : *update.mutable_upserts()) {
+      std::string address = a.address();
+      received_[std::move(address)] =
+          std::make_shared<const v1::Announcement>(std::move(a));
+    }
     for (const std::string& address : update.removals())
       received_.erase(address);
     if (update.snapshot() || update.pools_changed()) {
@@ -157,12 +160,15 @@ void Subscriber::Run() {
     }
     std::unique_ptr<grpc::ClientReader<v1::Update>> reader =
         service->Watch(&context, request);
-    v1::Update update;
     bool gap = false;
-    while (reader->Read(&update)) {
+    while (true) {
+      // A fresh message each time: a reused one would keep the parsed
+      // announcements of the largest update allocated.
+      v1::Update update;
+      if (!reader->Read(&update)) break;
       connected_ = true;
       backoff = options_.min_backoff;
-      if (!Apply(update).ok()) {
+      if (!Apply(std::move(update)).ok()) {
         gap = true;
         context.TryCancel();
         break;

@@ -82,7 +82,8 @@ class Subscriber {
   // Applies one update. kFailedPrecondition for a change that does not apply on
   // top of the current generation (the caller then asks for a snapshot); the
   // state is unchanged in that case.
-  absl::Status Apply(const v1::Update& update) ABSL_LOCKS_EXCLUDED(mu_);
+  // Takes the update by value: its announcements are moved into the state.
+  absl::Status Apply(v1::Update update) ABSL_LOCKS_EXCLUDED(mu_);
 
   ReceivedState Snapshot() const ABSL_LOCKS_EXCLUDED(mu_);
   SubscriberCounters counters() const ABSL_LOCKS_EXCLUDED(mu_);

@@ -233,6 +233,13 @@ absl::Status Responder::SetAddresses(
       if (!wanted.count(address)) gone.push_back(address);
     }
     for (const IpAddress& a : gone) RemoveLocked(a);
+    // The table keeps its capacity when entries go: after a large drop (a
+    // node that claimed every address before hearing its peers), give the
+    // memory back.
+    if (addresses_.capacity() > 64 &&
+        addresses_.size() + addresses.size() < addresses_.capacity() / 4) {
+      addresses_.rehash(0);
+    }
     for (const auto& [address, options] : addresses)
       AddLocked(address, options);
     ReconcileLocked(p);
