@@ -123,13 +123,16 @@ absl::Status Daemon::Start() {
     h.on_delete = add;
     return h;
   };
+  // Nothing here reads managedFields; the caches need not hold them.
+  k8s::InformerOptions trimmed;
+  trimmed.transform = k8s::DropManagedFields;
   services_ = std::make_unique<k8s::Informer>(*client_, clock_, k8s::kServices,
-                                              k8s::InformerOptions{});
-  slices_ = std::make_unique<k8s::Informer>(
-      *client_, clock_, k8s::kEndpointSlices, k8s::InformerOptions{});
-  nodes_ = std::make_unique<k8s::Informer>(*client_, clock_, k8s::kNodes,
-                                           k8s::InformerOptions{});
-  k8s::InformerOptions cm_options;
+                                              trimmed);
+  slices_ = std::make_unique<k8s::Informer>(*client_, clock_,
+                                            k8s::kEndpointSlices, trimmed);
+  nodes_ =
+      std::make_unique<k8s::Informer>(*client_, clock_, k8s::kNodes, trimmed);
+  k8s::InformerOptions cm_options = trimmed;
   cm_options.ns = options_.ns;
   cm_options.field_selector =
       absl::StrCat("metadata.name=", options_.config_name);

@@ -284,8 +284,10 @@ absl::Status Daemon::Start() {
                      pki.status().message()));
   }
 
-  nodes_ = std::make_unique<k8s::Informer>(*client_, clock_, k8s::kNodes,
-                                           k8s::InformerOptions{});
+  k8s::InformerOptions trimmed;
+  trimmed.transform = k8s::DropManagedFields;
+  nodes_ =
+      std::make_unique<k8s::Informer>(*client_, clock_, k8s::kNodes, trimmed);
   k8s::EventHandlers on_nodes;
   on_nodes.on_add = [this](const k8s::json&) {
     if (udp_ready_) UpdatePeers();

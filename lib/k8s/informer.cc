@@ -113,6 +113,7 @@ bool Informer::ListOnce() {
   {
     absl::MutexLock deliver(&deliver_mu_);
     rv = client_.ListEach(resource_, options_.ns, lo, [&](json item) {
+      if (options_.transform) options_.transform(item);
       if (auto d = cache_.Upsert(std::move(item), &seen)) Deliver(*d);
     });
     if (rv.ok()) {
@@ -160,6 +161,7 @@ void Informer::Run() {
           ++events;
           std::string rv = VersionOf(e.object);
           if (e.type != WatchEvent::Type::kBookmark) {
+            if (options_.transform) options_.transform(e.object);
             absl::MutexLock l(&deliver_mu_);
             if (auto d = cache_.Apply(e.type, std::move(e.object))) Deliver(*d);
           }
@@ -207,6 +209,11 @@ void Informer::ResyncLoop() {
       }
     }
   }
+}
+
+void DropManagedFields(json& object) {
+  auto meta = object.find("metadata");
+  if (meta != object.end() && meta->is_object()) meta->erase("managedFields");
 }
 
 }  // namespace lb::k8s

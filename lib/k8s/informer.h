@@ -52,7 +52,15 @@ struct InformerOptions {
   absl::Duration watch_timeout = absl::Minutes(5);
   BackoffOptions backoff;
   uint64_t seed = 1;
+  // Applied to every listed and watched object before it is cached or handed
+  // to handlers, e.g. DropManagedFields: a cache holds what its user reads.
+  // Must keep metadata.name, namespace and resourceVersion.
+  std::function<void(json&)> transform;
 };
+
+// Removes metadata.managedFields, often the largest part of an object and read
+// by nothing but server-side apply.
+void DropManagedFields(json& object);
 
 struct EventHandlers {
   std::function<void(const json& obj)> on_add;

@@ -175,6 +175,44 @@ TEST_CASE(
   CHECK(adds == 20);
 }
 
+TEST_CASE("a transform shapes what is cached and handed to handlers") {
+  Fixture f;
+  json with_fields = ConfigMap("a", "one", "1");
+  with_fields["metadata"]["managedFields"] = {
+      {{"manager", "kubectl"}, {"operation", "Apply"}}};
+  REQUIRE_OK(f.client->Create(kConfigMaps, "a", with_fields));
+  InformerOptions o = f.Options();
+  o.transform = DropManagedFields;
+  Informer informer(*f.client, f.clock, kConfigMaps, o);
+  absl::Mutex mu;
+  int handled_with_fields = 0;
+  EventHandlers h;
+  h.on_add = [&](const json& obj) {
+    absl::MutexLock l(&mu);
+    if (obj["metadata"].contains("managedFields")) ++handled_with_fields;
+  };
+  h.on_update = [&](const json&, const json& obj) { h.on_add(obj); };
+  informer.AddHandlers(h);
+  informer.Start();
+  REQUIRE(informer.WaitForSync(absl::Seconds(5)));
+  // Listed, then watched.
+  json two = ConfigMap("a", "two", "2");
+  two["metadata"]["managedFields"] = with_fields["metadata"]["managedFields"];
+  REQUIRE_OK(f.client->Create(kConfigMaps, "a", two));
+  REQUIRE(f.Eventually([&] { return informer.cache().size() == 2; }));
+  informer.Stop();
+  for (const char* key : {"a/one", "a/two"}) {
+    ObjectPtr cached = informer.cache().Get(key);
+    REQUIRE(cached != nullptr);
+    CHECK_FALSE((*cached)["metadata"].contains("managedFields"));
+    CHECK((*cached)["metadata"].contains("resourceVersion"));
+  }
+  CHECK(handled_with_fields == 0);
+  // The server still has them: only the informer's copy is trimmed.
+  ASSIGN_OR_FAIL(json on_server, f.client->Get(kConfigMaps, "a", "one"));
+  CHECK(on_server["metadata"].contains("managedFields"));
+}
+
 TEST_CASE("informer relists after 410 Gone and after a server restart") {
   Fixture f;
   REQUIRE_OK(f.client->Create(kConfigMaps, "a", ConfigMap("a", "keep", "1")));
