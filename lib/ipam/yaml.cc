@@ -79,9 +79,12 @@ bool YamlHasContent(absl::string_view text) {
 
 absl::StatusOr<std::vector<YamlDocument>> LoadYamlDocuments(
     absl::string_view text) {
-  if (absl::Status s = CheckYamlLimits(text); !s.ok()) return s;
   std::vector<YamlDocument> docs;
   auto load = [&](absl::string_view chunk, int first_line) -> absl::Status {
+    if (absl::Status s = CheckYamlLimits(chunk); !s.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("line ", first_line + 1, ": ", s.message()));
+    }
     try {
       YAML::Node node = YAML::Load(std::string(chunk));
       if (node && !node.IsNull()) {

@@ -2,8 +2,8 @@
 //
 // Guarded YAML loading for text from users. yaml-cpp recurses once per nesting
 // level and its LoadAll can loop forever on some malformed input (",[a"), so
-// text is checked against size and nesting limits first, and a multi-document
-// text is split at its document markers and each document loaded on its own.
+// a multi-document text is split at its document markers, and each document
+// is checked against size and nesting limits and loaded on its own.
 //
 //   absl::StatusOr<std::vector<YamlDocument>> docs = LoadYamlDocuments(text);
 //   for (const YamlDocument& d : *docs) { ... d.node["kind"] ... }
@@ -47,8 +47,9 @@ struct YamlDocument {
 
 // The non-empty documents of `text`, in order. Documents are separated by
 // lines starting with "---" (which stay with the document they open) or
-// consisting of "...". kInvalidArgument names the line of a syntax error
-// (including text yaml-cpp cannot read as a document) or the limit exceeded.
+// consisting of "...". Each document is held to CheckYamlLimits; the text as a
+// whole is not. kInvalidArgument names the line of a syntax error (including
+// text yaml-cpp cannot read as a document) or of a document over a limit.
 absl::StatusOr<std::vector<YamlDocument>> LoadYamlDocuments(
     absl::string_view text);
 

@@ -70,6 +70,17 @@ TEST_CASE("size and nesting limits are checked before parsing") {
   std::string ok(kMaxYamlNesting, '[');
   ok += std::string(kMaxYamlNesting, ']');
   CHECK(CheckYamlLimits(ok).ok());
+  // The limits hold per document: many documents may add up to more.
+  std::string doc =
+      "kind: Service\nmetadata: {name: " + std::string(kMaxYamlBytes / 4, 'a') +
+      "}\n";
+  std::string many;
+  for (int i = 0; i < 5; ++i) many += "---\n" + doc;
+  ASSIGN_OR_FAIL(std::vector<YamlDocument> docs, LoadYamlDocuments(many));
+  CHECK(docs.size() == 5);
+  CHECK_STATUS(LoadYamlDocuments("a: 1\n---\n" + deep),
+               absl::StatusCode::kInvalidArgument,
+               "line 2: nesting deeper than");
 }
 
 }  // namespace
