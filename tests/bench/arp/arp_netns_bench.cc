@@ -9,6 +9,7 @@
 // between the two targets. Needs root. Prints `name: value unit` lines.
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
@@ -56,6 +57,25 @@ void Cleanup() {
       (void)!system(cmd.c_str());
     }
     g_prefix.clear();
+  }
+}
+
+// Removes the namespaces of earlier runs whose process is gone (a run killed
+// with SIGKILL cannot clean up after itself).
+void RemoveStaleNamespaces() {
+  DIR* dir = opendir("/run/netns");
+  if (dir == nullptr) return;
+  std::vector<std::string> stale;
+  while (dirent* e = readdir(dir)) {
+    std::string name = e->d_name;
+    if (name.rfind("lbarpb", 0) != 0) continue;
+    pid_t pid = static_cast<pid_t>(std::atol(name.c_str() + 6));
+    if (pid > 0 && kill(pid, 0) != 0 && errno == ESRCH) stale.push_back(name);
+  }
+  closedir(dir);
+  for (const std::string& name : stale) {
+    std::string cmd = absl::StrCat("ip netns del ", name, " 2>/dev/null");
+    (void)!system(cmd.c_str());
   }
 }
 
@@ -186,6 +206,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "arptool not found next to this binary\n");
     return 1;
   }
+  RemoveStaleNamespaces();
   g_prefix = absl::StrCat("lbarpb", getpid());
   g_counters_file = absl::StrCat("/tmp/", g_prefix, ".counters");
   std::atexit(Cleanup);
