@@ -5,6 +5,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 
 namespace lb::ipam {
 namespace {
@@ -55,20 +56,15 @@ absl::Status CheckYamlLimits(absl::string_view text) {
 }
 
 bool YamlHasContent(absl::string_view text) {
-  // Everything but comments, markers and whitespace, concatenated.
+  // Everything but comments, markers and whitespace, concatenated; anything
+  // longer than "null" is content.
   std::string content;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == absl::string_view::npos) end = text.size();
-    absl::string_view line = text.substr(pos, end - pos);
-    pos = end + 1;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
     if (EndsDocument(line)) continue;
     if (OpensDocument(line)) line.remove_prefix(3);
     size_t first = line.find_first_not_of(" \t\r");
     if (first == absl::string_view::npos || line[first] == '#') continue;
-    line = line.substr(0, line.find(" #"));
-    for (char c : line) {
+    for (char c : line.substr(0, line.find(" #"))) {
       if (c != ' ' && c != '\t' && c != '\r') content += c;
     }
     if (content.size() > 4) return true;
@@ -100,15 +96,12 @@ absl::StatusOr<std::vector<YamlDocument>> LoadYamlDocuments(
     }
     return absl::OkStatus();
   };
-  size_t chunk_start = 0;
+  size_t chunk_start = 0;  // Byte offset of the current document.
   int chunk_line = 0;
+  size_t pos = 0;  // Byte offset of `current`.
   int line = 0;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == absl::string_view::npos) end = text.size();
-    absl::string_view current = text.substr(pos, end - pos);
-    size_t next = end < text.size() ? end + 1 : end;
+  for (absl::string_view current : absl::StrSplit(text, '\n')) {
+    size_t next = std::min(pos + current.size() + 1, text.size());
     if (OpensDocument(current) || EndsDocument(current)) {
       if (absl::Status s =
               load(text.substr(chunk_start, pos - chunk_start), chunk_line);
