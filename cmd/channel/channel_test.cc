@@ -218,6 +218,32 @@ TEST_CASE("a change from another controller instance is refused, state kept") {
   CHECK(sub.counters().gaps == 1);
 }
 
+TEST_CASE(
+    "candidate nodes are replaced only when an update says they changed") {
+  Subscriber sub(
+      grpc::CreateChannel("127.0.0.1:1", grpc::InsecureChannelCredentials()),
+      Opts(), nullptr);
+  v1::Update snap;
+  snap.set_snapshot(true);
+  snap.set_generation(1);
+  snap.add_candidate_nodes("node-a");
+  snap.add_candidate_nodes("node-b");
+  CHECK_OK(sub.Apply(snap));
+  CHECK(sub.Snapshot().candidate_nodes ==
+        std::vector<std::string>{"node-a", "node-b"});
+  v1::Update unrelated;
+  unrelated.set_base_generation(1);
+  unrelated.set_generation(2);
+  CHECK_OK(sub.Apply(unrelated));
+  CHECK(sub.Snapshot().candidate_nodes.size() == 2);
+  v1::Update emptied;
+  emptied.set_base_generation(2);
+  emptied.set_generation(3);
+  emptied.set_candidate_nodes_changed(true);
+  CHECK_OK(sub.Apply(emptied));
+  CHECK(sub.Snapshot().candidate_nodes.empty());
+}
+
 TEST_CASE("a change that skips a generation is refused, state kept") {
   Subscriber sub(
       grpc::CreateChannel("127.0.0.1:1", grpc::InsecureChannelCredentials()),

@@ -50,9 +50,11 @@ uint64_t Publisher::Publish(DesiredState state) {
     if (!state.announcements.count(address)) change.add_removals(address);
   }
   bool pools_changed = !SamePools(state.pools, state_.pools);
+  bool candidates_changed = state.candidate_nodes != state_.candidate_nodes;
   bool settings_changed = !Same(state.settings, state_.settings);
   if (generation_ > 0 && change.upserts().empty() &&
-      change.removals().empty() && !pools_changed && !settings_changed) {
+      change.removals().empty() && !pools_changed && !candidates_changed &&
+      !settings_changed) {
     return generation_;
   }
   state_ = std::move(state);
@@ -62,6 +64,11 @@ uint64_t Publisher::Publish(DesiredState state) {
   if (pools_changed) {
     change.set_pools_changed(true);
     for (const v1::Pool& p : state_.pools) *change.add_pools() = p;
+  }
+  if (candidates_changed) {
+    change.set_candidate_nodes_changed(true);
+    change.mutable_candidate_nodes()->Add(state_.candidate_nodes.begin(),
+                                          state_.candidate_nodes.end());
   }
   *change.mutable_settings() = state_.settings;
   history_entries_ += Entries(change);
@@ -91,6 +98,9 @@ v1::Update Publisher::SnapshotLocked() const {
   }
   for (const v1::Pool& p : state_.pools) *u.add_pools() = p;
   u.set_pools_changed(true);
+  u.mutable_candidate_nodes()->Add(state_.candidate_nodes.begin(),
+                                   state_.candidate_nodes.end());
+  u.set_candidate_nodes_changed(true);
   *u.mutable_settings() = state_.settings;
   return u;
 }

@@ -34,6 +34,9 @@ struct DesiredState {
   // Keyed by the announcement's address.
   std::map<std::string, v1::Announcement> announcements;
   std::vector<v1::Pool> pools;
+  // Update.candidate_nodes: eligible for announcements with
+  // all_candidate_nodes.
+  std::vector<std::string> candidate_nodes;
   v1::Settings settings;
 };
 

@@ -72,6 +72,36 @@ TEST_CASE("changes carry only what changed, and resume from history") {
   CHECK_FALSE(u[0].pools_changed());
 }
 
+TEST_CASE("candidate nodes travel once per change, not per announcement") {
+  Publisher p;
+  v1::Announcement cluster = Ann("192.168.1.240", "default/a", {});
+  cluster.set_all_candidate_nodes(true);
+  DesiredState s = State({cluster});
+  s.candidate_nodes = {"node-a", "node-b"};
+  p.Publish(s);
+  std::vector<v1::Update> snap = p.UpdatesSince(p.epoch(), 0);
+  REQUIRE(snap.size() == 1);
+  CHECK(snap[0].candidate_nodes_changed());
+  CHECK(snap[0].candidate_nodes_size() == 2);
+
+  // A node joins: one change with the new list and no announcement.
+  s.candidate_nodes = {"node-a", "node-b", "node-c"};
+  CHECK(p.Publish(s) == 2);
+  std::vector<v1::Update> u = p.UpdatesSince(p.epoch(), 1);
+  REQUIRE(u.size() == 1);
+  CHECK(u[0].upserts_size() == 0);
+  CHECK(u[0].candidate_nodes_changed());
+  CHECK(u[0].candidate_nodes(2) == "node-c");
+  // Other changes leave the list out.
+  s.announcements["192.168.1.241"] = Ann("192.168.1.241", "default/b");
+  CHECK(p.Publish(s) == 3);
+  std::vector<v1::Update> next = p.UpdatesSince(p.epoch(), 2);
+  REQUIRE(next.size() == 1);
+  CHECK_FALSE(next[0].candidate_nodes_changed());
+  CHECK(next[0].candidate_nodes_size() == 0);
+  CHECK(p.Publish(s) == 3);
+}
+
 TEST_CASE("a receiver older than the history gets a snapshot") {
   Publisher p(/*history=*/2);
   for (int i = 0; i < 5; ++i) {

@@ -83,6 +83,10 @@ absl::Status Subscriber::Apply(v1::Update update) {
     if (update.snapshot() || update.pools_changed()) {
       state_.pools.assign(update.pools().begin(), update.pools().end());
     }
+    if (update.snapshot() || update.candidate_nodes_changed()) {
+      state_.candidate_nodes.assign(update.candidate_nodes().begin(),
+                                    update.candidate_nodes().end());
+    }
     state_.settings = update.settings();
     state_.generation = update.generation();
     state_.epoch = update.epoch();

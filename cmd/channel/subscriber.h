@@ -46,6 +46,8 @@ struct ReceivedState {
   // the subscriber's own copy, so handing the state on costs no copies.
   std::map<std::string, std::shared_ptr<const v1::Announcement>> announcements;
   std::vector<v1::Pool> pools;
+  // Eligible for every announcement with all_candidate_nodes.
+  std::vector<std::string> candidate_nodes;
   v1::Settings settings;
 };
 

@@ -328,35 +328,46 @@ channel::DesiredState Reconciler::Desired() const {
     bool any_ready = false;
     std::set<std::string> endpoint_nodes = ReadyEndpointNodes(s, &any_ready);
     if (!any_ready) continue;  // nothing would answer: do not attract traffic
+    const bool local_policy = s.external_traffic_policy == "Local";
     std::vector<std::string> local;
-    if (s.external_traffic_policy == "Local") {
+    if (local_policy) {
       std::set_intersection(candidates.begin(), candidates.end(),
                             endpoint_nodes.begin(), endpoint_nodes.end(),
                             std::back_inserter(local));
     }
-    const std::vector<std::string>& eligible =
-        s.external_traffic_policy == "Local" ? local : candidates;
-    if (eligible.empty()) continue;
+    if ((local_policy ? local : candidates).empty()) continue;
     for (const ipam::IpAddress& ip : a->addresses) {
       std::string address = ip.ToString();
       channel::v1::Announcement& ann = d.announcements[address];
       ann.add_services(key);
-      if (ann.address().empty()) {
-        // First Service on the address: its nodes, already sorted.
+      const bool first = ann.address().empty();
+      if (first) {
         ann.set_address(std::move(address));
         ann.set_pool(a->pool);
-        ann.mutable_eligible_nodes()->Reserve(eligible.size());
-        for (const std::string& n : eligible) ann.add_eligible_nodes(n);
+      }
+      if (ann.all_candidate_nodes()) continue;  // already every candidate
+      if (!local_policy) {
+        // Cluster policy, alone or sharing with Local Services (whose nodes
+        // are candidates too): every candidate.
+        ann.clear_eligible_nodes();
+        ann.set_all_candidate_nodes(true);
         continue;
       }
-      // Shared: the union of the Services' nodes.
+      if (first) {
+        // Its nodes, already sorted.
+        ann.mutable_eligible_nodes()->Reserve(local.size());
+        for (const std::string& n : local) ann.add_eligible_nodes(n);
+        continue;
+      }
+      // Shared by Local Services: the union of their nodes.
       std::set<std::string> merged(ann.eligible_nodes().begin(),
                                    ann.eligible_nodes().end());
-      merged.insert(eligible.begin(), eligible.end());
+      merged.insert(local.begin(), local.end());
       ann.clear_eligible_nodes();
       for (const std::string& n : merged) ann.add_eligible_nodes(n);
     }
   }
+  d.candidate_nodes = std::move(candidates);
   return d;
 }
 

@@ -271,12 +271,13 @@ address-pools:
   CHECK(d.announcements.count(address("default/idle")) == 0);
   const channel::v1::Announcement& c =
       d.announcements.at(address("default/cluster"));
-  CHECK(std::vector<std::string>(c.eligible_nodes().begin(),
-                                 c.eligible_nodes().end()) ==
-        std::vector<std::string>{"node-a", "node-b"});
+  CHECK(c.all_candidate_nodes());
+  CHECK(c.eligible_nodes().empty());
+  CHECK(d.candidate_nodes == std::vector<std::string>{"node-a", "node-b"});
   CHECK(c.services(0) == "default/cluster");
   const channel::v1::Announcement& l =
       d.announcements.at(address("default/local"));
+  CHECK_FALSE(l.all_candidate_nodes());
   CHECK(std::vector<std::string>(l.eligible_nodes().begin(),
                                  l.eligible_nodes().end()) ==
         std::vector<std::string>{"node-b"});
@@ -300,6 +301,37 @@ TEST_CASE("a shared address is announced once for all its Services") {
   channel::DesiredState d = f.r.Desired();
   REQUIRE(d.announcements.size() == 1);
   CHECK(d.announcements.begin()->second.services_size() == 2);
+  CHECK(d.announcements.begin()->second.all_candidate_nodes());
+}
+
+TEST_CASE("a shared address is eligible where any of its Services is") {
+  Fixture f;
+  f.r.SetConfigMap(Config(kTutorialConfig));
+  for (const char* n : {"node-a", "node-b", "node-c"}) f.r.UpsertNode(Node(n));
+  // Local Services share an address only with the same selector, yet their
+  // EndpointSlices may differ for a moment.
+  auto shared = [](const char* name, int port) {
+    k8s::Service s = Lb(name);
+    s.meta.annotations["metallb.universe.tf/allow-shared-ip"] = "key";
+    s.load_balancer_ip = "192.168.1.250";
+    s.external_traffic_policy = "Local";
+    s.selector = {{"app", "shared"}};
+    s.ports = {{"p", "TCP", port, 0, ""}};
+    return s;
+  };
+  f.r.UpsertService(shared("a", 1));
+  f.r.UpsertService(shared("b", 2));
+  f.r.UpsertEndpointSlice(Slice("a", {"node-c"}));
+  f.r.UpsertEndpointSlice(Slice("b", {"node-a"}));
+  f.r.Sync();
+  channel::DesiredState d = f.r.Desired();
+  REQUIRE(d.announcements.count("192.168.1.250") == 1);
+  const channel::v1::Announcement& two = d.announcements.at("192.168.1.250");
+  CHECK(two.services_size() == 2);
+  CHECK_FALSE(two.all_candidate_nodes());
+  CHECK(std::vector<std::string>(two.eligible_nodes().begin(),
+                                 two.eligible_nodes().end()) ==
+        std::vector<std::string>{"node-a", "node-c"});
 }
 
 }  // namespace

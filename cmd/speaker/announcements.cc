@@ -8,11 +8,27 @@ std::vector<election::AddressRequest> Announcements::SetDesired(
     const channel::ReceivedState& state) {
   services_.clear();
   std::vector<election::AddressRequest> requests;
+  requests.reserve(state.announcements.size());
+  // Equal lists share one allocation: all Cluster-policy addresses use the
+  // candidates, and Local-policy Services often have the same nodes.
+  const election::NodeList candidates(state.candidate_nodes);
+  std::map<std::vector<std::string>, election::NodeList> interned;
   for (const auto& [address, a] : state.announcements) {
     services_[address].assign(a->services().begin(), a->services().end());
     election::AddressRequest r;
     r.address = address;
-    r.eligible.assign(a->eligible_nodes().begin(), a->eligible_nodes().end());
+    if (a->all_candidate_nodes()) {
+      r.eligible = candidates;
+    } else {
+      std::vector<std::string> names(a->eligible_nodes().begin(),
+                                     a->eligible_nodes().end());
+      auto it = interned.find(names);
+      if (it == interned.end()) {
+        election::NodeList list(names);
+        it = interned.emplace(std::move(names), std::move(list)).first;
+      }
+      r.eligible = it->second;
+    }
     requests.push_back(std::move(r));
   }
   return requests;

@@ -33,6 +33,30 @@ TEST_CASE("desired state becomes one election request per address") {
   CHECK(r[1].eligible == std::vector<std::string>{"node-b"});
 }
 
+TEST_CASE("Cluster-policy addresses are eligible on every candidate node") {
+  channel::ReceivedState s = State();
+  s.candidate_nodes = {"node-a", "node-b", "node-c"};
+  for (const char* address : {"192.168.1.241", "192.168.1.242"}) {
+    channel::v1::Announcement c;
+    c.set_address(address);
+    c.add_services("default/cluster");
+    c.set_all_candidate_nodes(true);
+    s.announcements[c.address()] =
+        std::make_shared<const channel::v1::Announcement>(c);
+  }
+  Announcements a;
+  std::vector<election::AddressRequest> r = a.SetDesired(s);
+  REQUIRE(r.size() == 4);
+  CHECK(r[1].address == "192.168.1.241");
+  CHECK(r[1].eligible ==
+        std::vector<std::string>{"node-a", "node-b", "node-c"});
+  CHECK_FALSE(r[1].all_nodes_eligible);
+  // The two share one list rather than a copy each.
+  CHECK(r[2].eligible.begin() == r[1].eligible.begin());
+  // Explicit lists are kept as sent.
+  CHECK(r[0].eligible == std::vector<std::string>{"node-a", "node-b"});
+}
+
 TEST_CASE("claims become responder addresses and MetalLB's log lines") {
   Announcements a;
   a.SetDesired(State());

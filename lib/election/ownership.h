@@ -23,9 +23,14 @@
 #ifndef LB_ELECTION_OWNERSHIP_H_
 #define LB_ELECTION_OWNERSHIP_H_
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <map>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -36,12 +41,42 @@ namespace lb::election {
 // The rendezvous score of `node` for `address`; the highest score wins.
 uint64_t RendezvousScore(absl::string_view node, absl::string_view address);
 
+// An immutable list of node names. Copies share one allocation, so a single
+// list can back the requests of thousands of addresses (typically every
+// address of a Cluster-policy Service has the same eligible nodes).
+class NodeList {
+ public:
+  NodeList() = default;
+  NodeList(std::initializer_list<std::string> names)
+      : NodeList(std::vector<std::string>(names)) {}
+  // Implicit, so a vector of names can be assigned where a list is expected.
+  NodeList(std::vector<std::string> names)  // NOLINT(runtime/explicit)
+      : names_(names.empty() ? nullptr
+                             : std::make_shared<const std::vector<std::string>>(
+                                   std::move(names))) {}
+
+  const std::string* begin() const { return names_ ? names_->data() : nullptr; }
+  const std::string* end() const { return begin() + size(); }
+  size_t size() const { return names_ ? names_->size() : 0; }
+  bool empty() const { return size() == 0; }
+
+  friend bool operator==(const NodeList& a, const NodeList& b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end());
+  }
+  friend bool operator!=(const NodeList& a, const NodeList& b) {
+    return !(a == b);
+  }
+
+ private:
+  std::shared_ptr<const std::vector<std::string>> names_;
+};
+
 // One address and the nodes the controller says may announce it.
 struct AddressRequest {
   std::string address;
   // Nodes eligible for the address (e.g. nodes with a ready endpoint for an
   // externalTrafficPolicy=Local Service). Ignored if all_nodes_eligible.
-  std::vector<std::string> eligible;
+  NodeList eligible;
   // Every live node is eligible (externalTrafficPolicy=Cluster).
   bool all_nodes_eligible = false;
 };

@@ -37,6 +37,19 @@ std::map<std::string, int> Loads(const OwnerMap& m) {
   return loads;
 }
 
+TEST_CASE("a node list is shared by its copies and compared by its names") {
+  NodeList a = {"node-a", "node-b"};
+  NodeList b = a;
+  CHECK(b.begin() == a.begin());
+  CHECK(b.size() == 2);
+  CHECK(a == NodeList(std::vector<std::string>{"node-a", "node-b"}));
+  CHECK(a != NodeList{"node-a"});
+  NodeList empty;
+  CHECK(empty.empty());
+  CHECK(empty.begin() == empty.end());
+  CHECK(empty == NodeList(std::vector<std::string>{}));
+}
+
 TEST_CASE("the score is a fixed function of node and address") {
   // These values must never change: nodes of different builds must agree.
   CHECK(RendezvousScore("node-a", "192.168.1.240") ==

@@ -68,9 +68,11 @@ SimCluster::SimCluster(SimConfig config)
     AddressRequest r;
     r.address = absl::StrCat("10.0.", a / 256, ".", a % 256);
     if (unit(rng_) < config_.restricted_fraction) {
+      std::vector<std::string> eligible;
       for (const Node& n : nodes_) {
-        if (unit(rng_) < 0.5) r.eligible.push_back(n.name);
+        if (unit(rng_) < 0.5) eligible.push_back(n.name);
       }
+      r.eligible = std::move(eligible);
     } else {
       r.all_nodes_eligible = true;
     }
