@@ -121,9 +121,19 @@ Actions Reconciler::DeleteService(const std::string& ns,
 Actions Reconciler::UpsertEndpointSlice(const k8s::EndpointSlice& slice) {
   std::string key = Key(slice.meta.ns, slice.meta.name);
   Unindex(key);
-  k8s::EndpointSlice& stored = slices_[key] = slice;
-  stored.raw = nullptr;
-  slices_by_service_[Key(slice.meta.ns, slice.service_name)].insert(key);
+  SliceSummary summary;
+  summary.service = Key(slice.meta.ns, slice.service_name);
+  for (const k8s::Endpoint& e : slice.endpoints) {
+    if (!e.ready) continue;
+    summary.any_ready = true;
+    if (!e.node_name.empty()) summary.ready_nodes.push_back(e.node_name);
+  }
+  std::sort(summary.ready_nodes.begin(), summary.ready_nodes.end());
+  summary.ready_nodes.erase(
+      std::unique(summary.ready_nodes.begin(), summary.ready_nodes.end()),
+      summary.ready_nodes.end());
+  slices_by_service_[summary.service].insert(key);
+  slices_[key] = std::move(summary);
   return {};
 }
 
@@ -138,8 +148,7 @@ Actions Reconciler::DeleteEndpointSlice(const std::string& ns,
 void Reconciler::Unindex(const std::string& slice_key) {
   auto it = slices_.find(slice_key);
   if (it == slices_.end()) return;
-  std::string service = Key(it->second.meta.ns, it->second.service_name);
-  auto by = slices_by_service_.find(service);
+  auto by = slices_by_service_.find(it->second.service);
   if (by == slices_by_service_.end()) return;
   by->second.erase(slice_key);
   if (by->second.empty()) slices_by_service_.erase(by);
@@ -290,12 +299,9 @@ std::set<std::string> Reconciler::ReadyEndpointNodes(const k8s::Service& s,
   auto by = slices_by_service_.find(Key(s.meta.ns, s.meta.name));
   if (by == slices_by_service_.end()) return nodes;
   for (const std::string& key : by->second) {
-    const k8s::EndpointSlice& slice = slices_.at(key);
-    for (const k8s::Endpoint& e : slice.endpoints) {
-      if (!e.ready) continue;
-      *any_ready = true;
-      if (!e.node_name.empty()) nodes.insert(e.node_name);
-    }
+    const SliceSummary& slice = slices_.at(key);
+    *any_ready = *any_ready || slice.any_ready;
+    nodes.insert(slice.ready_nodes.begin(), slice.ready_nodes.end());
   }
   return nodes;
 }

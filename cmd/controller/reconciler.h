@@ -122,7 +122,15 @@ class Reconciler {
   bool config_stale_ = false;
   bool synced_ = false;
   std::map<std::string, k8s::Service> services_;
-  std::map<std::string, k8s::EndpointSlice> slices_;
+  // What Desired() needs of an EndpointSlice; the informer's cache holds the
+  // rest.
+  struct SliceSummary {
+    std::string service;  // "ns/service"
+    bool any_ready = false;
+    // Nodes of its ready endpoints, sorted, without duplicates.
+    std::vector<std::string> ready_nodes;
+  };
+  std::map<std::string, SliceSummary> slices_;
   // "ns/service" -> keys of its slices in slices_.
   std::map<std::string, std::set<std::string>> slices_by_service_;
   std::map<std::string, k8s::Node> nodes_;
