@@ -1,5 +1,6 @@
 #include "lib/k8s/cache.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -47,10 +48,8 @@ void ObjectCache::PutLocked(const std::string& key, const json& obj) {
     if (labels != md->end() && labels->is_object()) {
       for (auto it = labels->begin(); it != labels->end(); ++it) {
         if (!it.value().is_string()) continue;
-        std::string lk =
-            absl::StrCat(it.key(), "=", it.value().get<std::string>());
-        labels_[lk].insert(key);
-        e.labels.push_back(std::move(lk));
+        e.labels.push_back(
+            absl::StrCat(it.key(), "=", it.value().get<std::string>()));
       }
     }
   }
@@ -61,13 +60,6 @@ void ObjectCache::PutLocked(const std::string& key, const json& obj) {
 void ObjectCache::EraseLocked(const std::string& key) {
   auto it = objects_.find(key);
   if (it == objects_.end()) return;
-  for (const std::string& lk : it->second.labels) {
-    auto set = labels_.find(lk);
-    if (set != labels_.end()) {
-      set->second.erase(key);
-      if (set->second.empty()) labels_.erase(set);
-    }
-  }
   objects_.erase(it);
 }
 
@@ -168,19 +160,22 @@ absl::StatusOr<std::vector<ObjectPtr>> ObjectCache::ListByLabel(
     return sel->Matches(md.is_object() && md.contains("labels") ? md["labels"]
                                                                 : json());
   };
-  auto consider = [&](const Entry& e) {
-    ObjectPtr o = Unpack(e);
-    if (matches(o)) out.push_back(std::move(o));
-  };
-  // Use the index for the first equality requirement.
+  // The first equality requirement, checked on the entries' label text so
+  // that only candidates are decoded.
+  std::string required;
   for (const auto& r : sel->requirements()) {
     if (r.op != internal::LabelSelector::Op::kEquals) continue;
-    auto set = labels_.find(absl::StrCat(r.key, "=", r.values[0]));
-    if (set == labels_.end()) return out;
-    for (const std::string& key : set->second) consider(objects_.at(key));
-    return out;
+    required = absl::StrCat(r.key, "=", r.values[0]);
+    break;
   }
-  for (const auto& [k, e] : objects_) consider(e);
+  for (const auto& [k, e] : objects_) {
+    if (!required.empty() && std::find(e.labels.begin(), e.labels.end(),
+                                       required) == e.labels.end()) {
+      continue;
+    }
+    ObjectPtr o = Unpack(e);
+    if (matches(o)) out.push_back(std::move(o));
+  }
   return out;
 }
 

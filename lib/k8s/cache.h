@@ -1,7 +1,7 @@
 // lib/k8s/cache.h
 //
 // The local object store behind an informer: objects by key ("ns/name", or
-// "name" for cluster-scoped kinds) with an index by label, fed by a list
+// "name" for cluster-scoped kinds), fed by a list
 // (Replace) and by watch events (Apply). Each change comes back as a Delta so
 // the caller can notify handlers; replays of a version already held produce
 // no delta, so relists and re-watches neither lose nor duplicate events.
@@ -72,7 +72,10 @@ class ObjectCache {
   ObjectPtr Get(const std::string& key) const ABSL_LOCKS_EXCLUDED(mu_);
   std::vector<ObjectPtr> List() const ABSL_LOCKS_EXCLUDED(mu_);
   // Objects whose labels match `selector` (label selector syntax);
-  // InvalidArgument for a malformed selector.
+  // InvalidArgument for a malformed selector. A scan, as client-go's List
+  // without an indexer: only objects carrying the selector's first `key=value`
+  // label are decoded. (An index by label would hold ~2 MB for 10k
+  // EndpointSlices, each with its own service-name label.)
   absl::StatusOr<std::vector<ObjectPtr>> ListByLabel(
       const std::string& selector) const ABSL_LOCKS_EXCLUDED(mu_);
   size_t size() const ABSL_LOCKS_EXCLUDED(mu_);
@@ -81,7 +84,7 @@ class ObjectCache {
   struct Entry {
     std::string resource_version;
     std::vector<uint8_t> packed;      // MessagePack of the object
-    std::vector<std::string> labels;  // "key=value"
+    std::vector<std::string> labels;  // "key=value", for ListByLabel
   };
   static ObjectPtr Unpack(const Entry& e);
   void PutLocked(const std::string& key, const json& obj)
@@ -90,9 +93,6 @@ class ObjectCache {
 
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, Entry> objects_ ABSL_GUARDED_BY(mu_);
-  // "key=value" -> object keys.
-  absl::flat_hash_map<std::string, absl::flat_hash_set<std::string>> labels_
-      ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace lb::k8s
