@@ -80,12 +80,18 @@ bool WorkQueue::Get(std::string* key) {
   queue_.pop_front();
   processing_.insert(*key);
   dirty_.erase(*key);
+  // A burst (every object at start-up) leaves a large table behind; a drained
+  // queue gives it back.
+  if (dirty_.empty() && dirty_.capacity() > kKeepCapacity) dirty_ = {};
   return true;
 }
 
 void WorkQueue::Done(const std::string& key) {
   absl::MutexLock l(&mu_);
   processing_.erase(key);
+  if (processing_.empty() && processing_.capacity() > kKeepCapacity) {
+    processing_ = {};
+  }
   if (dirty_.contains(key)) queue_.push_back(key);
 }
 

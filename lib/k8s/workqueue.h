@@ -65,6 +65,9 @@ class WorkQueue {
   size_t Len() const ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
+  // Empty key sets larger than this are freed rather than kept for reuse.
+  static constexpr size_t kKeepCapacity = 1024;
+
   void AddLocked(const std::string& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void PromoteLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 

@@ -2,7 +2,9 @@
 
 #include <doctest/doctest.h>
 
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "lib/base/simulated_clock.h"
 
@@ -31,6 +33,28 @@ TEST_CASE("keys are deduplicated while waiting and while processing") {
   q.Done("a");
   q.Done("b");
   CHECK(q.Len() == 0);
+}
+
+TEST_CASE("after a large burst drains, keys are still deduplicated") {
+  SimulatedClock clock;
+  WorkQueue q(clock);
+  const int n = 5000;
+  for (int i = 0; i < n; ++i) q.Add(std::to_string(i));
+  std::vector<std::string> taken;
+  std::string key;
+  for (int i = 0; i < n; ++i) {
+    REQUIRE(q.Get(&key));
+    taken.push_back(key);
+  }
+  q.Add("7");  // while processing
+  for (const std::string& k : taken) q.Done(k);
+  CHECK(q.Len() == 1);
+  REQUIRE(q.Get(&key));
+  CHECK(key == "7");
+  q.Add("7");
+  q.Add("7");
+  q.Done("7");
+  CHECK(q.Len() == 1);
 }
 
 TEST_CASE("rate-limited retries back off exponentially on the clock") {
