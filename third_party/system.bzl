@@ -7,8 +7,13 @@ Headers live in /usr/include, which the toolchain already searches.
 Libraries are linked from their static archives where Debian ships one, so a binary maps
 only the code it uses: with the shared objects, gRPC, protobuf and abseil alone put ~8 MiB
 of library pages in every daemon's resident set. The exceptions are in _SHARED: the C
-runtime, and the libraries Debian's cpp-httplib (shared-only) loads anyway.
+runtime, and the libraries Debian's cpp-httplib (shared-only) loads anyway; and every
+library under --define=system_libraries=shared.
 """
+
+# Selects the shared objects everywhere (set by --config=tsan: its Mutex annotations
+# interpose on libabsl's symbols, which works only across shared objects).
+_SHARED_SETTING = "@//third_party:shared_system_libraries"
 
 _LIBDIRS = ["/usr/lib/x86_64-linux-gnu", "/usr/lib"]
 
@@ -95,7 +100,8 @@ def _prefer_archives(ctx, flags):
 def _system_libraries_impl(ctx):
     build = ['package(default_visibility = ["//visibility:public"])', ""]
     for name, (modules, extra) in _LIBRARIES.items():
-        linkopts = _prefer_archives(ctx, _pkg_config(ctx, ["--static", "--libs"], modules)) + extra
+        static = _prefer_archives(ctx, _pkg_config(ctx, ["--static", "--libs"], modules)) + extra
+        shared = _pkg_config(ctx, ["--libs"], modules) + extra
         cflags = _pkg_config(ctx, ["--cflags"], modules)
         defines = [f[2:] for f in cflags if f.startswith("-D")]
 
@@ -112,7 +118,10 @@ def _system_libraries_impl(ctx):
         if includes:
             build.append("    hdrs = glob([%s]),"  % ", ".join(["%r" % (i + "/**/*.h") for i in includes]))
             build.append("    includes = %r," % includes)
-        build.append("    linkopts = %r," % linkopts)
+        build.append("    linkopts = select({")
+        build.append("        %r: %r," % (_SHARED_SETTING, shared))
+        build.append("        \"//conditions:default\": %r," % static)
+        build.append("    }),")
         build.append("    defines = %r," % defines)
         build.append(")")
         build.append("")
