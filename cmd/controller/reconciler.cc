@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "lib/ipam/config.h"
@@ -13,7 +14,14 @@ namespace {
 ipam::ServiceFields Fields(const k8s::Service& s) {
   ipam::ServiceFields f;
   f.key = absl::StrCat(s.meta.ns, "/", s.meta.name);
-  f.annotations = s.meta.annotations;
+  // Only MetalLB's: others (kubectl's last-applied-configuration holds a copy
+  // of the whole object) are not read and need not be kept.
+  for (const auto& [k, v] : s.meta.annotations) {
+    if (absl::StartsWith(k, ipam::kAnnotationPrefix) ||
+        absl::StartsWith(k, ipam::kAnnotationPrefixLegacy)) {
+      f.annotations.emplace(k, v);
+    }
+  }
   f.load_balancer_ip = s.load_balancer_ip;
   for (const k8s::ServicePort& p : s.ports) {
     f.ports.push_back({p.protocol, static_cast<uint16_t>(p.port)});
@@ -104,8 +112,15 @@ Actions Reconciler::SetConfigMap(
 
 Actions Reconciler::UpsertService(const k8s::Service& service) {
   std::string key = Key(service.meta.ns, service.meta.name);
-  k8s::Service& stored = services_[key] = service;
-  stored.raw = nullptr;  // Not needed here; the informer's cache has it.
+  ServiceState& stored = services_[key];
+  stored.ns = service.meta.ns;
+  stored.name = service.meta.name;
+  stored.created =
+      service.meta.creation_timestamp.value_or(absl::InfinitePast());
+  stored.load_balancer = service.type == "LoadBalancer";
+  stored.ours = Ours(service);
+  stored.ingress = service.ingress;
+  stored.fields = Fields(service);
   if (!synced_) return {};
   return Converge(key);
 }
@@ -174,22 +189,17 @@ Actions Reconciler::Sync() {
   }
   // Re-learn: every address a Service already shows, oldest Service first, so
   // that an older claim wins a conflict and nothing is handed out twice.
-  std::vector<const k8s::Service*> order;
+  std::vector<const ServiceState*> order;
   for (const auto& [key, s] : services_) order.push_back(&s);
   allocator_.Reserve(order.size());
-  std::stable_sort(
-      order.begin(), order.end(),
-      [](const k8s::Service* a, const k8s::Service* b) {
-        absl::Time ta =
-            a->meta.creation_timestamp.value_or(absl::InfinitePast());
-        absl::Time tb =
-            b->meta.creation_timestamp.value_or(absl::InfinitePast());
-        return ta < tb;
-      });
-  for (const k8s::Service* s : order) {
+  std::stable_sort(order.begin(), order.end(),
+                   [](const ServiceState* a, const ServiceState* b) {
+                     return a->created < b->created;
+                   });
+  for (const ServiceState* s : order) {
     std::vector<std::string> ips = IngressIps(s->ingress);
-    if (s->type != "LoadBalancer" || !Ours(*s) || ips.empty()) continue;
-    absl::StatusOr<ipam::Request> req = ipam::RequestFromService(Fields(*s));
+    if (!s->load_balancer || !s->ours || ips.empty()) continue;
+    absl::StatusOr<ipam::Request> req = ipam::RequestFromService(s->fields);
     if (!req.ok()) continue;
     std::vector<ipam::IpAddress> addresses;
     for (const std::string& ip : ips) {
@@ -198,7 +208,7 @@ Actions Reconciler::Sync() {
         addresses.push_back(*a);
       }
     }
-    std::string key = Key(s->meta.ns, s->meta.name);
+    const std::string& key = s->fields.key;
     if (absl::Status st = allocator_.Assign(*req, addresses); !st.ok()) {
       out.log.push_back(absl::StrCat(key, ": clearing assignment ", Quoted(ips),
                                      ", ", st.message()));
@@ -238,21 +248,21 @@ Actions Reconciler::Converge(const std::string& key) {
     allocator_.ForgetPending(key);
     return out;
   }
-  const k8s::Service& s = it->second;
+  const ServiceState& s = it->second;
   auto clear = [&](const std::string& why) {
     if (!s.ingress.empty()) {
-      out.status.push_back({s.meta.ns, s.meta.name, {}});
+      out.status.push_back({s.ns, s.name, {}});
       out.log.push_back(absl::StrCat(key, ": clearing status, ", why));
     }
   };
-  if (!Ours(s)) {
+  if (!s.ours) {
     // Another implementation owns this Service; we neither allocate nor write
     // status.
     if (allocator_.Release(key)) out.Append(RetryPending());
     allocator_.ForgetPending(key);
     return out;
   }
-  if (s.type != "LoadBalancer") {
+  if (!s.load_balancer) {
     bool released = allocator_.Release(key);
     allocator_.ForgetPending(key);
     clear("not a LoadBalancer");
@@ -263,7 +273,7 @@ Actions Reconciler::Converge(const std::string& key) {
     out.log.push_back(absl::StrCat(key, ": skipped, waiting for config"));
     return out;
   }
-  absl::StatusOr<ipam::Request> req = ipam::RequestFromService(Fields(s));
+  absl::StatusOr<ipam::Request> req = ipam::RequestFromService(s.fields);
   absl::StatusOr<ipam::Assignment> assignment =
       req.ok() ? allocator_.Allocate(*req)
                : absl::StatusOr<ipam::Assignment>(req.status());
@@ -272,8 +282,8 @@ Actions Reconciler::Converge(const std::string& key) {
                                        "\": ", assignment.status().message());
     out.log.push_back(absl::StrCat(
         key, ": allocation failed: ", assignment.status().message()));
-    out.events.push_back({"Service", s.meta.ns, s.meta.name, "Warning",
-                          "AllocationFailed", message});
+    out.events.push_back(
+        {"Service", s.ns, s.name, "Warning", "AllocationFailed", message});
     clear("no address can be assigned");
     return out;
   }
@@ -284,19 +294,18 @@ Actions Reconciler::Converge(const std::string& key) {
     ips.push_back(a.ToString());
   }
   if (k8s::IngressEqual(s.ingress, want)) return out;
-  out.status.push_back({s.meta.ns, s.meta.name, want});
+  out.status.push_back({s.ns, s.name, want});
   out.log.push_back(absl::StrCat(key, ": allocated ", Quoted(ips)));
-  out.events.push_back({"Service", s.meta.ns, s.meta.name, "Normal",
-                        "IPAllocated",
+  out.events.push_back({"Service", s.ns, s.name, "Normal", "IPAllocated",
                         absl::StrCat("Assigned IP ", Quoted(ips))});
   return out;
 }
 
-std::set<std::string> Reconciler::ReadyEndpointNodes(const k8s::Service& s,
+std::set<std::string> Reconciler::ReadyEndpointNodes(const std::string& key,
                                                      bool* any_ready) const {
   std::set<std::string> nodes;
   *any_ready = false;
-  auto by = slices_by_service_.find(Key(s.meta.ns, s.meta.name));
+  auto by = slices_by_service_.find(key);
   if (by == slices_by_service_.end()) return nodes;
   for (const std::string& key : by->second) {
     const SliceSummary& slice = slices_.at(key);
@@ -325,16 +334,16 @@ channel::DesiredState Reconciler::Desired() const {
       candidates.push_back(name);
   }
   for (const auto& [key, s] : services_) {
-    if (s.type != "LoadBalancer" || !Ours(s)) continue;
+    if (!s.load_balancer || !s.ours) continue;
     std::optional<ipam::Assignment> a = allocator_.Lookup(key);
     if (!a) continue;
     auto pool = pools.find(a->pool);
     if (pool == pools.end() || pool->second->protocol != ipam::Protocol::kArp)
       continue;
     bool any_ready = false;
-    std::set<std::string> endpoint_nodes = ReadyEndpointNodes(s, &any_ready);
+    std::set<std::string> endpoint_nodes = ReadyEndpointNodes(key, &any_ready);
     if (!any_ready) continue;  // nothing would answer: do not attract traffic
-    const bool local_policy = s.external_traffic_policy == "Local";
+    const bool local_policy = s.fields.external_traffic_policy == "Local";
     std::vector<std::string> local;
     if (local_policy) {
       std::set_intersection(candidates.begin(), candidates.end(),

@@ -21,9 +21,11 @@
 #include <string>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "cmd/channel/publisher.h"
 #include "lib/base/clock.h"
 #include "lib/ipam/allocator.h"
+#include "lib/ipam/service_request.h"
 #include "lib/k8s/objects.h"
 
 namespace lb::controller {
@@ -98,8 +100,17 @@ class Reconciler {
   const ipam::Allocator& allocator() const { return allocator_; }
 
  private:
+  // What the reconciler reads of a Service; the informer's cache holds the
+  // rest.
   struct ServiceState {
-    k8s::Service object;
+    std::string ns;
+    std::string name;
+    absl::Time created = absl::InfinitePast();
+    bool load_balancer = false;  // spec.type LoadBalancer
+    bool ours = false;           // no spec.loadBalancerClass, or ours
+    std::vector<k8s::LoadBalancerIngress> ingress;  // as the status shows it
+    // Only the annotations ipam reads are kept.
+    ipam::ServiceFields fields;
   };
 
   static std::string Key(const std::string& ns, const std::string& name);
@@ -111,7 +122,8 @@ class Reconciler {
   Actions ConvergeAll();
   // Drops `slice_key` from slices_by_service_.
   void Unindex(const std::string& slice_key);
-  std::set<std::string> ReadyEndpointNodes(const k8s::Service& s,
+  // The nodes of the ready endpoints of Service `key`.
+  std::set<std::string> ReadyEndpointNodes(const std::string& key,
                                            bool* any_ready) const;
 
   Clock& clock_;
@@ -121,7 +133,7 @@ class Reconciler {
   bool config_loaded_ = false;
   bool config_stale_ = false;
   bool synced_ = false;
-  std::map<std::string, k8s::Service> services_;
+  std::map<std::string, ServiceState> services_;
   // What Desired() needs of an EndpointSlice; the informer's cache holds the
   // rest.
   struct SliceSummary {

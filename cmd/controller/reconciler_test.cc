@@ -304,6 +304,31 @@ TEST_CASE("a shared address is announced once for all its Services") {
   CHECK(d.announcements.begin()->second.all_candidate_nodes());
 }
 
+TEST_CASE("MetalLB's annotations are read under both prefixes") {
+  Fixture f;
+  f.r.SetConfigMap(Config(R"(
+address-pools:
+- name: my-ip-space
+  protocol: arp
+  cidr: [192.168.1.240/28]
+- name: routed
+  protocol: bgp
+  auto-assign: false
+  cidr: [10.0.0.0/24]
+)"));
+  k8s::Service modern = Lb("modern");
+  modern.meta.annotations["metallb.io/address-pool"] = "routed";
+  k8s::Service legacy = Lb("legacy");
+  legacy.meta.annotations["metallb.universe.tf/address-pool"] = "routed";
+  f.r.UpsertService(modern);
+  f.r.UpsertService(legacy);
+  f.r.Sync();
+  REQUIRE(f.r.allocator().Lookup("default/modern").has_value());
+  CHECK(f.r.allocator().Lookup("default/modern")->pool == "routed");
+  REQUIRE(f.r.allocator().Lookup("default/legacy").has_value());
+  CHECK(f.r.allocator().Lookup("default/legacy")->pool == "routed");
+}
+
 TEST_CASE("a shared address is eligible where any of its Services is") {
   Fixture f;
   f.r.SetConfigMap(Config(kTutorialConfig));
