@@ -7,6 +7,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "cmd/channel/credentials.h"
+#include "cmd/controller/trim.h"
 #include "lib/k8s/config.h"
 #include "lib/k8s/errors.h"
 #include "lib/k8s/objects.h"
@@ -123,13 +124,18 @@ absl::Status Daemon::Start() {
     h.on_delete = add;
     return h;
   };
-  // Nothing here reads managedFields; the caches need not hold them.
+  // The caches hold what the controller reads: Services and EndpointSlices
+  // trimmed to those fields, other objects without managedFields.
   k8s::InformerOptions trimmed;
   trimmed.transform = k8s::DropManagedFields;
+  k8s::InformerOptions service_options;
+  service_options.transform = TrimService;
   services_ = std::make_unique<k8s::Informer>(*client_, clock_, k8s::kServices,
-                                              trimmed);
-  slices_ = std::make_unique<k8s::Informer>(*client_, clock_,
-                                            k8s::kEndpointSlices, trimmed);
+                                              service_options);
+  k8s::InformerOptions slice_options;
+  slice_options.transform = TrimEndpointSlice;
+  slices_ = std::make_unique<k8s::Informer>(
+      *client_, clock_, k8s::kEndpointSlices, slice_options);
   nodes_ =
       std::make_unique<k8s::Informer>(*client_, clock_, k8s::kNodes, trimmed);
   k8s::InformerOptions cm_options = trimmed;
