@@ -91,13 +91,12 @@ absl::Status Subscriber::Apply(v1::Update update) {
     state_.generation = update.generation();
     state_.epoch = update.epoch();
     std::vector<ipam::PoolSpace> spaces = Spaces(state_.pools);
-    state_.announcements.clear();
+    auto admitted = std::make_shared<AnnouncementMap>();
     std::set<std::string> refused;
     for (const auto& [address, a] : received_) {
       std::string why = Refusal(*a, spaces);
       if (why.empty()) {
-        state_.announcements.emplace_hint(state_.announcements.end(), address,
-                                          a);
+        admitted->emplace_hint(admitted->end(), address, a);
         continue;
       }
       if (!refused_.count(address)) {
@@ -107,6 +106,7 @@ absl::Status Subscriber::Apply(v1::Update update) {
       refused.insert(address);
     }
     refused_ = std::move(refused);
+    state_.announcements = std::move(admitted);
     copy = state_;
   }
   if (on_refusal_) {

@@ -38,13 +38,18 @@
 
 namespace lb::channel {
 
+// Announcements by address.
+using AnnouncementMap =
+    std::map<std::string, std::shared_ptr<const v1::Announcement>>;
+
 struct ReceivedState {
   // The controller instance that published `generation` (Update.epoch).
   uint64_t epoch = 0;
   uint64_t generation = 0;
-  // Only announcements that passed validation, keyed by address. Shared with
-  // the subscriber's own copy, so handing the state on costs no copies.
-  std::map<std::string, std::shared_ptr<const v1::Announcement>> announcements;
+  // Only announcements that passed validation. Immutable and shared: copies of
+  // the state, the subscriber's own included, hold one map between them.
+  std::shared_ptr<const AnnouncementMap> announcements =
+      std::make_shared<const AnnouncementMap>();
   std::vector<v1::Pool> pools;
   // Eligible for every announcement with all_candidate_nodes.
   std::vector<std::string> candidate_nodes;
@@ -106,8 +111,7 @@ class Subscriber {
   ReceivedState state_ ABSL_GUARDED_BY(mu_);
   // Every announcement received, valid or not, so a pool change can re-admit
   // them.
-  std::map<std::string, std::shared_ptr<const v1::Announcement>> received_
-      ABSL_GUARDED_BY(mu_);
+  AnnouncementMap received_ ABSL_GUARDED_BY(mu_);
   // Addresses refused at the last update (reported once, not per update).
   std::set<std::string> refused_ ABSL_GUARDED_BY(mu_);
   SubscriberCounters counters_ ABSL_GUARDED_BY(mu_);

@@ -6,15 +6,14 @@ namespace lb::speaker {
 
 std::vector<election::AddressRequest> Announcements::SetDesired(
     const channel::ReceivedState& state) {
-  services_.clear();
+  desired_ = state.announcements;
   std::vector<election::AddressRequest> requests;
-  requests.reserve(state.announcements.size());
+  requests.reserve(desired_->size());
   // Equal lists share one allocation: all Cluster-policy addresses use the
   // candidates, and Local-policy Services often have the same nodes.
   const election::NodeList candidates(state.candidate_nodes);
   std::map<std::vector<std::string>, election::NodeList> interned;
-  for (const auto& [address, a] : state.announcements) {
-    services_[address].assign(a->services().begin(), a->services().end());
+  for (const auto& [address, a] : *desired_) {
     election::AddressRequest r;
     r.address = address;
     if (a->all_candidate_nodes()) {
@@ -39,12 +38,13 @@ Announcements::Change Announcements::SetClaimed(
   Change change;
   std::map<std::string, std::vector<std::string>> next;
   for (const std::string& address : claimed) {
-    auto desired = services_.find(address);
+    auto desired = desired_->find(address);
     // A claim for something the controller no longer wants is not announced.
-    if (desired == services_.end()) continue;
+    if (desired == desired_->end()) continue;
     absl::StatusOr<arp::IpAddress> ip = arp::IpAddress::Parse(address);
     if (!ip.ok()) continue;
-    next[address] = desired->second;
+    const auto& services = desired->second->services();
+    next[address].assign(services.begin(), services.end());
     change.addresses.push_back({*ip, arp::AddressOptions{}});
   }
   for (const auto& [address, services] : next) {
@@ -62,7 +62,6 @@ Announcements::Change Announcements::SetClaimed(
     }
   }
   announced_ = std::move(next);
-  claimed_ = std::set<std::string>(claimed.begin(), claimed.end());
   return change;
 }
 

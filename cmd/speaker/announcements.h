@@ -11,7 +11,7 @@
 #define LB_CMD_SPEAKER_ANNOUNCEMENTS_H_
 
 #include <map>
-#include <set>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -46,9 +46,9 @@ class Announcements {
   }
 
  private:
-  // Desired: address -> Services using it.
-  std::map<std::string, std::vector<std::string>> services_;
-  std::set<std::string> claimed_;
+  // The controller's latest desired state (shared with the subscriber).
+  std::shared_ptr<const channel::AnnouncementMap> desired_ =
+      std::make_shared<const channel::AnnouncementMap>();
   std::map<std::string, std::vector<std::string>> announced_;
 };
 

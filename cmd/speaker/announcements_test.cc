@@ -5,6 +5,13 @@
 namespace lb::speaker {
 namespace {
 
+// Adds `a` to the announcements of `s`.
+void Add(channel::ReceivedState& s, const channel::v1::Announcement& a) {
+  auto map = std::make_shared<channel::AnnouncementMap>(*s.announcements);
+  (*map)[a.address()] = std::make_shared<const channel::v1::Announcement>(a);
+  s.announcements = std::move(map);
+}
+
 channel::ReceivedState State() {
   channel::ReceivedState s;
   channel::v1::Announcement a;
@@ -12,14 +19,12 @@ channel::ReceivedState State() {
   a.add_services("default/nginx");
   a.add_eligible_nodes("node-a");
   a.add_eligible_nodes("node-b");
-  s.announcements[a.address()] =
-      std::make_shared<const channel::v1::Announcement>(a);
+  Add(s, a);
   channel::v1::Announcement b;
   b.set_address("2001:db8::1");
   b.add_services("default/v6");
   b.add_eligible_nodes("node-b");
-  s.announcements[b.address()] =
-      std::make_shared<const channel::v1::Announcement>(b);
+  Add(s, b);
   return s;
 }
 
@@ -41,8 +46,7 @@ TEST_CASE("Cluster-policy addresses are eligible on every candidate node") {
     c.set_address(address);
     c.add_services("default/cluster");
     c.set_all_candidate_nodes(true);
-    s.announcements[c.address()] =
-        std::make_shared<const channel::v1::Announcement>(c);
+    Add(s, c);
   }
   Announcements a;
   std::vector<election::AddressRequest> r = a.SetDesired(s);

@@ -135,7 +135,7 @@ void Daemon::UpdatePeers() {
 void Daemon::OnDesired(const channel::ReceivedState& state) {
   absl::MutexLock lock(&mu_);
   LB_LOG_INFO(logger_) << "Start config update (generation " << state.generation
-                       << ", " << state.announcements.size() << " addresses)";
+                       << ", " << state.announcements->size() << " addresses)";
   if (absl::Status s =
           membership_->SetAddresses(announcements_.SetDesired(state));
       !s.ok()) {
@@ -144,7 +144,7 @@ void Daemon::OnDesired(const channel::ReceivedState& state) {
   ApplyClaims();
   // A large state leaves freed buffers behind; give them back (glibc keeps
   // them otherwise).
-  if (state.announcements.size() >= 1000) malloc_trim(0);
+  if (state.announcements->size() >= 1000) malloc_trim(0);
   LB_LOG_INFO(logger_) << "End config update";
 }
 

@@ -47,7 +47,7 @@ void CheckInsidePools(const ReceivedState& s) {
     }
     spaces.emplace_back(pool);
   }
-  for (const auto& [address, a] : s.announcements) {
+  for (const auto& [address, a] : *s.announcements) {
     if (a == nullptr || a->address() != address) std::abort();
     absl::StatusOr<lb::ipam::IpAddress> ip =
         lb::ipam::IpAddress::Parse(address);
