@@ -2,6 +2,7 @@
 
 #include <initializer_list>
 #include <string>
+#include <utility>
 
 #include "absl/strings/match.h"
 #include "lib/ipam/service_request.h"
@@ -11,19 +12,19 @@ namespace {
 
 using k8s::json;
 
-// `from`'s members named in `keys`, where present.
-json Pick(const json& from, std::initializer_list<const char*> keys) {
+// `from`'s members named in `keys`, where present, moved out of `from`.
+json Pick(json& from, std::initializer_list<const char*> keys) {
   json out = json::object();
   if (!from.is_object()) return out;
   for (const char* k : keys) {
     auto it = from.find(k);
-    if (it != from.end()) out[k] = *it;
+    if (it != from.end()) out[k] = std::move(*it);
   }
   return out;
 }
 
 // Identity fields of metadata (what object references and caches use).
-json Meta(const json& object) {
+json Meta(json& object) {
   auto md = object.find("metadata");
   if (md == object.end()) return json::object();
   return Pick(*md, {"name", "namespace", "uid", "resourceVersion",
@@ -52,7 +53,7 @@ void TrimService(json& service) {
       for (auto it = annotations->begin(); it != annotations->end(); ++it) {
         if (absl::StartsWith(it.key(), ipam::kAnnotationPrefix) ||
             absl::StartsWith(it.key(), ipam::kAnnotationPrefixLegacy)) {
-          kept[it.key()] = it.value();
+          kept[it.key()] = std::move(it.value());
         }
       }
       if (!kept.empty()) out["metadata"]["annotations"] = std::move(kept);
@@ -66,8 +67,7 @@ void TrimService(json& service) {
     auto ports = spec->find("ports");
     if (ports != spec->end() && ports->is_array()) {
       json kept = json::array();
-      for (const json& p : *ports)
-        kept.push_back(Pick(p, {"protocol", "port"}));
+      for (json& p : *ports) kept.push_back(Pick(p, {"protocol", "port"}));
       s["ports"] = std::move(kept);
     }
     out["spec"] = std::move(s);
@@ -86,14 +86,16 @@ void TrimEndpointSlice(json& slice) {
   out["metadata"] = Meta(slice);
   auto md = slice.find("metadata");
   if (md != slice.end() && md->is_object()) {
-    json labels = Pick(md->value("labels", json::object()),
-                       {"kubernetes.io/service-name"});
-    if (!labels.empty()) out["metadata"]["labels"] = std::move(labels);
+    auto labels = md->find("labels");
+    if (labels != md->end()) {
+      json kept = Pick(*labels, {"kubernetes.io/service-name"});
+      if (!kept.empty()) out["metadata"]["labels"] = std::move(kept);
+    }
   }
   auto endpoints = slice.find("endpoints");
   if (endpoints != slice.end() && endpoints->is_array()) {
     json kept = json::array();
-    for (const json& e : *endpoints) {
+    for (json& e : *endpoints) {
       kept.push_back(Pick(e, {"conditions", "nodeName"}));
     }
     out["endpoints"] = std::move(kept);
