@@ -72,12 +72,12 @@ uint64_t Publisher::Publish(DesiredState state) {
   }
   *change.mutable_settings() = state_.settings;
   history_entries_ += Entries(change);
-  history_.push_back(std::move(change));
+  history_.push_back(std::make_shared<const v1::Update>(std::move(change)));
   const size_t max_entries =
       std::max(state_.announcements.size() / 4, kMinHistoryEntries);
   while (history_.size() > history_limit_ ||
          (history_.size() > 1 && history_entries_ > max_entries)) {
-    history_entries_ -= Entries(history_.front());
+    history_entries_ -= Entries(*history_.front());
     history_.pop_front();
   }
   return generation_;
@@ -88,8 +88,13 @@ uint64_t Publisher::generation() const {
   return generation_;
 }
 
-v1::Update Publisher::SnapshotLocked() const {
-  v1::Update u;
+std::shared_ptr<const v1::Update> Publisher::SnapshotLocked() const {
+  if (std::shared_ptr<const v1::Update> held = snapshot_.lock();
+      held != nullptr && snapshot_generation_ == generation_) {
+    return held;
+  }
+  auto made = std::make_shared<v1::Update>();
+  v1::Update& u = *made;
   u.set_generation(generation_);
   u.set_epoch(epoch_);
   u.set_snapshot(true);
@@ -102,21 +107,23 @@ v1::Update Publisher::SnapshotLocked() const {
                                    state_.candidate_nodes.end());
   u.set_candidate_nodes_changed(true);
   *u.mutable_settings() = state_.settings;
-  return u;
+  snapshot_ = made;
+  snapshot_generation_ = generation_;
+  return made;
 }
 
-std::vector<v1::Update> Publisher::UpdatesSince(uint64_t known_epoch,
-                                                uint64_t known) const {
+std::vector<std::shared_ptr<const v1::Update>> Publisher::UpdatesSince(
+    uint64_t known_epoch, uint64_t known) const {
   absl::MutexLock lock(&mu_);
   if (generation_ == 0) return {};
   if (known_epoch != epoch_) return {SnapshotLocked()};
   if (known == generation_) return {};
   bool resumable = known > 0 && known < generation_ && !history_.empty() &&
-                   history_.front().base_generation() <= known;
+                   history_.front()->base_generation() <= known;
   if (!resumable) return {SnapshotLocked()};
-  std::vector<v1::Update> out;
-  for (const v1::Update& u : history_) {
-    if (u.base_generation() >= known) out.push_back(u);
+  std::vector<std::shared_ptr<const v1::Update>> out;
+  for (const std::shared_ptr<const v1::Update>& u : history_) {
+    if (u->base_generation() >= known) out.push_back(u);
   }
   return out;
 }
@@ -150,13 +157,14 @@ grpc::Status AssignmentsService::Watch(grpc::ServerContext* context,
       request->known_epoch() == epoch ? request->known_generation() : 0;
   grpc::Status result = grpc::Status::OK;
   while (!context->IsCancelled()) {
-    for (const v1::Update& u : publisher_.UpdatesSince(epoch, at)) {
-      if (!writer->Write(u)) {
+    for (const std::shared_ptr<const v1::Update>& u :
+         publisher_.UpdatesSince(epoch, at)) {
+      if (!writer->Write(*u)) {
         result =
             grpc::Status(grpc::StatusCode::UNAVAILABLE, "speaker went away");
         break;
       }
-      at = u.generation();
+      at = u->generation();
     }
     if (!result.ok()) break;
     // Short waits keep cancellation prompt.

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -62,10 +63,12 @@ class Publisher {
   // The updates that bring a receiver at generation `known` of `known_epoch` to
   // the current one: the recorded changes when the epoch is this one and
   // `known` is within the history, otherwise one snapshot. Empty when `known`
-  // is current or nothing was ever published.
-  std::vector<v1::Update> UpdatesSince(uint64_t known_epoch,
-                                       uint64_t known) const
-      ABSL_LOCKS_EXCLUDED(mu_);
+  // is current or nothing was ever published. Updates are shared, not copied:
+  // receivers asking at the same time for a snapshot of one generation share
+  // one message (ten speakers connecting at 10k addresses would otherwise
+  // hold ten copies of the state).
+  std::vector<std::shared_ptr<const v1::Update>> UpdatesSince(
+      uint64_t known_epoch, uint64_t known) const ABSL_LOCKS_EXCLUDED(mu_);
 
   // Waits up to `timeout` for a generation beyond `known`, or for Shutdown.
   // Returns false after Shutdown.
@@ -76,7 +79,10 @@ class Publisher {
   void Shutdown() ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
-  v1::Update SnapshotLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The snapshot of the current generation: the one still held by a receiver
+  // if any, else a new one.
+  std::shared_ptr<const v1::Update> SnapshotLocked() const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const size_t history_limit_;
   const uint64_t epoch_;
@@ -84,7 +90,11 @@ class Publisher {
   DesiredState state_ ABSL_GUARDED_BY(mu_);
   uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
   // Change updates, oldest first, each applying on top of generation - 1.
-  std::deque<v1::Update> history_ ABSL_GUARDED_BY(mu_);
+  std::deque<std::shared_ptr<const v1::Update>> history_ ABSL_GUARDED_BY(mu_);
+  // The last snapshot handed out and its generation; not kept alive here, so
+  // it costs nothing once every receiver has sent it.
+  mutable std::weak_ptr<const v1::Update> snapshot_ ABSL_GUARDED_BY(mu_);
+  mutable uint64_t snapshot_generation_ ABSL_GUARDED_BY(mu_) = 0;
   // Upserts plus removals over history_.
   size_t history_entries_ ABSL_GUARDED_BY(mu_) = 0;
   bool shutdown_ ABSL_GUARDED_BY(mu_) = false;

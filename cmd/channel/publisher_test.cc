@@ -37,13 +37,34 @@ TEST_CASE("nothing is streamed before the first publish") {
 TEST_CASE("a new receiver gets a snapshot; a current one gets nothing") {
   Publisher p;
   CHECK(p.Publish(State({Ann("192.168.1.240", "default/nginx")})) == 1);
-  std::vector<v1::Update> u = p.UpdatesSince(p.epoch(), 0);
+  std::vector<std::shared_ptr<const v1::Update>> u =
+      p.UpdatesSince(p.epoch(), 0);
   REQUIRE(u.size() == 1);
-  CHECK(u[0].snapshot());
-  CHECK(u[0].generation() == 1);
-  CHECK(u[0].upserts_size() == 1);
-  CHECK(u[0].pools_size() == 1);
+  CHECK(u[0]->snapshot());
+  CHECK(u[0]->generation() == 1);
+  CHECK(u[0]->upserts_size() == 1);
+  CHECK(u[0]->pools_size() == 1);
   CHECK(p.UpdatesSince(p.epoch(), 1).empty());
+}
+
+TEST_CASE("receivers of one generation's snapshot share a single message") {
+  Publisher p;
+  p.Publish(State({Ann("192.168.1.240", "default/nginx")}));
+  std::shared_ptr<const v1::Update> a = p.UpdatesSince(0, 0)[0];
+  std::shared_ptr<const v1::Update> b = p.UpdatesSince(p.epoch(), 0)[0];
+  CHECK(a == b);
+  // Once nobody holds it, it is rebuilt, equal.
+  std::string bytes = a->SerializeAsString();
+  a.reset();
+  b.reset();
+  std::shared_ptr<const v1::Update> c = p.UpdatesSince(0, 0)[0];
+  CHECK(c->SerializeAsString() == bytes);
+  // A later generation gets its own snapshot even while the old one is held.
+  p.Publish(State({Ann("192.168.1.241", "default/nginx")}));
+  std::shared_ptr<const v1::Update> d = p.UpdatesSince(0, 0)[0];
+  CHECK(d != c);
+  CHECK(d->generation() == 2);
+  CHECK(d->upserts(0).address() == "192.168.1.241");
 }
 
 TEST_CASE("republishing the same state does not bump the generation") {
@@ -58,18 +79,19 @@ TEST_CASE("changes carry only what changed, and resume from history") {
       {Ann("192.168.1.240", "default/a"), Ann("192.168.1.241", "default/b")}));
   p.Publish(State({Ann("192.168.1.240", "default/a", {"node-a", "node-b"}),
                    Ann("192.168.1.242", "default/c")}));
-  std::vector<v1::Update> u = p.UpdatesSince(p.epoch(), 1);
+  std::vector<std::shared_ptr<const v1::Update>> u =
+      p.UpdatesSince(p.epoch(), 1);
   REQUIRE(u.size() == 1);
-  CHECK_FALSE(u[0].snapshot());
-  CHECK(u[0].base_generation() == 1);
-  CHECK(u[0].generation() == 2);
-  REQUIRE(u[0].upserts_size() == 2);
-  CHECK(u[0].upserts(0).address() == "192.168.1.240");
-  CHECK(u[0].upserts(0).eligible_nodes_size() == 2);
-  CHECK(u[0].upserts(1).address() == "192.168.1.242");
-  REQUIRE(u[0].removals_size() == 1);
-  CHECK(u[0].removals(0) == "192.168.1.241");
-  CHECK_FALSE(u[0].pools_changed());
+  CHECK_FALSE(u[0]->snapshot());
+  CHECK(u[0]->base_generation() == 1);
+  CHECK(u[0]->generation() == 2);
+  REQUIRE(u[0]->upserts_size() == 2);
+  CHECK(u[0]->upserts(0).address() == "192.168.1.240");
+  CHECK(u[0]->upserts(0).eligible_nodes_size() == 2);
+  CHECK(u[0]->upserts(1).address() == "192.168.1.242");
+  REQUIRE(u[0]->removals_size() == 1);
+  CHECK(u[0]->removals(0) == "192.168.1.241");
+  CHECK_FALSE(u[0]->pools_changed());
 }
 
 TEST_CASE("candidate nodes travel once per change, not per announcement") {
@@ -79,26 +101,29 @@ TEST_CASE("candidate nodes travel once per change, not per announcement") {
   DesiredState s = State({cluster});
   s.candidate_nodes = {"node-a", "node-b"};
   p.Publish(s);
-  std::vector<v1::Update> snap = p.UpdatesSince(p.epoch(), 0);
+  std::vector<std::shared_ptr<const v1::Update>> snap =
+      p.UpdatesSince(p.epoch(), 0);
   REQUIRE(snap.size() == 1);
-  CHECK(snap[0].candidate_nodes_changed());
-  CHECK(snap[0].candidate_nodes_size() == 2);
+  CHECK(snap[0]->candidate_nodes_changed());
+  CHECK(snap[0]->candidate_nodes_size() == 2);
 
   // A node joins: one change with the new list and no announcement.
   s.candidate_nodes = {"node-a", "node-b", "node-c"};
   CHECK(p.Publish(s) == 2);
-  std::vector<v1::Update> u = p.UpdatesSince(p.epoch(), 1);
+  std::vector<std::shared_ptr<const v1::Update>> u =
+      p.UpdatesSince(p.epoch(), 1);
   REQUIRE(u.size() == 1);
-  CHECK(u[0].upserts_size() == 0);
-  CHECK(u[0].candidate_nodes_changed());
-  CHECK(u[0].candidate_nodes(2) == "node-c");
+  CHECK(u[0]->upserts_size() == 0);
+  CHECK(u[0]->candidate_nodes_changed());
+  CHECK(u[0]->candidate_nodes(2) == "node-c");
   // Other changes leave the list out.
   s.announcements["192.168.1.241"] = Ann("192.168.1.241", "default/b");
   CHECK(p.Publish(s) == 3);
-  std::vector<v1::Update> next = p.UpdatesSince(p.epoch(), 2);
+  std::vector<std::shared_ptr<const v1::Update>> next =
+      p.UpdatesSince(p.epoch(), 2);
   REQUIRE(next.size() == 1);
-  CHECK_FALSE(next[0].candidate_nodes_changed());
-  CHECK(next[0].candidate_nodes_size() == 0);
+  CHECK_FALSE(next[0]->candidate_nodes_changed());
+  CHECK(next[0]->candidate_nodes_size() == 0);
   CHECK(p.Publish(s) == 3);
 }
 
@@ -108,15 +133,17 @@ TEST_CASE("a receiver older than the history gets a snapshot") {
     p.Publish(State({Ann(absl::StrCat("192.168.1.", 240 + i), "default/a")}));
   }
   CHECK(p.generation() == 5);
-  std::vector<v1::Update> old = p.UpdatesSince(p.epoch(), 1);
+  std::vector<std::shared_ptr<const v1::Update>> old =
+      p.UpdatesSince(p.epoch(), 1);
   REQUIRE(old.size() == 1);
-  CHECK(old[0].snapshot());
-  std::vector<v1::Update> recent = p.UpdatesSince(p.epoch(), 3);
+  CHECK(old[0]->snapshot());
+  std::vector<std::shared_ptr<const v1::Update>> recent =
+      p.UpdatesSince(p.epoch(), 3);
   REQUIRE(recent.size() == 2);
-  CHECK(recent[0].base_generation() == 3);
-  CHECK(recent[1].generation() == 5);
+  CHECK(recent[0]->base_generation() == 3);
+  CHECK(recent[1]->generation() == 5);
   // A generation from the future (a controller restart) also gets a snapshot.
-  CHECK(p.UpdatesSince(p.epoch(), 99)[0].snapshot());
+  CHECK(p.UpdatesSince(p.epoch(), 99)[0]->snapshot());
 }
 
 TEST_CASE("the history holds at most a quarter of the state's entries") {
@@ -138,14 +165,16 @@ TEST_CASE("the history holds at most a quarter of the state's entries") {
   }
   REQUIRE(p.generation() == 9);
   // Each change holds n/4 entries, the limit: only the last one is kept.
-  std::vector<v1::Update> recent = p.UpdatesSince(p.epoch(), 8);
+  std::vector<std::shared_ptr<const v1::Update>> recent =
+      p.UpdatesSince(p.epoch(), 8);
   REQUIRE(recent.size() == 1);
-  CHECK_FALSE(recent[0].snapshot());
-  CHECK(recent[0].upserts_size() == static_cast<int>(n / 4));
-  std::vector<v1::Update> older = p.UpdatesSince(p.epoch(), 7);
+  CHECK_FALSE(recent[0]->snapshot());
+  CHECK(recent[0]->upserts_size() == static_cast<int>(n / 4));
+  std::vector<std::shared_ptr<const v1::Update>> older =
+      p.UpdatesSince(p.epoch(), 7);
   REQUIRE(older.size() == 1);
-  CHECK(older[0].snapshot());
-  CHECK(older[0].upserts_size() == static_cast<int>(n));
+  CHECK(older[0]->snapshot());
+  CHECK(older[0]->upserts_size() == static_cast<int>(n));
 }
 
 TEST_CASE(
@@ -161,12 +190,13 @@ TEST_CASE(
   after.Publish(State({Ann("192.168.1.241", "default/b")}));
   after.Publish(State({Ann("192.168.1.242", "default/c")}));
   REQUIRE(after.generation() == 2);
-  std::vector<v1::Update> u = after.UpdatesSince(before.epoch(), 2);
+  std::vector<std::shared_ptr<const v1::Update>> u =
+      after.UpdatesSince(before.epoch(), 2);
   REQUIRE(u.size() == 1);
-  CHECK(u[0].snapshot());
-  CHECK(u[0].epoch() == after.epoch());
-  REQUIRE(u[0].upserts_size() == 1);
-  CHECK(u[0].upserts(0).address() == "192.168.1.242");
+  CHECK(u[0]->snapshot());
+  CHECK(u[0]->epoch() == after.epoch());
+  REQUIRE(u[0]->upserts_size() == 1);
+  CHECK(u[0]->upserts(0).address() == "192.168.1.242");
   // Within one epoch, the same generation is current: nothing to send.
   CHECK(after.UpdatesSince(after.epoch(), 2).empty());
 }
