@@ -90,7 +90,7 @@ uint64_t Publisher::generation() const {
 
 std::shared_ptr<const v1::Update> Publisher::SnapshotLocked() const {
   if (std::shared_ptr<const v1::Update> held = snapshot_.lock();
-      held != nullptr && snapshot_generation_ == generation_) {
+      held != nullptr && held->generation() == generation_) {
     return held;
   }
   auto made = std::make_shared<v1::Update>();
@@ -108,7 +108,6 @@ std::shared_ptr<const v1::Update> Publisher::SnapshotLocked() const {
   u.set_candidate_nodes_changed(true);
   *u.mutable_settings() = state_.settings;
   snapshot_ = made;
-  snapshot_generation_ = generation_;
   return made;
 }
 

@@ -91,10 +91,9 @@ class Publisher {
   uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
   // Change updates, oldest first, each applying on top of generation - 1.
   std::deque<std::shared_ptr<const v1::Update>> history_ ABSL_GUARDED_BY(mu_);
-  // The last snapshot handed out and its generation; not kept alive here, so
-  // it costs nothing once every receiver has sent it.
+  // The last snapshot handed out; not kept alive here, so it costs nothing
+  // once every receiver has sent it.
   mutable std::weak_ptr<const v1::Update> snapshot_ ABSL_GUARDED_BY(mu_);
-  mutable uint64_t snapshot_generation_ ABSL_GUARDED_BY(mu_) = 0;
   // Upserts plus removals over history_.
   size_t history_entries_ ABSL_GUARDED_BY(mu_) = 0;
   bool shutdown_ ABSL_GUARDED_BY(mu_) = false;

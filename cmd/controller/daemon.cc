@@ -27,11 +27,6 @@ std::string Rest(const std::string& key) {
   size_t slash = key.find('/');
   return slash == std::string::npos ? "" : key.substr(slash + 1);
 }
-std::pair<std::string, std::string> SplitNsName(const std::string& ns_name) {
-  size_t slash = ns_name.find('/');
-  if (slash == std::string::npos) return {"", ns_name};
-  return {ns_name.substr(0, slash), ns_name.substr(slash + 1)};
-}
 
 }  // namespace
 
@@ -334,7 +329,7 @@ void Daemon::Process(const std::string& key) {
     LB_LOG_INFO(logger_) << "End config update";
   } else if (kind == "svc" || kind == "slice") {
     std::string ns_name = Rest(key);
-    auto [ns, name] = SplitNsName(ns_name);
+    auto [ns, name] = SplitKey(ns_name);
     k8s::ObjectPtr obj =
         (kind == "svc" ? services_ : slices_)->cache().Get(ns_name);
     if (kind == "svc") {

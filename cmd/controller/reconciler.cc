@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "lib/ipam/config.h"
@@ -17,10 +16,7 @@ ipam::ServiceFields Fields(const k8s::Service& s) {
   // Only MetalLB's: others (kubectl's last-applied-configuration holds a copy
   // of the whole object) are not read and need not be kept.
   for (const auto& [k, v] : s.meta.annotations) {
-    if (absl::StartsWith(k, ipam::kAnnotationPrefix) ||
-        absl::StartsWith(k, ipam::kAnnotationPrefixLegacy)) {
-      f.annotations.emplace(k, v);
-    }
+    if (ipam::IsMetalLbAnnotation(k)) f.annotations.emplace(k, v);
   }
   f.load_balancer_ip = s.load_balancer_ip;
   for (const k8s::ServicePort& p : s.ports) {
@@ -49,6 +45,12 @@ std::vector<std::string> IngressIps(
 }
 
 }  // namespace
+
+std::pair<std::string, std::string> SplitKey(const std::string& key) {
+  size_t slash = key.find('/');
+  if (slash == std::string::npos) return {"", key};
+  return {key.substr(0, slash), key.substr(slash + 1)};
+}
 
 void Actions::Append(Actions other) {
   for (auto& s : other.status) status.push_back(std::move(s));
@@ -113,8 +115,6 @@ Actions Reconciler::SetConfigMap(
 Actions Reconciler::UpsertService(const k8s::Service& service) {
   std::string key = Key(service.meta.ns, service.meta.name);
   ServiceState& stored = services_[key];
-  stored.ns = service.meta.ns;
-  stored.name = service.meta.name;
   stored.created =
       service.meta.creation_timestamp.value_or(absl::InfinitePast());
   stored.load_balancer = service.type == "LoadBalancer";
@@ -249,9 +249,12 @@ Actions Reconciler::Converge(const std::string& key) {
     return out;
   }
   const ServiceState& s = it->second;
+  const std::pair<std::string, std::string> ns_name = SplitKey(key);
+  const std::string& ns = ns_name.first;
+  const std::string& name = ns_name.second;
   auto clear = [&](const std::string& why) {
     if (!s.ingress.empty()) {
-      out.status.push_back({s.ns, s.name, {}});
+      out.status.push_back({ns, name, {}});
       out.log.push_back(absl::StrCat(key, ": clearing status, ", why));
     }
   };
@@ -283,7 +286,7 @@ Actions Reconciler::Converge(const std::string& key) {
     out.log.push_back(absl::StrCat(
         key, ": allocation failed: ", assignment.status().message()));
     out.events.push_back(
-        {"Service", s.ns, s.name, "Warning", "AllocationFailed", message});
+        {"Service", ns, name, "Warning", "AllocationFailed", message});
     clear("no address can be assigned");
     return out;
   }
@@ -294,9 +297,9 @@ Actions Reconciler::Converge(const std::string& key) {
     ips.push_back(a.ToString());
   }
   if (k8s::IngressEqual(s.ingress, want)) return out;
-  out.status.push_back({s.ns, s.name, want});
+  out.status.push_back({ns, name, want});
   out.log.push_back(absl::StrCat(key, ": allocated ", Quoted(ips)));
-  out.events.push_back({"Service", s.ns, s.name, "Normal", "IPAllocated",
+  out.events.push_back({"Service", ns, name, "Normal", "IPAllocated",
                         absl::StrCat("Assigned IP ", Quoted(ips))});
   return out;
 }

@@ -19,6 +19,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/time/time.h"
@@ -31,6 +32,9 @@
 namespace lb::controller {
 
 // Nodes with this label never announce (Kubernetes' own convention).
+// "namespace/name" split in two; a key without "/" is a name alone.
+std::pair<std::string, std::string> SplitKey(const std::string& key);
+
 inline constexpr char kExcludeLabel[] =
     "node.kubernetes.io/exclude-from-external-load-balancers";
 
@@ -103,13 +107,12 @@ class Reconciler {
   // What the reconciler reads of a Service; the informer's cache holds the
   // rest.
   struct ServiceState {
-    std::string ns;
-    std::string name;
     absl::Time created = absl::InfinitePast();
     bool load_balancer = false;  // spec.type LoadBalancer
     bool ours = false;           // no spec.loadBalancerClass, or ours
     std::vector<k8s::LoadBalancerIngress> ingress;  // as the status shows it
-    // Only the annotations ipam reads are kept.
+    // Only the annotations ipam reads are kept. fields.key is the Service's
+    // "namespace/name".
     ipam::ServiceFields fields;
   };
 

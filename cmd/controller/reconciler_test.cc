@@ -15,6 +15,18 @@ address-pools:
   cidr: [192.168.1.240/28]
 )";
 
+// An ARP pool and a BGP pool that is not auto-assigned.
+constexpr char kArpAndBgpConfig[] = R"(
+address-pools:
+- name: my-ip-space
+  protocol: arp
+  cidr: [192.168.1.240/28]
+- name: routed
+  protocol: bgp
+  auto-assign: false
+  cidr: [10.0.0.0/24]
+)";
+
 k8s::ConfigMap Config(const std::string& text) {
   k8s::ConfigMap cm;
   cm.meta.ns = "metallb-system";
@@ -230,16 +242,7 @@ TEST_CASE("no config yet: Services wait, and are served once it arrives") {
 TEST_CASE(
     "desired state: eligible nodes follow endpoints, policy and node labels") {
   Fixture f;
-  f.r.SetConfigMap(Config(R"(
-address-pools:
-- name: my-ip-space
-  protocol: arp
-  cidr: [192.168.1.240/28]
-- name: routed
-  protocol: bgp
-  auto-assign: false
-  cidr: [10.0.0.0/24]
-)"));
+  f.r.SetConfigMap(Config(kArpAndBgpConfig));
   f.r.UpsertNode(Node("node-a"));
   f.r.UpsertNode(Node("node-b"));
   f.r.UpsertNode(Node("node-c", /*ready=*/false));
@@ -304,18 +307,16 @@ TEST_CASE("a shared address is announced once for all its Services") {
   CHECK(d.announcements.begin()->second.all_candidate_nodes());
 }
 
+TEST_CASE("keys split into namespace and name") {
+  CHECK(SplitKey("default/nginx") ==
+        std::pair<std::string, std::string>{"default", "nginx"});
+  CHECK(SplitKey("node-a") ==
+        std::pair<std::string, std::string>{"", "node-a"});
+}
+
 TEST_CASE("MetalLB's annotations are read under both prefixes") {
   Fixture f;
-  f.r.SetConfigMap(Config(R"(
-address-pools:
-- name: my-ip-space
-  protocol: arp
-  cidr: [192.168.1.240/28]
-- name: routed
-  protocol: bgp
-  auto-assign: false
-  cidr: [10.0.0.0/24]
-)"));
+  f.r.SetConfigMap(Config(kArpAndBgpConfig));
   k8s::Service modern = Lb("modern");
   modern.meta.annotations["metallb.io/address-pool"] = "routed";
   k8s::Service legacy = Lb("legacy");

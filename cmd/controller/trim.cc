@@ -4,7 +4,6 @@
 #include <string>
 #include <utility>
 
-#include "absl/strings/match.h"
 #include "lib/ipam/service_request.h"
 
 namespace lb::controller {
@@ -23,84 +22,75 @@ json Pick(json& from, std::initializer_list<const char*> keys) {
   return out;
 }
 
-// Identity fields of metadata (what object references and caches use).
-json Meta(json& object) {
-  auto md = object.find("metadata");
-  if (md == object.end()) return json::object();
-  return Pick(*md, {"name", "namespace", "uid", "resourceVersion",
-                    "creationTimestamp", "deletionTimestamp"});
+// (*object)[key] when `object` is an object holding `key`, else nullptr.
+json* Member(json* object, const char* key) {
+  if (object == nullptr || !object->is_object()) return nullptr;
+  auto it = object->find(key);
+  return it == object->end() ? nullptr : &*it;
 }
 
-void Replace(json& object, json trimmed) {
-  for (const char* k : {"apiVersion", "kind"}) {
-    auto it = object.find(k);
-    if (it != object.end()) trimmed[k] = std::move(*it);
-  }
-  object = std::move(trimmed);
+// The start of a trimmed object: apiVersion, kind and the identity fields of
+// metadata (what object references and the cache use).
+json Identity(json& object) {
+  json out = Pick(object, {"apiVersion", "kind"});
+  json* md = Member(&object, "metadata");
+  out["metadata"] =
+      md ? Pick(*md, {"name", "namespace", "uid", "resourceVersion",
+                      "creationTimestamp", "deletionTimestamp"})
+         : json::object();
+  return out;
 }
 
 }  // namespace
 
 void TrimService(json& service) {
   if (!service.is_object()) return;
-  json out = json::object();
-  out["metadata"] = Meta(service);
-  auto md = service.find("metadata");
-  if (md != service.end() && md->is_object()) {
-    auto annotations = md->find("annotations");
-    if (annotations != md->end() && annotations->is_object()) {
-      json kept = json::object();
-      for (auto it = annotations->begin(); it != annotations->end(); ++it) {
-        if (absl::StartsWith(it.key(), ipam::kAnnotationPrefix) ||
-            absl::StartsWith(it.key(), ipam::kAnnotationPrefixLegacy)) {
-          kept[it.key()] = std::move(it.value());
-        }
+  json out = Identity(service);
+  if (json* annotations = Member(Member(&service, "metadata"), "annotations");
+      annotations != nullptr && annotations->is_object()) {
+    json kept = json::object();
+    for (auto it = annotations->begin(); it != annotations->end(); ++it) {
+      if (ipam::IsMetalLbAnnotation(it.key())) {
+        kept[it.key()] = std::move(it.value());
       }
-      if (!kept.empty()) out["metadata"]["annotations"] = std::move(kept);
     }
+    if (!kept.empty()) out["metadata"]["annotations"] = std::move(kept);
   }
-  auto spec = service.find("spec");
-  if (spec != service.end() && spec->is_object()) {
+  if (json* spec = Member(&service, "spec");
+      spec != nullptr && spec->is_object()) {
     json s = Pick(*spec, {"type", "loadBalancerIP", "loadBalancerClass",
                           "externalTrafficPolicy", "ipFamilies",
                           "ipFamilyPolicy", "selector"});
-    auto ports = spec->find("ports");
-    if (ports != spec->end() && ports->is_array()) {
+    if (json* ports = Member(spec, "ports"); ports && ports->is_array()) {
       json kept = json::array();
       for (json& p : *ports) kept.push_back(Pick(p, {"protocol", "port"}));
       s["ports"] = std::move(kept);
     }
     out["spec"] = std::move(s);
   }
-  auto status = service.find("status");
-  if (status != service.end() && status->is_object()) {
+  if (json* status = Member(&service, "status"); status != nullptr) {
     json st = Pick(*status, {"loadBalancer"});
     if (!st.empty()) out["status"] = std::move(st);
   }
-  Replace(service, std::move(out));
+  service = std::move(out);
 }
 
 void TrimEndpointSlice(json& slice) {
   if (!slice.is_object()) return;
-  json out = json::object();
-  out["metadata"] = Meta(slice);
-  auto md = slice.find("metadata");
-  if (md != slice.end() && md->is_object()) {
-    auto labels = md->find("labels");
-    if (labels != md->end()) {
-      json kept = Pick(*labels, {"kubernetes.io/service-name"});
-      if (!kept.empty()) out["metadata"]["labels"] = std::move(kept);
-    }
+  json out = Identity(slice);
+  if (json* labels = Member(Member(&slice, "metadata"), "labels")) {
+    json kept = Pick(*labels, {"kubernetes.io/service-name"});
+    if (!kept.empty()) out["metadata"]["labels"] = std::move(kept);
   }
-  auto endpoints = slice.find("endpoints");
-  if (endpoints != slice.end() && endpoints->is_array()) {
+  if (json* endpoints = Member(&slice, "endpoints");
+      endpoints != nullptr && endpoints->is_array()) {
     json kept = json::array();
     for (json& e : *endpoints) {
       kept.push_back(Pick(e, {"conditions", "nodeName"}));
     }
     out["endpoints"] = std::move(kept);
   }
-  Replace(slice, std::move(out));
+  slice = std::move(out);
 }
 
 }  // namespace lb::controller

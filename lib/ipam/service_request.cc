@@ -1,5 +1,6 @@
 #include "lib/ipam/service_request.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -28,6 +29,11 @@ absl::StatusOr<std::string> Annotation(const ServiceFields& s,
 }
 
 }  // namespace
+
+bool IsMetalLbAnnotation(absl::string_view key) {
+  return absl::StartsWith(key, kAnnotationPrefix) ||
+         absl::StartsWith(key, kAnnotationPrefixLegacy);
+}
 
 absl::StatusOr<Request> RequestFromService(const ServiceFields& s) {
   Request r;

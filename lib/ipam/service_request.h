@@ -22,12 +22,17 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "lib/ipam/allocator.h"
 
 namespace lb::ipam {
 
 inline constexpr char kAnnotationPrefixLegacy[] = "metallb.universe.tf/";
 inline constexpr char kAnnotationPrefix[] = "metallb.io/";
+
+// True for a key under either prefix: the only annotations RequestFromService
+// reads, so callers may keep just these.
+bool IsMetalLbAnnotation(absl::string_view key);
 
 struct ServiceFields {
   std::string key;  // "namespace/name"

@@ -19,6 +19,15 @@ TEST_CASE("a plain Service asks for any auto-assign IPv4 address") {
   CHECK(r.family_policy == IpFamilyPolicy::kSingleStack);
 }
 
+TEST_CASE("MetalLB's annotations are recognised by prefix") {
+  CHECK(IsMetalLbAnnotation("metallb.universe.tf/address-pool"));
+  CHECK(IsMetalLbAnnotation("metallb.io/loadBalancerIPs"));
+  CHECK_FALSE(
+      IsMetalLbAnnotation("kubectl.kubernetes.io/last-applied-configuration"));
+  CHECK_FALSE(IsMetalLbAnnotation("metallb.universe.tf"));
+  CHECK_FALSE(IsMetalLbAnnotation("example.com/metallb.io/x"));
+}
+
 TEST_CASE("both annotation prefixes are read") {
   for (const char* prefix : {"metallb.universe.tf/", "metallb.io/"}) {
     CAPTURE(prefix);
