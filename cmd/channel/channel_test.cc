@@ -194,6 +194,51 @@ TEST_CASE(
   sub.Stop();
 }
 
+TEST_CASE("a state handed out is not changed by later updates") {
+  Subscriber sub(
+      grpc::CreateChannel("127.0.0.1:1", grpc::InsecureChannelCredentials()),
+      Opts(), nullptr);
+  v1::Update snap;
+  snap.set_snapshot(true);
+  snap.set_generation(1);
+  DesiredState s = State({"192.168.1.240", "192.168.1.241"});
+  for (const auto& [k, a] : s.announcements) *snap.add_upserts() = a;
+  *snap.add_pools() = s.pools[0];
+  REQUIRE_OK(sub.Apply(snap));
+  ReceivedState held = sub.Snapshot();
+
+  v1::Update change;
+  change.set_base_generation(1);
+  change.set_generation(2);
+  change.add_removals("192.168.1.240");
+  v1::Announcement moved = s.announcements["192.168.1.241"];
+  moved.clear_services();
+  moved.add_services("default/other");
+  *change.add_upserts() = moved;
+  REQUIRE_OK(sub.Apply(change));
+
+  // The held state is the one of generation 1, whole.
+  REQUIRE(held.announcements->size() == 2);
+  CHECK(held.announcements->at("192.168.1.241").services ==
+        std::vector<std::string>{"default/nginx"});
+  ReceivedState now = sub.Snapshot();
+  REQUIRE(now.announcements->size() == 1);
+  CHECK(now.announcements->at("192.168.1.241").services ==
+        std::vector<std::string>{"default/other"});
+  CHECK(now.announcements->at("192.168.1.241").eligible_nodes ==
+        std::vector<std::string>{"node-a"});
+
+  // Once nobody else holds it, a change applies in place and is seen whole.
+  held = ReceivedState();
+  now = ReceivedState();
+  v1::Update again;
+  again.set_base_generation(2);
+  again.set_generation(3);
+  again.add_removals("192.168.1.241");
+  REQUIRE_OK(sub.Apply(again));
+  CHECK(sub.Snapshot().announcements->empty());
+}
+
 TEST_CASE("a change from another controller instance is refused, state kept") {
   Subscriber sub(
       grpc::CreateChannel("127.0.0.1:1", grpc::InsecureChannelCredentials()),

@@ -38,16 +38,28 @@ Subscriber::Subscriber(std::shared_ptr<grpc::ChannelInterface> channel,
 
 Subscriber::~Subscriber() { Stop(); }
 
-std::string Subscriber::Refusal(const v1::Announcement& a,
+ReceivedAnnouncement ReceivedAnnouncement::FromMessage(v1::Announcement& a) {
+  ReceivedAnnouncement r;
+  r.services.reserve(a.services_size());
+  for (std::string& s : *a.mutable_services())
+    r.services.push_back(std::move(s));
+  r.eligible_nodes.reserve(a.eligible_nodes_size());
+  for (std::string& n : *a.mutable_eligible_nodes()) {
+    r.eligible_nodes.push_back(std::move(n));
+  }
+  r.all_candidate_nodes = a.all_candidate_nodes();
+  return r;
+}
+
+std::string Subscriber::Refusal(const std::string& address,
                                 const std::vector<ipam::PoolSpace>& pools) {
-  absl::StatusOr<ipam::IpAddress> ip = ipam::IpAddress::Parse(a.address());
+  absl::StatusOr<ipam::IpAddress> ip = ipam::IpAddress::Parse(address);
   if (!ip.ok())
-    return absl::StrCat("refusing malformed address \"", a.address(), "\"");
+    return absl::StrCat("refusing malformed address \"", address, "\"");
   for (const ipam::PoolSpace& space : pools) {
     if (space.Contains(*ip)) return "";
   }
-  return absl::StrCat("refusing ", a.address(),
-                      ": outside every configured pool");
+  return absl::StrCat("refusing ", address, ": outside every configured pool");
 }
 
 absl::Status Subscriber::Apply(v1::Update update) {
@@ -68,18 +80,20 @@ absl::Status Subscriber::Apply(v1::Update update) {
                        " does not apply at generation ", state_.generation));
     }
     if (update.snapshot()) {
-      received_.clear();
+      received_ = std::make_shared<AnnouncementMap>();
       ++counters_.snapshots;
     } else {
       ++counters_.changes;
+      // Readers hold the current map: change a copy.
+      if (received_.use_count() > 1) {
+        received_ = std::make_shared<AnnouncementMap>(*received_);
+      }
     }
     for (v1::Announcement& a : *update.mutable_upserts()) {
-      std::string address = a.address();
-      received_[std::move(address)] =
-          std::make_shared<const v1::Announcement>(std::move(a));
+      (*received_)[a.address()] = ReceivedAnnouncement::FromMessage(a);
     }
     for (const std::string& address : update.removals())
-      received_.erase(address);
+      received_->erase(address);
     if (update.snapshot() || update.pools_changed()) {
       state_.pools.assign(update.pools().begin(), update.pools().end());
     }
@@ -91,22 +105,28 @@ absl::Status Subscriber::Apply(v1::Update update) {
     state_.generation = update.generation();
     state_.epoch = update.epoch();
     std::vector<ipam::PoolSpace> spaces = Spaces(state_.pools);
-    auto admitted = std::make_shared<AnnouncementMap>();
     std::set<std::string> refused;
-    for (const auto& [address, a] : received_) {
-      std::string why = Refusal(*a, spaces);
-      if (why.empty()) {
-        admitted->emplace_hint(admitted->end(), address, a);
-        continue;
-      }
+    for (const auto& [address, a] : *received_) {
+      std::string why = Refusal(address, spaces);
+      if (why.empty()) continue;
       if (!refused_.count(address)) {
         ++counters_.refused;
         refusals.push_back(std::move(why));
       }
       refused.insert(address);
     }
+    if (refused.empty()) {
+      state_.announcements = received_;
+    } else {
+      auto admitted = std::make_shared<AnnouncementMap>();
+      for (const auto& [address, a] : *received_) {
+        if (!refused.count(address)) {
+          admitted->emplace_hint(admitted->end(), address, a);
+        }
+      }
+      state_.announcements = std::move(admitted);
+    }
     refused_ = std::move(refused);
-    state_.announcements = std::move(admitted);
     copy = state_;
   }
   if (on_refusal_) {

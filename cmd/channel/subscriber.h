@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/btree_map.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -38,9 +39,27 @@
 
 namespace lb::channel {
 
-// Announcements by address.
-using AnnouncementMap =
-    std::map<std::string, std::shared_ptr<const v1::Announcement>>;
+// What the speaker keeps of one v1::Announcement (its address is the key it
+// is stored under; the pool is not needed once the address is admitted).
+struct ReceivedAnnouncement {
+  // namespace/name of every Service using the address.
+  std::vector<std::string> services;
+  // Empty when all_candidate_nodes.
+  std::vector<std::string> eligible_nodes;
+  bool all_candidate_nodes = false;
+
+  // Moves the fields out of `a`.
+  static ReceivedAnnouncement FromMessage(v1::Announcement& a);
+  friend bool operator==(const ReceivedAnnouncement& a,
+                         const ReceivedAnnouncement& b) {
+    return a.services == b.services && a.eligible_nodes == b.eligible_nodes &&
+           a.all_candidate_nodes == b.all_candidate_nodes;
+  }
+};
+
+// Announcements by address. A B-tree of plain values: a speaker holds one
+// entry per address of the cluster.
+using AnnouncementMap = absl::btree_map<std::string, ReceivedAnnouncement>;
 
 struct ReceivedState {
   // The controller instance that published `generation` (Update.epoch).
@@ -99,7 +118,7 @@ class Subscriber {
  private:
   void Run();
   // Why `a` may not be announced under `pools`, or empty when it may.
-  static std::string Refusal(const v1::Announcement& a,
+  static std::string Refusal(const std::string& address,
                              const std::vector<ipam::PoolSpace>& pools);
 
   const std::shared_ptr<grpc::ChannelInterface> channel_;
@@ -110,8 +129,10 @@ class Subscriber {
   mutable absl::Mutex mu_;
   ReceivedState state_ ABSL_GUARDED_BY(mu_);
   // Every announcement received, valid or not, so a pool change can re-admit
-  // them.
-  AnnouncementMap received_ ABSL_GUARDED_BY(mu_);
+  // them. While none is refused this is also state_.announcements: one map,
+  // copied before a change only if a reader still holds it.
+  std::shared_ptr<AnnouncementMap> received_ ABSL_GUARDED_BY(mu_) =
+      std::make_shared<AnnouncementMap>();
   // Addresses refused at the last update (reported once, not per update).
   std::set<std::string> refused_ ABSL_GUARDED_BY(mu_);
   SubscriberCounters counters_ ABSL_GUARDED_BY(mu_);

@@ -16,15 +16,12 @@ std::vector<election::AddressRequest> Announcements::SetDesired(
   for (const auto& [address, a] : *desired_) {
     election::AddressRequest r;
     r.address = address;
-    if (a->all_candidate_nodes()) {
+    if (a.all_candidate_nodes) {
       r.eligible = candidates;
     } else {
-      std::vector<std::string> names(a->eligible_nodes().begin(),
-                                     a->eligible_nodes().end());
-      auto it = interned.find(names);
+      auto it = interned.find(a.eligible_nodes);
       if (it == interned.end()) {
-        election::NodeList list(names);
-        it = interned.emplace(std::move(names), std::move(list)).first;
+        it = interned.emplace(a.eligible_nodes, a.eligible_nodes).first;
       }
       r.eligible = it->second;
     }
@@ -43,8 +40,7 @@ Announcements::Change Announcements::SetClaimed(
     if (desired == desired_->end()) continue;
     absl::StatusOr<arp::IpAddress> ip = arp::IpAddress::Parse(address);
     if (!ip.ok()) continue;
-    const auto& services = desired->second->services();
-    next[address].assign(services.begin(), services.end());
+    next[address] = desired->second.services;
     change.addresses.push_back({*ip, arp::AddressOptions{}});
   }
   for (const auto& [address, services] : next) {

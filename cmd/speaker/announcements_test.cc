@@ -6,9 +6,9 @@ namespace lb::speaker {
 namespace {
 
 // Adds `a` to the announcements of `s`.
-void Add(channel::ReceivedState& s, const channel::v1::Announcement& a) {
+void Add(channel::ReceivedState& s, channel::v1::Announcement a) {
   auto map = std::make_shared<channel::AnnouncementMap>(*s.announcements);
-  (*map)[a.address()] = std::make_shared<const channel::v1::Announcement>(a);
+  (*map)[a.address()] = channel::ReceivedAnnouncement::FromMessage(a);
   s.announcements = std::move(map);
 }
 

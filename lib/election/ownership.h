@@ -33,6 +33,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/btree_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
@@ -107,8 +108,9 @@ struct OwnerDecision {
   int rank = 0;
 };
 
-// Address -> decision, for every requested address.
-using OwnerMap = std::map<std::string, OwnerDecision>;
+// Address -> decision, for every requested address, in address order. A
+// B-tree: a speaker holds one entry per address of the cluster.
+using OwnerMap = absl::btree_map<std::string, OwnerDecision>;
 
 // Chooses an owner for every address among `live_nodes`.
 // kInvalidArgument: a duplicate or empty address, an empty or duplicate live
