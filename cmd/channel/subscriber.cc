@@ -1,5 +1,6 @@
 #include "cmd/channel/subscriber.h"
 
+#include <google/protobuf/arena.h>
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
@@ -9,6 +10,8 @@
 
 namespace lb::channel {
 namespace {
+
+constexpr size_t kArenaBlockSize = 256 << 10;
 
 std::vector<ipam::PoolSpace> Spaces(const std::vector<v1::Pool>& pools) {
   std::vector<ipam::PoolSpace> out;
@@ -62,7 +65,7 @@ std::string Subscriber::Refusal(const std::string& address,
   return absl::StrCat("refusing ", address, ": outside every configured pool");
 }
 
-absl::Status Subscriber::Apply(v1::Update update) {
+absl::Status Subscriber::ApplyInPlace(v1::Update& update) {
   std::vector<std::string> refusals;
   ReceivedState copy;
   {
@@ -186,13 +189,19 @@ void Subscriber::Run() {
         service->Watch(&context, request);
     bool gap = false;
     while (true) {
-      // A fresh message each time: a reused one would keep the parsed
-      // announcements of the largest update allocated.
-      v1::Update update;
-      if (!reader->Read(&update)) break;
+      // Each message is parsed into an arena of its own and dropped with it:
+      // a reused message would keep the largest update's announcements
+      // allocated, and thousands of separately allocated parts, freed while
+      // the state built from them lives on, would leave the heap in pieces
+      // that cannot be given back.
+      google::protobuf::ArenaOptions arena_options;
+      arena_options.max_block_size = kArenaBlockSize;
+      google::protobuf::Arena arena(arena_options);
+      auto* update = google::protobuf::Arena::CreateMessage<v1::Update>(&arena);
+      if (!reader->Read(update)) break;
       connected_ = true;
       backoff = options_.min_backoff;
-      if (!Apply(std::move(update)).ok()) {
+      if (!ApplyInPlace(*update).ok()) {
         gap = true;
         context.TryCancel();
         break;

@@ -109,7 +109,9 @@ class Subscriber {
   // top of the current generation (the caller then asks for a snapshot); the
   // state is unchanged in that case.
   // Takes the update by value: its announcements are moved into the state.
-  absl::Status Apply(v1::Update update) ABSL_LOCKS_EXCLUDED(mu_);
+  absl::Status Apply(v1::Update update) ABSL_LOCKS_EXCLUDED(mu_) {
+    return ApplyInPlace(update);
+  }
 
   ReceivedState Snapshot() const ABSL_LOCKS_EXCLUDED(mu_);
   SubscriberCounters counters() const ABSL_LOCKS_EXCLUDED(mu_);
@@ -117,6 +119,8 @@ class Subscriber {
 
  private:
   void Run();
+  // Apply, moving the announcements out of `update`.
+  absl::Status ApplyInPlace(v1::Update& update) ABSL_LOCKS_EXCLUDED(mu_);
   // Why `a` may not be announced under `pools`, or empty when it may.
   static std::string Refusal(const std::string& address,
                              const std::vector<ipam::PoolSpace>& pools);
