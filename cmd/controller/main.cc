@@ -149,8 +149,11 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
 
   // Two malloc arenas instead of one per thread: the gRPC and informer threads
-  // otherwise each keep their own freed memory.
+  // otherwise each keep their own freed memory. A fixed mmap threshold: glibc
+  // would otherwise raise it to the size of the largest buffer freed (a list
+  // response), and later buffers of that size would stay in the heap.
   mallopt(M_ARENA_MAX, 2);
+  mallopt(M_MMAP_THRESHOLD, 128 << 10);
   lb::RealClock clock;
   lb::cmd::Logger logger(std::cerr);
   lb::cmd::Metrics metrics;
