@@ -31,30 +31,50 @@ std::string ObjectCache::KeyOf(const json& object) {
   return name->get<std::string>();
 }
 
-ObjectPtr ObjectCache::Unpack(const Entry& e) {
-  // The bytes were produced by to_msgpack from a valid object.
-  return std::make_shared<const json>(json::from_msgpack(
-      e.packed, /*strict=*/true, /*allow_exceptions=*/false));
-}
-
-void ObjectCache::PutLocked(const std::string& key, const json& obj) {
-  EraseLocked(key);
-  Entry e;
-  e.resource_version = Version(obj);
-  e.packed = json::to_msgpack(obj);
-  auto md = obj.find("metadata");
-  if (md != obj.end() && md->is_object()) {
-    auto labels = md->find("labels");
-    if (labels != md->end() && labels->is_object()) {
-      for (auto it = labels->begin(); it != labels->end(); ++it) {
+ObjectCache::Entry::Entry(const json& object) {
+  const std::string version = Version(object);
+  std::string labels;
+  auto md = object.find("metadata");
+  if (md != object.end() && md->is_object()) {
+    auto l = md->find("labels");
+    if (l != md->end() && l->is_object()) {
+      for (auto it = l->begin(); it != l->end(); ++it) {
         if (!it.value().is_string()) continue;
-        e.labels.push_back(
-            absl::StrCat(it.key(), "=", it.value().get<std::string>()));
+        absl::StrAppend(&labels, it.key(), "=", it.value().get<std::string>(),
+                        "\n");
       }
     }
   }
-  e.packed.shrink_to_fit();
-  objects_.emplace(key, std::move(e));
+  const std::vector<uint8_t> packed = json::to_msgpack(object);
+  version_size_ = static_cast<uint32_t>(version.size());
+  labels_size_ = static_cast<uint32_t>(labels.size());
+  packed_size_ = static_cast<uint32_t>(packed.size());
+  data_.reset(new char[version_size_ + labels_size_ + packed_size_]);
+  char* out = data_.get();
+  out = std::copy(version.begin(), version.end(), out);
+  out = std::copy(labels.begin(), labels.end(), out);
+  std::copy(packed.begin(), packed.end(), reinterpret_cast<uint8_t*>(out));
+}
+
+bool ObjectCache::Entry::HasLabel(absl::string_view key_value) const {
+  absl::string_view labels(data_.get() + version_size_, labels_size_);
+  while (!labels.empty()) {
+    size_t end = labels.find('\n');
+    if (labels.substr(0, end) == key_value) return true;
+    labels.remove_prefix(end + 1);
+  }
+  return false;
+}
+
+ObjectPtr ObjectCache::Unpack(const Entry& e) {
+  // The bytes were produced by to_msgpack from a valid object.
+  return std::make_shared<const json>(
+      json::from_msgpack(e.packed_begin(), e.packed_end(), /*strict=*/true,
+                         /*allow_exceptions=*/false));
+}
+
+void ObjectCache::PutLocked(const std::string& key, const json& obj) {
+  objects_.insert_or_assign(key, Entry(obj));
 }
 
 void ObjectCache::EraseLocked(const std::string& key) {
@@ -75,7 +95,7 @@ std::optional<Delta> ObjectCache::Upsert(
     PutLocked(key, *obj);
     return Delta{Delta::Type::kAdd, nullptr, obj};
   }
-  if (it->second.resource_version == Version(item)) return std::nullopt;
+  if (it->second.version() == Version(item)) return std::nullopt;
   ObjectPtr old = Unpack(it->second);
   auto obj = std::make_shared<const json>(std::move(item));
   PutLocked(key, *obj);
@@ -91,7 +111,7 @@ std::vector<Delta> ObjectCache::RemoveExcept(
     if (!seen.contains(key)) gone.push_back(key);
   }
   for (const std::string& key : gone) {
-    ObjectPtr old = Unpack(objects_[key]);
+    ObjectPtr old = Unpack(objects_.at(key));
     EraseLocked(key);
     deltas.push_back({Delta::Type::kDelete, old, old});
   }
@@ -122,7 +142,7 @@ std::optional<Delta> ObjectCache::Apply(WatchEvent::Type type, json object) {
     return Delta{Delta::Type::kDelete, old,
                  std::make_shared<const json>(std::move(object))};
   }
-  if (it != objects_.end() && it->second.resource_version == Version(object)) {
+  if (it != objects_.end() && it->second.version() == Version(object)) {
     return std::nullopt;
   }
   auto obj = std::make_shared<const json>(std::move(object));
@@ -169,10 +189,7 @@ absl::StatusOr<std::vector<ObjectPtr>> ObjectCache::ListByLabel(
     break;
   }
   for (const auto& [k, e] : objects_) {
-    if (!required.empty() && std::find(e.labels.begin(), e.labels.end(),
-                                       required) == e.labels.end()) {
-      continue;
-    }
+    if (!required.empty() && !e.HasLabel(required)) continue;
     ObjectPtr o = Unpack(e);
     if (matches(o)) out.push_back(std::move(o));
   }

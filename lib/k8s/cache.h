@@ -22,6 +22,7 @@
 #ifndef LB_K8S_CACHE_H_
 #define LB_K8S_CACHE_H_
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,6 +32,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "lib/k8s/client.h"
 
@@ -81,10 +83,24 @@ class ObjectCache {
   size_t size() const ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
-  struct Entry {
-    std::string resource_version;
-    std::vector<uint8_t> packed;      // MessagePack of the object
-    std::vector<std::string> labels;  // "key=value", for ListByLabel
+  // One object in one allocation: its resourceVersion, its labels as
+  // "key=value\n" lines (for ListByLabel) and its MessagePack, back to back.
+  class Entry {
+   public:
+    explicit Entry(const json& object);
+    absl::string_view version() const { return {data_.get(), version_size_}; }
+    bool HasLabel(absl::string_view key_value) const;
+    const uint8_t* packed_begin() const {
+      return reinterpret_cast<const uint8_t*>(data_.get()) + version_size_ +
+             labels_size_;
+    }
+    const uint8_t* packed_end() const { return packed_begin() + packed_size_; }
+
+   private:
+    std::unique_ptr<char[]> data_;
+    uint32_t version_size_ = 0;
+    uint32_t labels_size_ = 0;
+    uint32_t packed_size_ = 0;
   };
   static ObjectPtr Unpack(const Entry& e);
   void PutLocked(const std::string& key, const json& obj)

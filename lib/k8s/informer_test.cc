@@ -276,6 +276,31 @@ TEST_CASE(
                "parenthesis");
 }
 
+TEST_CASE("ListByLabel matches whole labels, and the object as stored") {
+  ObjectCache cache;
+  auto obj = [](const std::string& name, json labels) {
+    return json{{"metadata",
+                 {{"name", name},
+                  {"namespace", "a"},
+                  {"resourceVersion", "7"},
+                  {"labels", std::move(labels)}}},
+                {"data", {{"k", name}}}};
+  };
+  cache.Replace({obj("web", {{"app", "web"}, {"tier", "front"}}),
+                 obj("web2", {{"app", "web2"}}), obj("xapp", {{"xapp", "web"}}),
+                 obj("none", json::object())});
+  ASSIGN_OR_FAIL(auto web, cache.ListByLabel("app=web"));
+  REQUIRE(web.size() == 1);
+  CHECK(*web[0] == obj("web", {{"app", "web"}, {"tier", "front"}}));
+  ASSIGN_OR_FAIL(auto front, cache.ListByLabel("tier=front,app=web"));
+  CHECK(front.size() == 1);
+  ASSIGN_OR_FAIL(auto other, cache.ListByLabel("app=we"));
+  CHECK(other.empty());
+  ASSIGN_OR_FAIL(auto any, cache.ListByLabel("app"));
+  CHECK(any.size() == 2);
+  CHECK(cache.Get("a/xapp")->at("metadata").at("resourceVersion") == "7");
+}
+
 TEST_CASE("resync re-delivers cached objects as updates") {
   Fixture f;
   REQUIRE_OK(f.client->Create(kConfigMaps, "a", ConfigMap("a", "one", "1")));
