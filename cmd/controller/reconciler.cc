@@ -147,7 +147,7 @@ Actions Reconciler::UpsertEndpointSlice(const k8s::EndpointSlice& slice) {
   summary.ready_nodes.erase(
       std::unique(summary.ready_nodes.begin(), summary.ready_nodes.end()),
       summary.ready_nodes.end());
-  slices_by_service_[summary.service].insert(key);
+  slices_by_service_.insert({summary.service, key});
   slices_[key] = std::move(summary);
   return {};
 }
@@ -163,10 +163,7 @@ Actions Reconciler::DeleteEndpointSlice(const std::string& ns,
 void Reconciler::Unindex(const std::string& slice_key) {
   auto it = slices_.find(slice_key);
   if (it == slices_.end()) return;
-  auto by = slices_by_service_.find(it->second.service);
-  if (by == slices_by_service_.end()) return;
-  by->second.erase(slice_key);
-  if (by->second.empty()) slices_by_service_.erase(by);
+  slices_by_service_.erase({it->second.service, slice_key});
 }
 
 Actions Reconciler::UpsertNode(const k8s::Node& node) {
@@ -308,10 +305,9 @@ std::set<std::string> Reconciler::ReadyEndpointNodes(const std::string& key,
                                                      bool* any_ready) const {
   std::set<std::string> nodes;
   *any_ready = false;
-  auto by = slices_by_service_.find(key);
-  if (by == slices_by_service_.end()) return nodes;
-  for (const std::string& key : by->second) {
-    const SliceSummary& slice = slices_.at(key);
+  for (auto by = slices_by_service_.lower_bound({key, ""});
+       by != slices_by_service_.end() && by->first == key; ++by) {
+    const SliceSummary& slice = slices_.at(by->second);
     *any_ready = *any_ready || slice.any_ready;
     nodes.insert(slice.ready_nodes.begin(), slice.ready_nodes.end());
   }

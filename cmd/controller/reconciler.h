@@ -22,6 +22,8 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/btree_map.h"
+#include "absl/container/btree_set.h"
 #include "absl/time/time.h"
 #include "cmd/channel/publisher.h"
 #include "lib/base/clock.h"
@@ -136,7 +138,8 @@ class Reconciler {
   bool config_loaded_ = false;
   bool config_stale_ = false;
   bool synced_ = false;
-  std::map<std::string, ServiceState> services_;
+  // B-trees: a few bytes of overhead per entry rather than a node each.
+  absl::btree_map<std::string, ServiceState> services_;
   // What Desired() needs of an EndpointSlice; the informer's cache holds the
   // rest.
   struct SliceSummary {
@@ -145,9 +148,9 @@ class Reconciler {
     // Nodes of its ready endpoints, sorted, without duplicates.
     std::vector<std::string> ready_nodes;
   };
-  std::map<std::string, SliceSummary> slices_;
-  // "ns/service" -> keys of its slices in slices_.
-  std::map<std::string, std::set<std::string>> slices_by_service_;
+  absl::btree_map<std::string, SliceSummary> slices_;
+  // ("ns/service", key of one of its slices in slices_).
+  absl::btree_set<std::pair<std::string, std::string>> slices_by_service_;
   std::map<std::string, k8s::Node> nodes_;
 };
 
