@@ -42,8 +42,8 @@ uint64_t Publisher::Publish(DesiredState state) {
   v1::Update change;
   for (const auto& [address, announcement] : state.announcements) {
     auto old = state_.announcements.find(address);
-    if (old == state_.announcements.end() || !Same(old->second, announcement)) {
-      *change.add_upserts() = announcement;
+    if (old == state_.announcements.end() || old->second != announcement) {
+      *change.add_upserts() = announcement.ToMessage(address);
     }
   }
   for (const auto& [address, announcement] : state_.announcements) {
@@ -98,8 +98,9 @@ std::shared_ptr<const v1::Update> Publisher::SnapshotLocked() const {
   u.set_generation(generation_);
   u.set_epoch(epoch_);
   u.set_snapshot(true);
+  u.mutable_upserts()->Reserve(static_cast<int>(state_.announcements.size()));
   for (const auto& [address, announcement] : state_.announcements) {
-    *u.add_upserts() = announcement;
+    *u.add_upserts() = announcement.ToMessage(address);
   }
   for (const v1::Pool& p : state_.pools) *u.add_pools() = p;
   u.set_pools_changed(true);

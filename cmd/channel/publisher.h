@@ -25,6 +25,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "cmd/channel/announcement.h"
 #include "cmd/channel/assignments.grpc.pb.h"
 #include "cmd/channel/assignments.pb.h"
 
@@ -33,7 +34,7 @@ namespace lb::channel {
 // Everything speakers need, as the controller computes it.
 struct DesiredState {
   // Keyed by the announcement's address.
-  std::map<std::string, v1::Announcement> announcements;
+  AnnouncementMap announcements;
   std::vector<v1::Pool> pools;
   // Update.candidate_nodes: eligible for announcements with
   // all_candidate_nodes.

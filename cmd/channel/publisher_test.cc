@@ -12,14 +12,15 @@ v1::Announcement Ann(const std::string& address, const std::string& service,
   v1::Announcement a;
   a.set_address(address);
   a.add_services(service);
-  a.set_pool("my-ip-space");
   for (const std::string& n : nodes) a.add_eligible_nodes(n);
   return a;
 }
 
 DesiredState State(std::vector<v1::Announcement> anns) {
   DesiredState s;
-  for (const v1::Announcement& a : anns) s.announcements[a.address()] = a;
+  for (v1::Announcement& a : anns) {
+    s.announcements[a.address()] = Announcement::FromMessage(a);
+  }
   v1::Pool p;
   p.set_name("my-ip-space");
   p.set_protocol("arp");
@@ -117,7 +118,8 @@ TEST_CASE("candidate nodes travel once per change, not per announcement") {
   CHECK(u[0]->candidate_nodes_changed());
   CHECK(u[0]->candidate_nodes(2) == "node-c");
   // Other changes leave the list out.
-  s.announcements["192.168.1.241"] = Ann("192.168.1.241", "default/b");
+  v1::Announcement b = Ann("192.168.1.241", "default/b");
+  s.announcements["192.168.1.241"] = Announcement::FromMessage(b);
   CHECK(p.Publish(s) == 3);
   std::vector<std::shared_ptr<const v1::Update>> next =
       p.UpdatesSince(p.epoch(), 2);

@@ -41,19 +41,6 @@ Subscriber::Subscriber(std::shared_ptr<grpc::ChannelInterface> channel,
 
 Subscriber::~Subscriber() { Stop(); }
 
-ReceivedAnnouncement ReceivedAnnouncement::FromMessage(v1::Announcement& a) {
-  ReceivedAnnouncement r;
-  r.services.reserve(a.services_size());
-  for (std::string& s : *a.mutable_services())
-    r.services.push_back(std::move(s));
-  r.eligible_nodes.reserve(a.eligible_nodes_size());
-  for (std::string& n : *a.mutable_eligible_nodes()) {
-    r.eligible_nodes.push_back(std::move(n));
-  }
-  r.all_candidate_nodes = a.all_candidate_nodes();
-  return r;
-}
-
 std::string Subscriber::Refusal(const std::string& address,
                                 const std::vector<ipam::PoolSpace>& pools) {
   absl::StatusOr<ipam::IpAddress> ip = ipam::IpAddress::Parse(address);
@@ -93,7 +80,7 @@ absl::Status Subscriber::ApplyInPlace(v1::Update& update) {
       }
     }
     for (v1::Announcement& a : *update.mutable_upserts()) {
-      (*received_)[a.address()] = ReceivedAnnouncement::FromMessage(a);
+      (*received_)[a.address()] = Announcement::FromMessage(a);
     }
     for (const std::string& address : update.removals())
       received_->erase(address);

@@ -29,37 +29,15 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/container/btree_map.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "cmd/channel/announcement.h"
 #include "cmd/channel/assignments.grpc.pb.h"
 #include "cmd/channel/assignments.pb.h"
 #include "lib/ipam/pool.h"
 
 namespace lb::channel {
-
-// What the speaker keeps of one v1::Announcement (its address is the key it
-// is stored under; the pool is not needed once the address is admitted).
-struct ReceivedAnnouncement {
-  // namespace/name of every Service using the address.
-  std::vector<std::string> services;
-  // Empty when all_candidate_nodes.
-  std::vector<std::string> eligible_nodes;
-  bool all_candidate_nodes = false;
-
-  // Moves the fields out of `a`.
-  static ReceivedAnnouncement FromMessage(v1::Announcement& a);
-  friend bool operator==(const ReceivedAnnouncement& a,
-                         const ReceivedAnnouncement& b) {
-    return a.services == b.services && a.eligible_nodes == b.eligible_nodes &&
-           a.all_candidate_nodes == b.all_candidate_nodes;
-  }
-};
-
-// Announcements by address. A B-tree of plain values: a speaker holds one
-// entry per address of the cluster.
-using AnnouncementMap = absl::btree_map<std::string, ReceivedAnnouncement>;
 
 struct ReceivedState {
   // The controller instance that published `generation` (Update.epoch).

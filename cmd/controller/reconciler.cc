@@ -352,33 +352,26 @@ channel::DesiredState Reconciler::Desired() const {
     if ((local_policy ? local : candidates).empty()) continue;
     for (const ipam::IpAddress& ip : a->addresses) {
       std::string address = ip.ToString();
-      channel::v1::Announcement& ann = d.announcements[address];
-      ann.add_services(key);
-      const bool first = ann.address().empty();
-      if (first) {
-        ann.set_address(std::move(address));
-        ann.set_pool(a->pool);
-      }
-      if (ann.all_candidate_nodes()) continue;  // already every candidate
+      channel::Announcement& ann = d.announcements[address];
+      const bool first = ann.services.empty();
+      ann.services.push_back(key);
+      if (ann.all_candidate_nodes) continue;  // already every candidate
       if (!local_policy) {
         // Cluster policy, alone or sharing with Local Services (whose nodes
         // are candidates too): every candidate.
-        ann.clear_eligible_nodes();
-        ann.set_all_candidate_nodes(true);
+        ann.eligible_nodes.clear();
+        ann.all_candidate_nodes = true;
         continue;
       }
       if (first) {
-        // Its nodes, already sorted.
-        ann.mutable_eligible_nodes()->Reserve(local.size());
-        for (const std::string& n : local) ann.add_eligible_nodes(n);
+        ann.eligible_nodes = local;  // already sorted
         continue;
       }
       // Shared by Local Services: the union of their nodes.
-      std::set<std::string> merged(ann.eligible_nodes().begin(),
-                                   ann.eligible_nodes().end());
-      merged.insert(local.begin(), local.end());
-      ann.clear_eligible_nodes();
-      for (const std::string& n : merged) ann.add_eligible_nodes(n);
+      std::vector<std::string> merged;
+      std::set_union(ann.eligible_nodes.begin(), ann.eligible_nodes.end(),
+                     local.begin(), local.end(), std::back_inserter(merged));
+      ann.eligible_nodes = std::move(merged);
     }
   }
   d.candidate_nodes = std::move(candidates);

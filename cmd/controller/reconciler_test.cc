@@ -272,18 +272,15 @@ TEST_CASE(
   };
   REQUIRE(d.announcements.size() == 2);
   CHECK(d.announcements.count(address("default/idle")) == 0);
-  const channel::v1::Announcement& c =
+  const channel::Announcement& c =
       d.announcements.at(address("default/cluster"));
-  CHECK(c.all_candidate_nodes());
-  CHECK(c.eligible_nodes().empty());
+  CHECK(c.all_candidate_nodes);
+  CHECK(c.eligible_nodes.empty());
   CHECK(d.candidate_nodes == std::vector<std::string>{"node-a", "node-b"});
-  CHECK(c.services(0) == "default/cluster");
-  const channel::v1::Announcement& l =
-      d.announcements.at(address("default/local"));
-  CHECK_FALSE(l.all_candidate_nodes());
-  CHECK(std::vector<std::string>(l.eligible_nodes().begin(),
-                                 l.eligible_nodes().end()) ==
-        std::vector<std::string>{"node-b"});
+  CHECK(c.services == std::vector<std::string>{"default/cluster"});
+  const channel::Announcement& l = d.announcements.at(address("default/local"));
+  CHECK_FALSE(l.all_candidate_nodes);
+  CHECK(l.eligible_nodes == std::vector<std::string>{"node-b"});
 }
 
 TEST_CASE("a shared address is announced once for all its Services") {
@@ -303,8 +300,9 @@ TEST_CASE("a shared address is announced once for all its Services") {
   f.r.Sync();
   channel::DesiredState d = f.r.Desired();
   REQUIRE(d.announcements.size() == 1);
-  CHECK(d.announcements.begin()->second.services_size() == 2);
-  CHECK(d.announcements.begin()->second.all_candidate_nodes());
+  CHECK(d.announcements.begin()->second.services ==
+        std::vector<std::string>{"default/dns-tcp", "default/dns-udp"});
+  CHECK(d.announcements.begin()->second.all_candidate_nodes);
 }
 
 TEST_CASE("keys split into namespace and name") {
@@ -352,12 +350,10 @@ TEST_CASE("a shared address is eligible where any of its Services is") {
   f.r.Sync();
   channel::DesiredState d = f.r.Desired();
   REQUIRE(d.announcements.count("192.168.1.250") == 1);
-  const channel::v1::Announcement& two = d.announcements.at("192.168.1.250");
-  CHECK(two.services_size() == 2);
-  CHECK_FALSE(two.all_candidate_nodes());
-  CHECK(std::vector<std::string>(two.eligible_nodes().begin(),
-                                 two.eligible_nodes().end()) ==
-        std::vector<std::string>{"node-a", "node-c"});
+  const channel::Announcement& two = d.announcements.at("192.168.1.250");
+  CHECK(two.services.size() == 2);
+  CHECK_FALSE(two.all_candidate_nodes);
+  CHECK(two.eligible_nodes == std::vector<std::string>{"node-a", "node-c"});
 }
 
 }  // namespace

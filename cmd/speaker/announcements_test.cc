@@ -8,7 +8,7 @@ namespace {
 // Adds `a` to the announcements of `s`.
 void Add(channel::ReceivedState& s, channel::v1::Announcement a) {
   auto map = std::make_shared<channel::AnnouncementMap>(*s.announcements);
-  (*map)[a.address()] = channel::ReceivedAnnouncement::FromMessage(a);
+  (*map)[a.address()] = channel::Announcement::FromMessage(a);
   s.announcements = std::move(map);
 }
 
