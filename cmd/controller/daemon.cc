@@ -129,6 +129,7 @@ absl::Status Daemon::Start() {
                                               service_options);
   k8s::InformerOptions slice_options;
   slice_options.transform = TrimEndpointSlice;
+  slice_options.keep_objects = false;
   slices_ = std::make_unique<k8s::Informer>(
       *client_, clock_, k8s::kEndpointSlices, slice_options);
   nodes_ =
@@ -140,7 +141,32 @@ absl::Status Daemon::Start() {
   configmaps_ = std::make_unique<k8s::Informer>(*client_, clock_,
                                                 k8s::kConfigMaps, cm_options);
   services_->AddHandlers(handlers("svc"));
-  slices_->AddHandlers(handlers("slice"));
+  auto slice_changed = [this](const json& o, bool deleted) {
+    std::string key = absl::StrCat("slice/", k8s::ObjectCache::KeyOf(o));
+    std::shared_ptr<const k8s::EndpointSlice> slice;
+    if (!deleted) {
+      absl::StatusOr<k8s::EndpointSlice> parsed =
+          k8s::EndpointSlice::FromJson(o);
+      // Unreadable: as good as gone.
+      if (parsed.ok()) slice = std::make_shared<k8s::EndpointSlice>(*parsed);
+    }
+    {
+      absl::MutexLock lock(&pending_mu_);
+      pending_slices_[key] = std::move(slice);
+    }
+    queue_->Add(key);
+  };
+  k8s::EventHandlers on_slices;
+  on_slices.on_add = [slice_changed](const json& o) {
+    slice_changed(o, false);
+  };
+  on_slices.on_update = [slice_changed](const json&, const json& o) {
+    slice_changed(o, false);
+  };
+  on_slices.on_delete = [slice_changed](const json& o) {
+    slice_changed(o, true);
+  };
+  slices_->AddHandlers(on_slices);
   nodes_->AddHandlers(handlers("node"));
   k8s::EventHandlers cm;
   cm.on_add = [this](const json&) { queue_->Add(kConfigKey); };
@@ -327,22 +353,29 @@ void Daemon::Process(const std::string& key) {
     }
     actions = reconciler_.SetConfigMap(cm);
     LB_LOG_INFO(logger_) << "End config update";
-  } else if (kind == "svc" || kind == "slice") {
+  } else if (kind == "svc") {
     std::string ns_name = Rest(key);
     auto [ns, name] = SplitKey(ns_name);
-    k8s::ObjectPtr obj =
-        (kind == "svc" ? services_ : slices_)->cache().Get(ns_name);
-    if (kind == "svc") {
-      absl::StatusOr<k8s::Service> s =
-          obj ? k8s::Service::FromJson(*obj) : absl::NotFoundError("deleted");
-      actions = s.ok() ? reconciler_.UpsertService(*s)
-                       : reconciler_.DeleteService(ns, name);
-    } else {
-      absl::StatusOr<k8s::EndpointSlice> s =
-          obj ? k8s::EndpointSlice::FromJson(*obj)
-              : absl::NotFoundError("deleted");
-      actions = s.ok() ? reconciler_.UpsertEndpointSlice(*s)
-                       : reconciler_.DeleteEndpointSlice(ns, name);
+    k8s::ObjectPtr obj = services_->cache().Get(ns_name);
+    absl::StatusOr<k8s::Service> s =
+        obj ? k8s::Service::FromJson(*obj) : absl::NotFoundError("deleted");
+    actions = s.ok() ? reconciler_.UpsertService(*s)
+                     : reconciler_.DeleteService(ns, name);
+  } else if (kind == "slice") {
+    std::optional<std::shared_ptr<const k8s::EndpointSlice>> slice;
+    {
+      absl::MutexLock lock(&pending_mu_);
+      auto it = pending_slices_.find(key);
+      if (it != pending_slices_.end()) {
+        slice = std::move(it->second);
+        pending_slices_.erase(it);
+      }
+    }
+    // Nothing pending: an earlier pass already applied the latest state.
+    if (slice.has_value()) {
+      auto [ns, name] = SplitKey(Rest(key));
+      actions = *slice != nullptr ? reconciler_.UpsertEndpointSlice(**slice)
+                                  : reconciler_.DeleteEndpointSlice(ns, name);
     }
   } else if (kind == "node") {
     std::string name = Rest(key);

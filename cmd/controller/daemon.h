@@ -18,11 +18,13 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "cmd/channel/publisher.h"
@@ -35,6 +37,7 @@
 #include "lib/k8s/client.h"
 #include "lib/k8s/events.h"
 #include "lib/k8s/informer.h"
+#include "lib/k8s/objects.h"
 #include "lib/k8s/workqueue.h"
 
 namespace httplib {
@@ -111,6 +114,12 @@ class Daemon {
   std::unique_ptr<k8s::WorkQueue> queue_;
   std::unique_ptr<k8s::Informer> services_;
   std::unique_ptr<k8s::Informer> slices_;
+  // The slices informer keeps no objects (the reconciler keeps a summary of
+  // each): an EndpointSlice's latest state waits here, by queue key, from its
+  // event until it is processed; null once deleted.
+  absl::Mutex pending_mu_;
+  std::map<std::string, std::shared_ptr<const k8s::EndpointSlice>>
+      pending_slices_ ABSL_GUARDED_BY(pending_mu_);
   std::unique_ptr<k8s::Informer> nodes_;
   std::unique_ptr<k8s::Informer> configmaps_;
   Reconciler reconciler_;

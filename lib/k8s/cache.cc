@@ -16,6 +16,19 @@ std::string Version(const json& obj) {
   return rv != md->end() && rv->is_string() ? rv->get<std::string>() : "";
 }
 
+// An object with only the name and namespace of `key`.
+ObjectPtr Stub(const std::string& key) {
+  json md = json::object();
+  size_t slash = key.find('/');
+  if (slash == std::string::npos) {
+    md["name"] = key;
+  } else {
+    md["namespace"] = key.substr(0, slash);
+    md["name"] = key.substr(slash + 1);
+  }
+  return std::make_shared<const json>(json{{"metadata", std::move(md)}});
+}
+
 }  // namespace
 
 std::string ObjectCache::KeyOf(const json& object) {
@@ -31,11 +44,11 @@ std::string ObjectCache::KeyOf(const json& object) {
   return name->get<std::string>();
 }
 
-ObjectCache::Entry::Entry(const json& object) {
+ObjectCache::Entry::Entry(const json& object, bool keep) {
   const std::string version = Version(object);
   std::string labels;
   auto md = object.find("metadata");
-  if (md != object.end() && md->is_object()) {
+  if (keep && md != object.end() && md->is_object()) {
     auto l = md->find("labels");
     if (l != md->end() && l->is_object()) {
       for (auto it = l->begin(); it != l->end(); ++it) {
@@ -45,7 +58,8 @@ ObjectCache::Entry::Entry(const json& object) {
       }
     }
   }
-  const std::vector<uint8_t> packed = json::to_msgpack(object);
+  const std::vector<uint8_t> packed =
+      keep ? json::to_msgpack(object) : std::vector<uint8_t>();
   version_size_ = static_cast<uint32_t>(version.size());
   labels_size_ = static_cast<uint32_t>(labels.size());
   packed_size_ = static_cast<uint32_t>(packed.size());
@@ -67,6 +81,7 @@ bool ObjectCache::Entry::HasLabel(absl::string_view key_value) const {
 }
 
 ObjectPtr ObjectCache::Unpack(const Entry& e) {
+  if (!e.has_object()) return nullptr;
   // The bytes were produced by to_msgpack from a valid object.
   return std::make_shared<const json>(
       json::from_msgpack(e.packed_begin(), e.packed_end(), /*strict=*/true,
@@ -74,7 +89,7 @@ ObjectPtr ObjectCache::Unpack(const Entry& e) {
 }
 
 void ObjectCache::PutLocked(const std::string& key, const json& obj) {
-  objects_.insert_or_assign(key, Entry(obj));
+  objects_.insert_or_assign(key, Entry(obj, keep_objects_));
 }
 
 void ObjectCache::EraseLocked(const std::string& key) {
@@ -112,6 +127,7 @@ std::vector<Delta> ObjectCache::RemoveExcept(
   }
   for (const std::string& key : gone) {
     ObjectPtr old = Unpack(objects_.at(key));
+    if (old == nullptr) old = Stub(key);
     EraseLocked(key);
     deltas.push_back({Delta::Type::kDelete, old, old});
   }
@@ -165,7 +181,9 @@ std::vector<ObjectPtr> ObjectCache::List() const {
   absl::MutexLock l(&mu_);
   std::vector<ObjectPtr> out;
   out.reserve(objects_.size());
-  for (const auto& [k, v] : objects_) out.push_back(Unpack(v));
+  for (const auto& [k, v] : objects_) {
+    if (ObjectPtr o = Unpack(v)) out.push_back(std::move(o));
+  }
   return out;
 }
 
@@ -191,7 +209,7 @@ absl::StatusOr<std::vector<ObjectPtr>> ObjectCache::ListByLabel(
   for (const auto& [k, e] : objects_) {
     if (!required.empty() && !e.HasLabel(required)) continue;
     ObjectPtr o = Unpack(e);
-    if (matches(o)) out.push_back(std::move(o));
+    if (o != nullptr && matches(o)) out.push_back(std::move(o));
   }
   return out;
 }

@@ -49,6 +49,13 @@ struct Delta {
 
 class ObjectCache {
  public:
+  // keep_objects false: only keys and resourceVersions are kept, enough to
+  // find changes and deletions on a relist. Get and List then find nothing,
+  // a Delta's `old` is null, and a delete found by a relist carries a stub
+  // object with the name and namespace only.
+  explicit ObjectCache(bool keep_objects = true)
+      : keep_objects_(keep_objects) {}
+
   // "namespace/name", or "name" without a namespace; "" if the object has no
   // metadata.name.
   static std::string KeyOf(const json& object);
@@ -87,7 +94,9 @@ class ObjectCache {
   // "key=value\n" lines (for ListByLabel) and its MessagePack, back to back.
   class Entry {
    public:
-    explicit Entry(const json& object);
+    // Without the labels and bytes unless `keep`.
+    Entry(const json& object, bool keep);
+    bool has_object() const { return packed_size_ > 0; }
     absl::string_view version() const { return {data_.get(), version_size_}; }
     bool HasLabel(absl::string_view key_value) const;
     const uint8_t* packed_begin() const {
@@ -102,11 +111,13 @@ class ObjectCache {
     uint32_t labels_size_ = 0;
     uint32_t packed_size_ = 0;
   };
+  // Null for an entry without the object.
   static ObjectPtr Unpack(const Entry& e);
   void PutLocked(const std::string& key, const json& obj)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void EraseLocked(const std::string& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
+  const bool keep_objects_;
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, Entry> objects_ ABSL_GUARDED_BY(mu_);
 };

@@ -23,6 +23,7 @@ Informer::Informer(Client& client, Clock& clock, Resource resource,
       clock_(clock),
       resource_(std::move(resource)),
       options_(std::move(options)),
+      cache_(options_.keep_objects),
       backoff_(options_.backoff, options_.seed),
       rng_(options_.seed ^ 0x9e3779b97f4a7c15ull) {}
 
@@ -92,10 +93,10 @@ void Informer::Deliver(const Delta& d) {
         if (h.on_add) h.on_add(*d.cur);
         break;
       case Delta::Type::kUpdate:
-        if (h.on_update) h.on_update(*d.old, *d.cur);
+        if (h.on_update) h.on_update(d.old ? *d.old : json(), *d.cur);
         break;
       case Delta::Type::kDelete:
-        if (h.on_delete) h.on_delete(*d.old);
+        if (h.on_delete) h.on_delete(d.old ? *d.old : *d.cur);
         break;
     }
   }

@@ -56,6 +56,12 @@ struct InformerOptions {
   // to handlers, e.g. DropManagedFields: a cache holds what its user reads.
   // Must keep metadata.name, namespace and resourceVersion.
   std::function<void(json&)> transform;
+  // false: the cache keeps keys and resourceVersions only, for users that keep
+  // what they need from each event themselves. Handlers still get every
+  // object; on_update's old_obj is then null, on_delete gets the deleted
+  // object as the watch reports it (name and namespace only after a relist),
+  // cache() finds nothing and resync has nothing to deliver.
+  bool keep_objects = true;
 };
 
 // Removes metadata.managedFields, often the largest part of an object and read
@@ -64,6 +70,7 @@ void DropManagedFields(json& object);
 
 struct EventHandlers {
   std::function<void(const json& obj)> on_add;
+  // old_obj is null when the informer keeps no objects.
   std::function<void(const json& old_obj, const json& new_obj)> on_update;
   // `obj` is the last state seen.
   std::function<void(const json& obj)> on_delete;

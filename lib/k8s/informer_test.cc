@@ -301,6 +301,81 @@ TEST_CASE("ListByLabel matches whole labels, and the object as stored") {
   CHECK(cache.Get("a/xapp")->at("metadata").at("resourceVersion") == "7");
 }
 
+TEST_CASE("a cache without objects still finds changes and deletions") {
+  ObjectCache cache(/*keep_objects=*/false);
+  auto obj = [](const std::string& name, const std::string& rv) {
+    return json{{"metadata",
+                 {{"name", name}, {"namespace", "a"}, {"resourceVersion", rv}}},
+                {"data", {{"k", name}}}};
+  };
+  std::vector<Delta> added = cache.Replace({obj("x", "1"), obj("y", "1")});
+  REQUIRE(added.size() == 2);
+  CHECK(*added[0].cur == obj("x", "1"));
+  CHECK(cache.size() == 2);
+  CHECK(cache.Get("a/x") == nullptr);
+  CHECK(cache.List().empty());
+  // The same versions again: nothing; a new version: an update without old.
+  CHECK_FALSE(
+      cache.Apply(WatchEvent::Type::kModified, obj("x", "1")).has_value());
+  std::optional<Delta> changed =
+      cache.Apply(WatchEvent::Type::kModified, obj("x", "2"));
+  REQUIRE(changed.has_value());
+  CHECK(changed->type == Delta::Type::kUpdate);
+  CHECK(changed->old == nullptr);
+  CHECK(*changed->cur == obj("x", "2"));
+  // A relist without y: its deletion, named.
+  std::vector<Delta> gone = cache.Replace({obj("x", "2")});
+  REQUIRE(gone.size() == 1);
+  CHECK(gone[0].type == Delta::Type::kDelete);
+  CHECK((*gone[0].old)["metadata"]["name"] == "y");
+  CHECK((*gone[0].old)["metadata"]["namespace"] == "a");
+  // A watched deletion carries the object as reported.
+  std::optional<Delta> deleted =
+      cache.Apply(WatchEvent::Type::kDeleted, obj("x", "3"));
+  REQUIRE(deleted.has_value());
+  CHECK(deleted->old == nullptr);
+  CHECK(*deleted->cur == obj("x", "3"));
+  CHECK(cache.size() == 0);
+}
+
+TEST_CASE("an informer without objects hands each event's object over") {
+  Fixture f;
+  InformerOptions o = f.Options();
+  o.keep_objects = false;
+  Informer informer(*f.client, f.clock, kConfigMaps, o);
+  absl::Mutex mu;
+  std::vector<std::string> seen;
+  EventHandlers h;
+  h.on_add = [&](const json& obj) {
+    absl::MutexLock l(&mu);
+    seen.push_back("add " + obj["data"]["v"].get<std::string>());
+  };
+  h.on_update = [&](const json& old_obj, const json& obj) {
+    absl::MutexLock l(&mu);
+    seen.push_back(std::string(old_obj.is_null() ? "update-from-null " : "?") +
+                   obj["data"]["v"].get<std::string>());
+  };
+  h.on_delete = [&](const json& obj) {
+    absl::MutexLock l(&mu);
+    seen.push_back("delete " + ObjectCache::KeyOf(obj));
+  };
+  informer.AddHandlers(h);
+  REQUIRE_OK(f.client->Create(kConfigMaps, "a", ConfigMap("a", "one", "1")));
+  informer.Start();
+  REQUIRE(informer.WaitForSync(absl::Seconds(5)));
+  REQUIRE_OK(
+      f.client->MergePatch(kConfigMaps, "a", "one", {{"data", {{"v", "2"}}}}));
+  REQUIRE_OK(f.client->Delete(kConfigMaps, "a", "one"));
+  REQUIRE(f.Eventually([&] {
+    absl::MutexLock l(&mu);
+    return seen.size() == 3;
+  }));
+  informer.Stop();
+  CHECK(seen == std::vector<std::string>{"add 1", "update-from-null 2",
+                                         "delete a/one"});
+  CHECK(informer.cache().Get("a/one") == nullptr);
+}
+
 TEST_CASE("resync re-delivers cached objects as updates") {
   Fixture f;
   REQUIRE_OK(f.client->Create(kConfigMaps, "a", ConfigMap("a", "one", "1")));
