@@ -422,6 +422,10 @@ void Daemon::Apply(const Actions& actions, const std::string& key) {
     if (e.kind == "ConfigMap")
       obj = configmaps_->cache().Get(absl::StrCat(e.ns, "/", e.name));
     if (obj) ref = k8s::ObjectReference::Of(*obj);
+    // Items of a list carry no apiVersion or kind (a real API server's lists
+    // leave them out), and kubectl describe finds events by kind.
+    if (ref.api_version.empty()) ref.api_version = "v1";
+    if (ref.kind.empty()) ref.kind = e.kind;
     // Events are not re-derived on retry, so a transient API error gets two
     // more tries here (at most 300 ms of waiting, only while the API fails).
     absl::Status s = recorder_->Record(ref, e.type, e.reason, e.message);
