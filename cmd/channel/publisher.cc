@@ -76,7 +76,7 @@ uint64_t Publisher::Publish(DesiredState state) {
   const size_t max_entries =
       std::max(state_.announcements.size() / 4, kMinHistoryEntries);
   while (history_.size() > history_limit_ ||
-         (history_.size() > 1 && history_entries_ > max_entries)) {
+         (!history_.empty() && history_entries_ > max_entries)) {
     history_entries_ -= Entries(*history_.front());
     history_.pop_front();
   }

@@ -48,7 +48,7 @@ class Publisher {
   // without a snapshot, as long as they hold at most a quarter as many
   // announcements and removals as the state (or kMinHistoryEntries): resuming
   // through more would cost about as much as a snapshot, and the history would
-  // hold the state several times over.
+  // hold the state several times over. A larger change is not kept at all.
   explicit Publisher(size_t history = 256);
   static constexpr size_t kMinHistoryEntries = 1024;
 

@@ -177,6 +177,17 @@ TEST_CASE("the history holds at most a quarter of the state's entries") {
   REQUIRE(older.size() == 1);
   CHECK(older[0]->snapshot());
   CHECK(older[0]->upserts_size() == static_cast<int>(n));
+  // A change over the limit is not kept at all: a receiver just before it
+  // gets a snapshot, and the history no longer holds n/4 entries either.
+  for (size_t i = 0; i < n / 2; ++i) {
+    anns[i] = Ann(anns[i].address(), anns[i].services(0), {"node-c"});
+  }
+  REQUIRE(p.Publish(State(anns)) == 10);
+  std::vector<std::shared_ptr<const v1::Update>> big =
+      p.UpdatesSince(p.epoch(), 9);
+  REQUIRE(big.size() == 1);
+  CHECK(big[0]->snapshot());
+  CHECK(p.UpdatesSince(p.epoch(), 8)[0]->snapshot());
 }
 
 TEST_CASE(
