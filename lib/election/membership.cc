@@ -289,11 +289,12 @@ std::optional<std::vector<std::string>> Membership::Evaluate(absl::Time now) {
         for (auto& [addr, d] : *fallback) (*owners)[addr] = std::move(d);
       }
     }
-    owners_ = owners.ok() ? std::move(*owners) : OwnerMap();
+    owners_ = std::make_shared<const OwnerMap>(owners.ok() ? std::move(*owners)
+                                                           : OwnerMap());
   }
   std::vector<std::string> claimed;
   if (fence_ == FenceReason::kNone) {
-    for (const auto& [addr, d] : owners_) {
+    for (const auto& [addr, d] : *owners_) {
       if (d.owner == options_.node) claimed.push_back(addr);
     }
   }

@@ -173,7 +173,8 @@ struct MembershipSnapshot {
   int heard = 0;  // Including this node unless stopped.
   int known = 0;
   std::vector<MemberState> members;  // Every known node, by name.
-  OwnerMap owners;                   // As this node sees them.
+  // As this node sees them; shared with the membership (immutable).
+  std::shared_ptr<const OwnerMap> owners;
   std::vector<std::string> claimed;  // Sorted.
   MembershipStats stats;
   // From a peer's last heartbeat to the decision that dropped it.
@@ -289,7 +290,9 @@ class Membership {
   std::vector<AddressRequest> requests_ ABSL_GUARDED_BY(mu_);
   uint64_t requests_version_ ABSL_GUARDED_BY(mu_) = 0;
   std::string owners_signature_ ABSL_GUARDED_BY(mu_);
-  OwnerMap owners_ ABSL_GUARDED_BY(mu_);
+  // Replaced, never changed: snapshots share it.
+  std::shared_ptr<const OwnerMap> owners_ ABSL_GUARDED_BY(mu_) =
+      std::make_shared<const OwnerMap>();
   std::vector<std::string> claimed_ ABSL_GUARDED_BY(mu_);
   MembershipStats stats_ ABSL_GUARDED_BY(mu_);
   LatencyHistogram latency_ ABSL_GUARDED_BY(mu_);

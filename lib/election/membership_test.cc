@@ -158,7 +158,7 @@ TEST_CASE("a starting cluster settles on one owner per address, as hashed") {
   CHECK(s.heard == 3);
   CHECK(s.known == 3);
   CHECK(s.members.size() == 3);
-  CHECK(s.owners.size() == 60);
+  CHECK(s.owners->size() == 60);
   CHECK(s.stats.heartbeats_received > 0);
 }
 
