@@ -112,6 +112,51 @@ Actions Reconciler::SetConfigMap(
   return out;
 }
 
+// MessagePack of one array, positional: [annotations, loadBalancerIP,
+// [[protocol, port]...], externalTrafficPolicy, selector, ipFamilyPolicy,
+// ipFamilies, [[ip, hostname, ipMode]...]].
+std::string Reconciler::PackDetails(const ServiceDetails& d) {
+  const ipam::ServiceFields& f = d.fields;
+  k8s::json ports = k8s::json::array();
+  for (const ipam::ServicePort& p : f.ports) {
+    ports.push_back(k8s::json::array({p.protocol, p.port}));
+  }
+  k8s::json ingress = k8s::json::array();
+  for (const k8s::LoadBalancerIngress& i : d.ingress) {
+    ingress.push_back(k8s::json::array({i.ip, i.hostname, i.ip_mode}));
+  }
+  k8s::json packed = k8s::json::array(
+      {k8s::json(f.annotations), f.load_balancer_ip, std::move(ports),
+       f.external_traffic_policy, k8s::json(f.selector), f.ip_family_policy,
+       k8s::json(f.ip_families), std::move(ingress)});
+  std::vector<uint8_t> bytes = k8s::json::to_msgpack(packed);
+  return std::string(bytes.begin(), bytes.end());
+}
+
+Reconciler::ServiceDetails Reconciler::UnpackDetails(
+    const std::string& key, const std::string& packed) {
+  // Written by PackDetails: the layout holds.
+  const k8s::json j = k8s::json::from_msgpack(packed, /*strict=*/true,
+                                              /*allow_exceptions=*/false);
+  ServiceDetails d;
+  ipam::ServiceFields& f = d.fields;
+  f.key = key;
+  f.annotations = j[0].get<std::map<std::string, std::string>>();
+  f.load_balancer_ip = j[1].get<std::string>();
+  for (const k8s::json& p : j[2]) {
+    f.ports.push_back({p[0].get<std::string>(), p[1].get<uint16_t>()});
+  }
+  f.external_traffic_policy = j[3].get<std::string>();
+  f.selector = j[4].get<std::map<std::string, std::string>>();
+  f.ip_family_policy = j[5].get<std::string>();
+  f.ip_families = j[6].get<std::vector<std::string>>();
+  for (const k8s::json& i : j[7]) {
+    d.ingress.push_back({i[0].get<std::string>(), i[1].get<std::string>(),
+                         i[2].get<std::string>()});
+  }
+  return d;
+}
+
 Actions Reconciler::UpsertService(const k8s::Service& service) {
   std::string key = Key(service.meta.ns, service.meta.name);
   ServiceState& stored = services_[key];
@@ -119,8 +164,8 @@ Actions Reconciler::UpsertService(const k8s::Service& service) {
       service.meta.creation_timestamp.value_or(absl::InfinitePast());
   stored.load_balancer = service.type == "LoadBalancer";
   stored.ours = Ours(service);
-  stored.ingress = service.ingress;
-  stored.fields = Fields(service);
+  stored.local_policy = service.external_traffic_policy == "Local";
+  stored.details = PackDetails({service.ingress, Fields(service)});
   if (!synced_) return {};
   return Converge(key);
 }
@@ -186,17 +231,19 @@ Actions Reconciler::Sync() {
   }
   // Re-learn: every address a Service already shows, oldest Service first, so
   // that an older claim wins a conflict and nothing is handed out twice.
-  std::vector<const ServiceState*> order;
-  for (const auto& [key, s] : services_) order.push_back(&s);
+  std::vector<std::pair<const std::string*, const ServiceState*>> order;
+  for (const auto& [key, s] : services_) order.push_back({&key, &s});
   allocator_.Reserve(order.size());
   std::stable_sort(order.begin(), order.end(),
-                   [](const ServiceState* a, const ServiceState* b) {
-                     return a->created < b->created;
+                   [](const auto& a, const auto& b) {
+                     return a.second->created < b.second->created;
                    });
-  for (const ServiceState* s : order) {
-    std::vector<std::string> ips = IngressIps(s->ingress);
-    if (!s->load_balancer || !s->ours || ips.empty()) continue;
-    absl::StatusOr<ipam::Request> req = ipam::RequestFromService(s->fields);
+  for (const auto& [key, s] : order) {
+    if (!s->load_balancer || !s->ours) continue;
+    const ServiceDetails d = UnpackDetails(*key, s->details);
+    std::vector<std::string> ips = IngressIps(d.ingress);
+    if (ips.empty()) continue;
+    absl::StatusOr<ipam::Request> req = ipam::RequestFromService(d.fields);
     if (!req.ok()) continue;
     std::vector<ipam::IpAddress> addresses;
     for (const std::string& ip : ips) {
@@ -205,10 +252,9 @@ Actions Reconciler::Sync() {
         addresses.push_back(*a);
       }
     }
-    const std::string& key = s->fields.key;
     if (absl::Status st = allocator_.Assign(*req, addresses); !st.ok()) {
-      out.log.push_back(absl::StrCat(key, ": clearing assignment ", Quoted(ips),
-                                     ", ", st.message()));
+      out.log.push_back(absl::StrCat(*key, ": clearing assignment ",
+                                     Quoted(ips), ", ", st.message()));
     }
   }
   out.Append(ConvergeAll());
@@ -246,11 +292,12 @@ Actions Reconciler::Converge(const std::string& key) {
     return out;
   }
   const ServiceState& s = it->second;
+  const ServiceDetails d = UnpackDetails(key, s.details);
   const std::pair<std::string, std::string> ns_name = SplitKey(key);
   const std::string& ns = ns_name.first;
   const std::string& name = ns_name.second;
   auto clear = [&](const std::string& why) {
-    if (!s.ingress.empty()) {
+    if (!d.ingress.empty()) {
       out.status.push_back({ns, name, {}});
       out.log.push_back(absl::StrCat(key, ": clearing status, ", why));
     }
@@ -273,7 +320,7 @@ Actions Reconciler::Converge(const std::string& key) {
     out.log.push_back(absl::StrCat(key, ": skipped, waiting for config"));
     return out;
   }
-  absl::StatusOr<ipam::Request> req = ipam::RequestFromService(s.fields);
+  absl::StatusOr<ipam::Request> req = ipam::RequestFromService(d.fields);
   absl::StatusOr<ipam::Assignment> assignment =
       req.ok() ? allocator_.Allocate(*req)
                : absl::StatusOr<ipam::Assignment>(req.status());
@@ -293,7 +340,7 @@ Actions Reconciler::Converge(const std::string& key) {
     want.push_back({a.ToString(), "", ""});
     ips.push_back(a.ToString());
   }
-  if (k8s::IngressEqual(s.ingress, want)) return out;
+  if (k8s::IngressEqual(d.ingress, want)) return out;
   out.status.push_back({ns, name, want});
   out.log.push_back(absl::StrCat(key, ": allocated ", Quoted(ips)));
   out.events.push_back({"Service", ns, name, "Normal", "IPAllocated",
@@ -342,7 +389,7 @@ channel::DesiredState Reconciler::Desired() const {
     bool any_ready = false;
     std::set<std::string> endpoint_nodes = ReadyEndpointNodes(key, &any_ready);
     if (!any_ready) continue;  // nothing would answer: do not attract traffic
-    const bool local_policy = s.fields.external_traffic_policy == "Local";
+    const bool local_policy = s.local_policy;
     std::vector<std::string> local;
     if (local_policy) {
       std::set_intersection(candidates.begin(), candidates.end(),

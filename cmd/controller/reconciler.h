@@ -112,11 +112,21 @@ class Reconciler {
     absl::Time created = absl::InfinitePast();
     bool load_balancer = false;  // spec.type LoadBalancer
     bool ours = false;           // no spec.loadBalancerClass, or ours
+    bool local_policy = false;   // externalTrafficPolicy Local
+    // What is read only when the Service converges, packed (PackDetails):
+    // a quarter of the memory of the parsed form, 10k times over.
+    std::string details;
+  };
+  // The rest of a Service's state.
+  struct ServiceDetails {
     std::vector<k8s::LoadBalancerIngress> ingress;  // as the status shows it
     // Only the annotations ipam reads are kept. fields.key is the Service's
     // "namespace/name".
     ipam::ServiceFields fields;
   };
+  static std::string PackDetails(const ServiceDetails& details);
+  static ServiceDetails UnpackDetails(const std::string& key,
+                                      const std::string& packed);
 
   static std::string Key(const std::string& ns, const std::string& name);
   bool Ours(const k8s::Service& s) const;

@@ -84,6 +84,54 @@ struct Fixture {
   Reconciler r;
 };
 
+TEST_CASE("a Service converges from its kept state as from the object") {
+  Fixture f;
+  f.r.SetConfigMap(Config(kTutorialConfig));
+  f.r.UpsertNode(Node("node-a"));
+  k8s::Service full = Lb("full");
+  full.meta.annotations["metallb.universe.tf/allow-shared-ip"] = "k";
+  full.meta.annotations["example.com/other"] = "not kept";
+  full.load_balancer_ip = "192.168.1.245";
+  full.ports = {{"http", "TCP", 80, 0, "80"}, {"dns", "UDP", 53, 0, "53"}};
+  full.external_traffic_policy = "Local";
+  full.ip_family_policy = "SingleStack";
+  full.ip_families = {"IPv4"};
+  f.r.UpsertService(full);
+  f.r.UpsertEndpointSlice(Slice("full", {"node-a"}));
+  Actions a = f.r.Sync();
+  REQUIRE(a.status.size() == 1);
+  CHECK(a.status[0].ingress[0].ip == "192.168.1.245");
+  // The status comes back as the server writes it, ipMode and all.
+  full.ingress = {{"192.168.1.245", "", "VIP"}};
+  CHECK(f.r.UpsertService(full).status.empty());
+  // A config change converges every Service again from what was kept: the
+  // requested address, the status, nothing to write.
+  Actions again = f.r.SetConfigMap(Config(kArpAndBgpConfig));
+  CHECK(Logged(again, "config changed, reconverging all services"));
+  CHECK(again.status.empty());
+  CHECK(f.r.allocator().Lookup("default/full")->addresses[0].ToString() ==
+        "192.168.1.245");
+  // The sharing key and ports were kept: a Service with the key and other
+  // ports shares the address; one with a port in use does not.
+  k8s::Service other = Lb("other");
+  other.meta.annotations["metallb.universe.tf/allow-shared-ip"] = "k";
+  other.load_balancer_ip = "192.168.1.245";
+  other.ports = {{"https", "TCP", 443, 0, "443"}};
+  other.external_traffic_policy = "Local";
+  other.selector = full.selector;  // Local Services share only a backend
+  other.ip_families = {"IPv4"};
+  REQUIRE(f.r.UpsertService(other).status.size() == 1);
+  k8s::Service clash = other;
+  clash.meta.name = "clash";
+  clash.ports = {{"dns", "UDP", 53, 0, "53"}};
+  CHECK(f.r.UpsertService(clash).status.empty());
+  // Local policy was kept: only node-a, which has the endpoint, may announce.
+  channel::DesiredState d = f.r.Desired();
+  REQUIRE(d.announcements.count("192.168.1.245") == 1);
+  CHECK(d.announcements.at("192.168.1.245").eligible_nodes ==
+        std::vector<std::string>{"node-a"});
+}
+
 TEST_CASE("the tutorial: nothing before sync, then nginx gets 192.168.1.240") {
   Fixture f;
   CHECK(f.r.SetConfigMap(Config(kTutorialConfig)).status.empty());
