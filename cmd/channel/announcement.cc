@@ -18,13 +18,13 @@ Announcement Announcement::FromMessage(v1::Announcement& message) {
   return a;
 }
 
-v1::Announcement Announcement::ToMessage(const std::string& address) const {
-  v1::Announcement m;
-  m.set_address(address);
-  m.mutable_services()->Add(services.begin(), services.end());
-  m.mutable_eligible_nodes()->Add(eligible_nodes.begin(), eligible_nodes.end());
-  m.set_all_candidate_nodes(all_candidate_nodes);
-  return m;
+void Announcement::ToMessage(const std::string& address,
+                             v1::Announcement* out) const {
+  out->set_address(address);
+  out->mutable_services()->Add(services.begin(), services.end());
+  out->mutable_eligible_nodes()->Add(eligible_nodes.begin(),
+                                     eligible_nodes.end());
+  out->set_all_candidate_nodes(all_candidate_nodes);
 }
 
 }  // namespace lb::channel

@@ -26,7 +26,9 @@ struct Announcement {
 
   // Moves the fields out of `message`.
   static Announcement FromMessage(v1::Announcement& message);
-  v1::Announcement ToMessage(const std::string& address) const;
+  // Writes the announcement of `address` into `out` (which may be on an
+  // arena).
+  void ToMessage(const std::string& address, v1::Announcement* out) const;
 
   friend bool operator==(const Announcement& a, const Announcement& b) {
     return a.all_candidate_nodes == b.all_candidate_nodes &&

@@ -129,7 +129,7 @@ TEST_CASE(
   u.set_snapshot(true);
   u.set_generation(1);
   DesiredState s = State({"192.168.1.240", "10.9.9.9", "not-an-ip"});
-  for (const auto& [k, a] : s.announcements) *u.add_upserts() = a.ToMessage(k);
+  for (const auto& [k, a] : s.announcements) a.ToMessage(k, u.add_upserts());
   *u.add_pools() = s.pools[0];
   CHECK_OK(logged.Apply(u));
   CHECK(logged.Snapshot().announcements->size() == 1);
@@ -202,7 +202,7 @@ TEST_CASE("a state handed out is not changed by later updates") {
   snap.set_generation(1);
   DesiredState s = State({"192.168.1.240", "192.168.1.241"});
   for (const auto& [k, a] : s.announcements) {
-    *snap.add_upserts() = a.ToMessage(k);
+    a.ToMessage(k, snap.add_upserts());
   }
   *snap.add_pools() = s.pools[0];
   REQUIRE_OK(sub.Apply(snap));
@@ -212,8 +212,8 @@ TEST_CASE("a state handed out is not changed by later updates") {
   change.set_base_generation(1);
   change.set_generation(2);
   change.add_removals("192.168.1.240");
-  v1::Announcement moved =
-      s.announcements["192.168.1.241"].ToMessage("192.168.1.241");
+  v1::Announcement moved;
+  s.announcements["192.168.1.241"].ToMessage("192.168.1.241", &moved);
   moved.clear_services();
   moved.add_services("default/other");
   *change.add_upserts() = moved;
@@ -250,8 +250,8 @@ TEST_CASE("a change from another controller instance is refused, state kept") {
   snap.set_generation(2);
   snap.set_epoch(7);
   DesiredState s = State({"192.168.1.240"});
-  *snap.add_upserts() =
-      s.announcements.begin()->second.ToMessage(s.announcements.begin()->first);
+  s.announcements.begin()->second.ToMessage(s.announcements.begin()->first,
+                                            snap.add_upserts());
   *snap.add_pools() = s.pools[0];
   CHECK_OK(sub.Apply(snap));
   CHECK(sub.Snapshot().epoch == 7);
@@ -300,8 +300,8 @@ TEST_CASE("a change that skips a generation is refused, state kept") {
   snap.set_snapshot(true);
   snap.set_generation(4);
   DesiredState s = State({"192.168.1.240"});
-  *snap.add_upserts() =
-      s.announcements.begin()->second.ToMessage(s.announcements.begin()->first);
+  s.announcements.begin()->second.ToMessage(s.announcements.begin()->first,
+                                            snap.add_upserts());
   *snap.add_pools() = s.pools[0];
   CHECK_OK(sub.Apply(snap));
   v1::Update change;

@@ -1,5 +1,7 @@
 #include "cmd/channel/publisher.h"
 
+#include <google/protobuf/arena.h>
+
 #include <algorithm>
 #include <random>
 
@@ -23,6 +25,18 @@ size_t Entries(const v1::Update& u) {
   return static_cast<size_t>(u.upserts_size() + u.removals_size());
 }
 
+// An Update on an arena of its own, which the returned pointer owns: the
+// thousands of parts of a snapshot are allocated in a few blocks and freed
+// together instead of leaving the heap in pieces.
+std::shared_ptr<v1::Update> NewUpdate() {
+  google::protobuf::ArenaOptions options;
+  options.max_block_size = 256 << 10;
+  auto arena = std::make_shared<google::protobuf::Arena>(options);
+  v1::Update* update =
+      google::protobuf::Arena::CreateMessage<v1::Update>(arena.get());
+  return std::shared_ptr<v1::Update>(arena, update);
+}
+
 uint64_t RandomEpoch() {
   std::random_device random;
   uint64_t epoch = 0;
@@ -39,11 +53,12 @@ Publisher::Publisher(size_t history)
 
 uint64_t Publisher::Publish(DesiredState state) {
   absl::MutexLock lock(&mu_);
-  v1::Update change;
+  std::shared_ptr<v1::Update> update = NewUpdate();
+  v1::Update& change = *update;
   for (const auto& [address, announcement] : state.announcements) {
     auto old = state_.announcements.find(address);
     if (old == state_.announcements.end() || old->second != announcement) {
-      *change.add_upserts() = announcement.ToMessage(address);
+      announcement.ToMessage(address, change.add_upserts());
     }
   }
   for (const auto& [address, announcement] : state_.announcements) {
@@ -72,7 +87,7 @@ uint64_t Publisher::Publish(DesiredState state) {
   }
   *change.mutable_settings() = state_.settings;
   history_entries_ += Entries(change);
-  history_.push_back(std::make_shared<const v1::Update>(std::move(change)));
+  history_.push_back(std::move(update));
   const size_t max_entries =
       std::max(state_.announcements.size() / 4, kMinHistoryEntries);
   while (history_.size() > history_limit_ ||
@@ -93,14 +108,14 @@ std::shared_ptr<const v1::Update> Publisher::SnapshotLocked() const {
       held != nullptr && held->generation() == generation_) {
     return held;
   }
-  auto made = std::make_shared<v1::Update>();
+  std::shared_ptr<v1::Update> made = NewUpdate();
   v1::Update& u = *made;
   u.set_generation(generation_);
   u.set_epoch(epoch_);
   u.set_snapshot(true);
   u.mutable_upserts()->Reserve(static_cast<int>(state_.announcements.size()));
   for (const auto& [address, announcement] : state_.announcements) {
-    *u.add_upserts() = announcement.ToMessage(address);
+    announcement.ToMessage(address, u.add_upserts());
   }
   for (const v1::Pool& p : state_.pools) *u.add_pools() = p;
   u.set_pools_changed(true);
