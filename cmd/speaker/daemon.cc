@@ -174,6 +174,12 @@ void Daemon::UpdateMetrics() {
     }
   }
   arp::CountersSnapshot c = responder_->Counters();
+  // Only the addresses held now: one that moved away leaves no series.
+  for (const char* name :
+       {"metallb_layer2_requests_received", "metallb_layer2_responses_sent",
+        "metallb_layer2_gratuitous_sent"}) {
+    metrics_.Clear(name);
+  }
   for (const auto& [ip, a] : c.per_address) {
     cmd::Labels labels = {{"ip", ip.ToString()}};
     metrics_.SetCounter("metallb_layer2_requests_received", labels,

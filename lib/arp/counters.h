@@ -58,6 +58,9 @@ struct CountersSnapshot {
       malformed_by_reason{};
   // Indexed by DecisionReason: every received frame counts once.
   std::array<uint64_t, static_cast<size_t>(DecisionReason::kCount)> decisions{};
+  // The addresses the responder holds; an address's counters go when it is
+  // removed (and start from zero if it is added again), so a node that once
+  // held every address of a cluster does not keep counting for them all.
   std::map<IpAddress, AddressCounters> per_address;
   std::map<std::string, InterfaceCounters> per_interface;
 

@@ -183,6 +183,7 @@ void Responder::RemoveLocked(const IpAddress& address) {
   }
   probing_.erase(address);
   addresses_.erase(it);
+  per_address_.erase(address);
 }
 
 absl::Status Responder::AddAddress(const IpAddress& address,
@@ -239,6 +240,10 @@ absl::Status Responder::SetAddresses(
     if (addresses_.capacity() > 64 &&
         addresses_.size() + addresses.size() < addresses_.capacity() / 4) {
       addresses_.rehash(0);
+    }
+    if (per_address_.capacity() > 64 &&
+        per_address_.size() * 4 < per_address_.capacity()) {
+      per_address_.rehash(0);
     }
     for (const auto& [address, options] : addresses)
       AddLocked(address, options);

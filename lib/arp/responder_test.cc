@@ -423,7 +423,12 @@ TEST_CASE("log lines are rate-limited") {
 TEST_CASE("SetAddresses replaces the owned set") {
   Fixture fx;
   REQUIRE_OK(fx.responder->AddAddress(kVip));
+  fx.Run();
+  REQUIRE(fx.responder->Counters().per_address.count(kVip) == 1);
+  REQUIRE(fx.responder->Counters().per_address.at(kVip).announcements_sent > 0);
   REQUIRE_OK(fx.responder->SetAddresses({{kVip6, {}}}));
+  // The counters of an address no longer held go with it.
+  CHECK(fx.responder->Counters().per_address.count(kVip) == 0);
   auto status = fx.responder->Addresses();
   REQUIRE(status.size() == 1);
   CHECK(status[0].address == kVip6);
