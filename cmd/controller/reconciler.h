@@ -114,7 +114,7 @@ class Reconciler {
     bool ours = false;           // no spec.loadBalancerClass, or ours
     bool local_policy = false;   // externalTrafficPolicy Local
     // What is read only when the Service converges, packed (PackDetails):
-    // a quarter of the memory of the parsed form, 10k times over.
+    // about a tenth of the memory of the parsed form, 10k times over.
     std::string details;
   };
   // The rest of a Service's state.
