@@ -65,6 +65,18 @@ bool Eventually(const std::function<bool()>& done) {
   return done();
 }
 
+// A snapshot of `s`, as the publisher would send it at `generation`.
+v1::Update SnapshotOf(const DesiredState& s, uint64_t generation,
+                      uint64_t epoch = 0) {
+  v1::Update u;
+  u.set_snapshot(true);
+  u.set_generation(generation);
+  u.set_epoch(epoch);
+  for (const auto& [k, a] : s.announcements) a.ToMessage(k, u.add_upserts());
+  for (const v1::Pool& p : s.pools) *u.add_pools() = p;
+  return u;
+}
+
 Subscriber::Options Opts() {
   Subscriber::Options o;
   o.node = "node-a";
@@ -125,12 +137,8 @@ TEST_CASE(
       grpc::CreateChannel("127.0.0.1:1", grpc::InsecureChannelCredentials()),
       Opts(), nullptr,
       [&](const std::string& why) { refusals.push_back(why); });
-  v1::Update u;
-  u.set_snapshot(true);
-  u.set_generation(1);
   DesiredState s = State({"192.168.1.240", "10.9.9.9", "not-an-ip"});
-  for (const auto& [k, a] : s.announcements) a.ToMessage(k, u.add_upserts());
-  *u.add_pools() = s.pools[0];
+  v1::Update u = SnapshotOf(s, 1);
   CHECK_OK(logged.Apply(u));
   CHECK(logged.Snapshot().announcements->size() == 1);
   CHECK(logged.counters().refused == 2);
@@ -197,15 +205,8 @@ TEST_CASE("a state handed out is not changed by later updates") {
   Subscriber sub(
       grpc::CreateChannel("127.0.0.1:1", grpc::InsecureChannelCredentials()),
       Opts(), nullptr);
-  v1::Update snap;
-  snap.set_snapshot(true);
-  snap.set_generation(1);
   DesiredState s = State({"192.168.1.240", "192.168.1.241"});
-  for (const auto& [k, a] : s.announcements) {
-    a.ToMessage(k, snap.add_upserts());
-  }
-  *snap.add_pools() = s.pools[0];
-  REQUIRE_OK(sub.Apply(snap));
+  REQUIRE_OK(sub.Apply(SnapshotOf(s, 1)));
   ReceivedState held = sub.Snapshot();
 
   v1::Update change;
@@ -245,15 +246,7 @@ TEST_CASE("a change from another controller instance is refused, state kept") {
   Subscriber sub(
       grpc::CreateChannel("127.0.0.1:1", grpc::InsecureChannelCredentials()),
       Opts(), nullptr);
-  v1::Update snap;
-  snap.set_snapshot(true);
-  snap.set_generation(2);
-  snap.set_epoch(7);
-  DesiredState s = State({"192.168.1.240"});
-  s.announcements.begin()->second.ToMessage(s.announcements.begin()->first,
-                                            snap.add_upserts());
-  *snap.add_pools() = s.pools[0];
-  CHECK_OK(sub.Apply(snap));
+  CHECK_OK(sub.Apply(SnapshotOf(State({"192.168.1.240"}), 2, /*epoch=*/7)));
   CHECK(sub.Snapshot().epoch == 7);
   v1::Update change;
   change.set_epoch(8);
@@ -296,14 +289,7 @@ TEST_CASE("a change that skips a generation is refused, state kept") {
   Subscriber sub(
       grpc::CreateChannel("127.0.0.1:1", grpc::InsecureChannelCredentials()),
       Opts(), nullptr);
-  v1::Update snap;
-  snap.set_snapshot(true);
-  snap.set_generation(4);
-  DesiredState s = State({"192.168.1.240"});
-  s.announcements.begin()->second.ToMessage(s.announcements.begin()->first,
-                                            snap.add_upserts());
-  *snap.add_pools() = s.pools[0];
-  CHECK_OK(sub.Apply(snap));
+  CHECK_OK(sub.Apply(SnapshotOf(State({"192.168.1.240"}), 4)));
   v1::Update change;
   change.set_base_generation(5);
   change.set_generation(6);

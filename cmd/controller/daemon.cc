@@ -148,7 +148,9 @@ absl::Status Daemon::Start() {
       absl::StatusOr<k8s::EndpointSlice> parsed =
           k8s::EndpointSlice::FromJson(o);
       // Unreadable: as good as gone.
-      if (parsed.ok()) slice = std::make_shared<k8s::EndpointSlice>(*parsed);
+      if (parsed.ok()) {
+        slice = std::make_shared<k8s::EndpointSlice>(std::move(*parsed));
+      }
     }
     {
       absl::MutexLock lock(&pending_mu_);
