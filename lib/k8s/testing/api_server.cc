@@ -430,10 +430,13 @@ class ApiServer::Impl {
     absl::MutexLock l(&mu_);
     ++drop_generation_;
   }
-  void FailNextRequests(int n, int code) {
+  void FailNextRequests(int n, int code, std::string method,
+                        std::string path_suffix) {
     absl::MutexLock l(&mu_);
     fail_count_ = n;
     fail_code_ = code;
+    fail_method_ = std::move(method);
+    fail_path_suffix_ = std::move(path_suffix);
   }
   void SetLatency(absl::Duration d) {
     absl::MutexLock l(&mu_);
@@ -1415,7 +1418,9 @@ class ApiServer::Impl {
           return;
         }
       }
-      if (fail_count_ > 0) {
+      if (fail_count_ > 0 &&
+          (fail_method_.empty() || req.method == fail_method_) &&
+          absl::EndsWith(req.path, fail_path_suffix_)) {
         --fail_count_;
         Send(res,
              Error(fail_code_, ReasonForCode(fail_code_),
@@ -1703,6 +1708,8 @@ class ApiServer::Impl {
   uint64_t drop_generation_ ABSL_GUARDED_BY(mu_) = 0;
   int fail_count_ ABSL_GUARDED_BY(mu_) = 0;
   int fail_code_ ABSL_GUARDED_BY(mu_) = 500;
+  std::string fail_method_ ABSL_GUARDED_BY(mu_);
+  std::string fail_path_suffix_ ABSL_GUARDED_BY(mu_);
   absl::Duration latency_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   int open_watches_ ABSL_GUARDED_BY(mu_) = 0;
@@ -1751,8 +1758,10 @@ absl::StatusOr<nlohmann::json> ApiServer::GetObject(
   return impl_->GetObject(group, plural, ns, name);
 }
 void ApiServer::DropWatches() { impl_->DropWatches(); }
-void ApiServer::FailNextRequests(int n, int http_code) {
-  impl_->FailNextRequests(n, http_code);
+void ApiServer::FailNextRequests(int n, int http_code, std::string method,
+                                 std::string path_suffix) {
+  impl_->FailNextRequests(n, http_code, std::move(method),
+                          std::move(path_suffix));
 }
 void ApiServer::SetLatency(absl::Duration latency) {
   impl_->SetLatency(latency);

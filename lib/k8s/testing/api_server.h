@@ -106,8 +106,11 @@ class ApiServer {
   // --- Fault injection -----------------------------------------------------
   // Ends every open watch stream cleanly (as a server-side timeout would).
   void DropWatches();
-  // Answers the next `n` requests with a Status error of `http_code`.
-  void FailNextRequests(int n, int http_code);
+  // Answers the next `n` requests with a Status error of `http_code`; with
+  // `method` and `path_suffix` set, only requests of that method whose path
+  // ends so (e.g. "PATCH", "/status") count and fail.
+  void FailNextRequests(int n, int http_code, std::string method = "",
+                        std::string path_suffix = "");
   // Delays every request by `latency` before it is handled.
   void SetLatency(absl::Duration latency);
   // Forgets all watch history: a watch from any version older than the
