@@ -143,14 +143,12 @@ absl::Status Daemon::Start() {
   services_->AddHandlers(handlers("svc"));
   auto slice_changed = [this](const json& o, bool deleted) {
     std::string key = absl::StrCat("slice/", k8s::ObjectCache::KeyOf(o));
-    std::shared_ptr<const k8s::EndpointSlice> slice;
+    std::optional<SliceSummary> slice;
     if (!deleted) {
       absl::StatusOr<k8s::EndpointSlice> parsed =
           k8s::EndpointSlice::FromJson(o);
       // Unreadable: as good as gone.
-      if (parsed.ok()) {
-        slice = std::make_shared<k8s::EndpointSlice>(std::move(*parsed));
-      }
+      if (parsed.ok()) slice = SliceSummary::Of(*parsed);
     }
     {
       absl::MutexLock lock(&pending_mu_);
@@ -339,10 +337,21 @@ void Daemon::Work() {
 void Daemon::Process(const std::string& key) {
   metrics_.Add("metallb_k8s_client_updates_total", {}, 1,
                "Number of k8s object updates that have been processed.");
-  Actions actions;
+  // Services whose status could not be written, retried one by one.
+  std::set<std::string> retry;
+  // Actions are carried out as they come (a pass over every Service hands
+  // them over one Service at a time), except Events: they wait for the end,
+  // so that in a pass every Service has its address before the first of up
+  // to one Event per Service takes its share of the API request budget.
+  Actions events;
+  auto apply = [&](Actions actions) {
+    for (EventRecord& e : actions.events) events.events.push_back(std::move(e));
+    actions.events.clear();
+    Apply(actions, &retry);
+  };
   std::string kind = Kind(key);
   if (key == kSynced) {
-    actions = reconciler_.Sync();
+    reconciler_.Sync(apply);
     ready_ = true;
   } else if (key == kConfigKey) {
     LB_LOG_INFO(logger_) << "Start config update";
@@ -353,7 +362,7 @@ void Daemon::Process(const std::string& key) {
       absl::StatusOr<k8s::ConfigMap> parsed = k8s::ConfigMap::FromJson(*obj);
       if (parsed.ok()) cm = *parsed;
     }
-    actions = reconciler_.SetConfigMap(cm);
+    reconciler_.SetConfigMap(cm, apply);
     LB_LOG_INFO(logger_) << "End config update";
   } else if (kind == "svc") {
     std::string ns_name = Rest(key);
@@ -361,10 +370,10 @@ void Daemon::Process(const std::string& key) {
     k8s::ObjectPtr obj = services_->cache().Get(ns_name);
     absl::StatusOr<k8s::Service> s =
         obj ? k8s::Service::FromJson(*obj) : absl::NotFoundError("deleted");
-    actions = s.ok() ? reconciler_.UpsertService(*s)
-                     : reconciler_.DeleteService(ns, name);
+    apply(s.ok() ? reconciler_.UpsertService(*s)
+                 : reconciler_.DeleteService(ns, name));
   } else if (kind == "slice") {
-    std::optional<std::shared_ptr<const k8s::EndpointSlice>> slice;
+    std::optional<std::optional<SliceSummary>> slice;
     {
       absl::MutexLock lock(&pending_mu_);
       auto it = pending_slices_.find(key);
@@ -376,24 +385,29 @@ void Daemon::Process(const std::string& key) {
     // Nothing pending: an earlier pass already applied the latest state.
     if (slice.has_value()) {
       auto [ns, name] = SplitKey(Rest(key));
-      actions = *slice != nullptr ? reconciler_.UpsertEndpointSlice(**slice)
-                                  : reconciler_.DeleteEndpointSlice(ns, name);
+      apply(slice->has_value()
+                ? reconciler_.UpsertEndpointSlice(ns, name, std::move(**slice))
+                : reconciler_.DeleteEndpointSlice(ns, name));
     }
   } else if (kind == "node") {
     std::string name = Rest(key);
     k8s::ObjectPtr obj = nodes_->cache().Get(name);
     absl::StatusOr<k8s::Node> n =
         obj ? k8s::Node::FromJson(*obj) : absl::NotFoundError("");
-    actions =
-        n.ok() ? reconciler_.UpsertNode(*n) : reconciler_.DeleteNode(name);
+    apply(n.ok() ? reconciler_.UpsertNode(*n) : reconciler_.DeleteNode(name));
   }
-  Apply(actions, key);
+  Apply(events, &retry);
+  if (!retry.count(key)) queue_->Forget(key);
+  for (const std::string& k : retry) {
+    metrics_.Add("metallb_k8s_client_update_errors_total", {}, 1,
+                 "Number of k8s object updates that failed for some reason.");
+    queue_->AddRateLimited(k);
+  }
   UpdateMetrics();
 }
 
-void Daemon::Apply(const Actions& actions, const std::string& key) {
+void Daemon::Apply(const Actions& actions, std::set<std::string>* retry) {
   for (const std::string& line : actions.log) LB_LOG_INFO(logger_) << line;
-  bool failed = false;
   for (const StatusWrite& w : actions.status) {
     absl::StatusOr<json> r = client_->MergePatch(
         k8s::kServices, w.ns, w.name, k8s::ServiceStatusPatch(w.ingress),
@@ -403,7 +417,8 @@ void Daemon::Apply(const Actions& actions, const std::string& key) {
       LB_LOG_INFO(logger_) << w.ns << "/" << w.name
                            << ": deleted before its status was written";
     } else if (!r.ok()) {
-      failed = true;
+      // Processing the Service again derives the status again.
+      retry->insert(absl::StrCat("svc/", w.ns, "/", w.name));
       LB_LOG_ERROR(logger_)
           << w.ns << "/" << w.name
           << ": updating status failed: " << r.status().message();
@@ -445,13 +460,6 @@ void Daemon::Apply(const Actions& actions, const std::string& key) {
           << "recording event " << e.reason << " on " << e.ns << "/" << e.name
           << " failed: " << s.message();
     }
-  }
-  if (failed) {
-    metrics_.Add("metallb_k8s_client_update_errors_total", {}, 1,
-                 "Number of k8s object updates that failed for some reason.");
-    queue_->AddRateLimited(key);
-  } else {
-    queue_->Forget(key);
   }
 }
 

@@ -20,6 +20,8 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -100,7 +102,9 @@ class Daemon {
   absl::Status Activate();
   void Work();
   void Process(const std::string& key);
-  void Apply(const Actions& actions, const std::string& key);
+  // Carries out `actions`; adds to `retry` the queue key of each Service whose
+  // status write failed.
+  void Apply(const Actions& actions, std::set<std::string>* retry);
   void UpdateMetrics();
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ChannelCredentials();
 
@@ -115,11 +119,11 @@ class Daemon {
   std::unique_ptr<k8s::Informer> services_;
   std::unique_ptr<k8s::Informer> slices_;
   // The slices informer keeps no objects (the reconciler keeps a summary of
-  // each): an EndpointSlice's latest state waits here, by queue key, from its
-  // event until it is processed; null once deleted.
+  // each): the summary of an EndpointSlice's latest state waits here, by
+  // queue key, from its event until it is processed; nullopt once deleted.
   absl::Mutex pending_mu_;
-  std::map<std::string, std::shared_ptr<const k8s::EndpointSlice>>
-      pending_slices_ ABSL_GUARDED_BY(pending_mu_);
+  std::map<std::string, std::optional<SliceSummary>> pending_slices_
+      ABSL_GUARDED_BY(pending_mu_);
   std::unique_ptr<k8s::Informer> nodes_;
   std::unique_ptr<k8s::Informer> configmaps_;
   Reconciler reconciler_;

@@ -44,6 +44,14 @@ std::vector<std::string> IngressIps(
   return out;
 }
 
+// Runs `pass` with a sink that collects everything it is given.
+template <typename Pass>
+Actions Collect(Pass pass) {
+  Actions all;
+  pass([&all](Actions a) { all.Append(std::move(a)); });
+  return all;
+}
+
 }  // namespace
 
 std::pair<std::string, std::string> SplitKey(const std::string& key) {
@@ -74,6 +82,11 @@ bool Reconciler::Ours(const k8s::Service& s) const {
 
 Actions Reconciler::SetConfigMap(
     const std::optional<k8s::ConfigMap>& config_map) {
+  return Collect([&](ActionSink sink) { SetConfigMap(config_map, sink); });
+}
+
+void Reconciler::SetConfigMap(const std::optional<k8s::ConfigMap>& config_map,
+                              ActionSink sink) {
   Actions out;
   auto reject = [&](const std::string& message) {
     config_stale_ = true;
@@ -86,30 +99,31 @@ Actions Reconciler::SetConfigMap(
   if (!config_map) {
     config_stale_ = true;
     out.log.push_back("No MetalLB configuration in cluster");
-    return out;
+    sink(std::move(out));
+    return;
   }
   auto it = config_map->data.find("config");
   std::string text = it == config_map->data.end() ? std::string() : it->second;
   absl::StatusOr<ipam::ParsedConfig> parsed = ipam::ParseConfig(text);
   if (!parsed.ok()) {
     reject(absl::StrCat("could not parse config: ", parsed.status().message()));
-    return out;
+    sink(std::move(out));
+    return;
   }
   for (const ipam::ConfigIssue& w : parsed->warnings) {
     out.log.push_back(absl::StrCat("config warning: ", w.ToString()));
   }
   if (absl::Status s = allocator_.SetConfig(parsed->config); !s.ok()) {
     reject(std::string(s.message()));
-    return out;
+    sink(std::move(out));
+    return;
   }
   config_ = parsed->config;
   config_loaded_ = true;
   config_stale_ = false;
-  if (synced_) {
-    out.log.push_back("config changed, reconverging all services");
-    out.Append(ConvergeAll());
-  }
-  return out;
+  if (synced_) out.log.push_back("config changed, reconverging all services");
+  sink(std::move(out));
+  if (synced_) ConvergeAll(sink);
 }
 
 // MessagePack of one array, positional: [annotations, loadBalancerIP,
@@ -178,11 +192,9 @@ Actions Reconciler::DeleteService(const std::string& ns,
   return Converge(key);
 }
 
-Actions Reconciler::UpsertEndpointSlice(const k8s::EndpointSlice& slice) {
-  std::string key = Key(slice.meta.ns, slice.meta.name);
-  Unindex(key);
+SliceSummary SliceSummary::Of(const k8s::EndpointSlice& slice) {
   SliceSummary summary;
-  summary.service = Key(slice.meta.ns, slice.service_name);
+  summary.service = absl::StrCat(slice.meta.ns, "/", slice.service_name);
   for (const k8s::Endpoint& e : slice.endpoints) {
     if (!e.ready) continue;
     summary.any_ready = true;
@@ -192,6 +204,19 @@ Actions Reconciler::UpsertEndpointSlice(const k8s::EndpointSlice& slice) {
   summary.ready_nodes.erase(
       std::unique(summary.ready_nodes.begin(), summary.ready_nodes.end()),
       summary.ready_nodes.end());
+  return summary;
+}
+
+Actions Reconciler::UpsertEndpointSlice(const k8s::EndpointSlice& slice) {
+  return UpsertEndpointSlice(slice.meta.ns, slice.meta.name,
+                             SliceSummary::Of(slice));
+}
+
+Actions Reconciler::UpsertEndpointSlice(const std::string& ns,
+                                        const std::string& name,
+                                        SliceSummary summary) {
+  std::string key = Key(ns, name);
+  Unindex(key);
   slices_by_service_.insert({summary.service, key});
   slices_[key] = std::move(summary);
   return {};
@@ -222,12 +247,17 @@ Actions Reconciler::DeleteNode(const std::string& name) {
 }
 
 Actions Reconciler::Sync() {
+  return Collect([&](ActionSink sink) { Sync(sink); });
+}
+
+void Reconciler::Sync(ActionSink sink) {
   Actions out;
   synced_ = true;
   out.log.push_back("Controller synced, can allocate IPs now");
   if (!allocator_.has_config()) {
-    out.Append(ConvergeAll());
-    return out;
+    sink(std::move(out));
+    ConvergeAll(sink);
+    return;
   }
   // Re-learn: every address a Service already shows, oldest Service first, so
   // that an older claim wins a conflict and nothing is handed out twice.
@@ -257,27 +287,27 @@ Actions Reconciler::Sync() {
                                      Quoted(ips), ", ", st.message()));
     }
   }
-  out.Append(ConvergeAll());
-  return out;
+  sink(std::move(out));
+  ConvergeAll(sink);
 }
 
-Actions Reconciler::ConvergeAll() {
-  Actions out;
-  for (const auto& [key, s] : services_) out.Append(Converge(key));
-  out.Append(RetryPending());
-  return out;
+void Reconciler::ConvergeAll(ActionSink sink) {
+  for (const auto& [key, s] : services_) sink(Converge(key));
+  RetryPending(sink);
 }
 
 Actions Reconciler::RetryPending() {
-  Actions out;
+  return Collect([&](ActionSink sink) { RetryPending(sink); });
+}
+
+void Reconciler::RetryPending(ActionSink sink) {
   for (const std::string& key : allocator_.Retryable()) {
     if (!services_.count(key)) {
       allocator_.ForgetPending(key);
       continue;
     }
-    out.Append(Converge(key));
+    sink(Converge(key));
   }
-  return out;
 }
 
 Actions Reconciler::Converge(const std::string& key) {

@@ -24,6 +24,7 @@
 
 #include "absl/container/btree_map.h"
 #include "absl/container/btree_set.h"
+#include "absl/functional/function_ref.h"
 #include "absl/time/time.h"
 #include "cmd/channel/publisher.h"
 #include "lib/base/clock.h"
@@ -32,6 +33,16 @@
 #include "lib/k8s/objects.h"
 
 namespace lb::controller {
+
+// What the reconciler reads of an EndpointSlice.
+struct SliceSummary {
+  std::string service;  // "ns/service"
+  bool any_ready = false;
+  // Nodes of its ready endpoints, sorted, without duplicates.
+  std::vector<std::string> ready_nodes;
+
+  static SliceSummary Of(const k8s::EndpointSlice& slice);
+};
 
 // Nodes with this label never announce (Kubernetes' own convention).
 // "namespace/name" split in two; a key without "/" is a name alone.
@@ -67,6 +78,11 @@ struct Actions {
   void Append(Actions other);
 };
 
+// Takes actions as they are decided. Passes over every Service (Sync, a config
+// change) hand over each Service's actions as soon as it has converged, so the
+// status writes, events and log lines of 10k Services are never held at once.
+using ActionSink = absl::FunctionRef<void(Actions)>;
+
 struct ReconcilerOptions {
   // Where the config lives. Defaults: metallb-system/config, key "config".
   std::string config_namespace = "metallb-system";
@@ -84,17 +100,25 @@ class Reconciler {
   // The config ConfigMap changed or was deleted (nullopt). A bad config is
   // rejected whole: the previous one stays in force, a Warning Event
   // InvalidConfig goes on the ConfigMap and config_stale() turns true.
+  void SetConfigMap(const std::optional<k8s::ConfigMap>& config_map,
+                    ActionSink sink);
+  // The same, all actions at once.
   Actions SetConfigMap(const std::optional<k8s::ConfigMap>& config_map);
 
   Actions UpsertService(const k8s::Service& service);
   Actions DeleteService(const std::string& ns, const std::string& name);
   Actions UpsertEndpointSlice(const k8s::EndpointSlice& slice);
+  // The same, from the slice's summary.
+  Actions UpsertEndpointSlice(const std::string& ns, const std::string& name,
+                              SliceSummary summary);
   Actions DeleteEndpointSlice(const std::string& ns, const std::string& name);
   Actions UpsertNode(const k8s::Node& node);
   Actions DeleteNode(const std::string& name);
 
   // Every informer has listed: re-learn existing addresses, then converge
   // everything.
+  void Sync(ActionSink sink);
+  // The same, all actions at once.
   Actions Sync();
   bool synced() const { return synced_; }
 
@@ -133,8 +157,10 @@ class Reconciler {
   // Converges one Service (present or deleted) and returns what to do.
   Actions Converge(const std::string& key);
   // Converges the pending Services that can now get addresses.
+  void RetryPending(ActionSink sink);
   Actions RetryPending();
-  Actions ConvergeAll();
+  // Converges every Service, then the pending ones, one Service at a time.
+  void ConvergeAll(ActionSink sink);
   // Drops `slice_key` from slices_by_service_.
   void Unindex(const std::string& slice_key);
   // The nodes of the ready endpoints of Service `key`.
@@ -150,14 +176,6 @@ class Reconciler {
   bool synced_ = false;
   // B-trees: a few bytes of overhead per entry rather than a node each.
   absl::btree_map<std::string, ServiceState> services_;
-  // What Desired() needs of an EndpointSlice; the informer's cache holds the
-  // rest.
-  struct SliceSummary {
-    std::string service;  // "ns/service"
-    bool any_ready = false;
-    // Nodes of its ready endpoints, sorted, without duplicates.
-    std::vector<std::string> ready_nodes;
-  };
   absl::btree_map<std::string, SliceSummary> slices_;
   // ("ns/service", key of one of its slices in slices_).
   absl::btree_set<std::pair<std::string, std::string>> slices_by_service_;

@@ -158,6 +158,49 @@ TEST_CASE("the tutorial: nothing before sync, then nginx gets 192.168.1.240") {
 }
 
 TEST_CASE(
+    "a pass over every Service hands over one Service's actions at a time") {
+  Fixture f;
+  f.r.SetConfigMap(
+      Config("address-pools:\n- name: one\n  protocol: arp\n  cidr: "
+             "[192.168.1.240/32]\n"));
+  for (const char* name : {"a", "b", "c"}) f.r.UpsertService(Lb(name));
+  std::vector<Actions> handed;
+  auto sink = [&handed](Actions a) { handed.push_back(std::move(a)); };
+  // Each batch holds at most one Service's write and event; returns the names
+  // written, in order.
+  auto written = [&handed] {
+    std::vector<std::string> names;
+    for (const Actions& a : handed) {
+      CHECK(a.status.size() <= 1);
+      CHECK(a.events.size() <= 1);
+      for (const StatusWrite& w : a.status) names.push_back(w.name);
+    }
+    return names;
+  };
+  f.r.Sync(sink);
+  // The sync's own line first, then a allocated, b and c failed.
+  REQUIRE(handed.size() >= 4);
+  CHECK(Logged(handed[0], "Controller synced"));
+  CHECK(handed[0].status.empty());
+  CHECK(written() == std::vector<std::string>{"a"});
+  size_t failures = 0;
+  for (const Actions& a : handed) {
+    for (const EventRecord& e : a.events) {
+      failures += e.reason == "AllocationFailed" ? 1 : 0;
+    }
+  }
+  CHECK(failures == 2);
+  // A grown pool: b and c get addresses, each in a batch of its own, after
+  // the change's own line.
+  f.r.UpsertService(Lb("a", {"192.168.1.240"}));
+  handed.clear();
+  f.r.SetConfigMap(Config(kTutorialConfig), sink);
+  REQUIRE_FALSE(handed.empty());
+  CHECK(Logged(handed[0], "config changed"));
+  CHECK(written() == std::vector<std::string>{"b", "c"});
+}
+
+TEST_CASE(
     "after a restart, existing addresses are re-learned before new ones are "
     "given") {
   Fixture f;

@@ -1,0 +1,126 @@
+#include "cmd/controller/daemon.h"
+
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "lib/base/clock.h"
+#include "lib/k8s/client.h"
+#include "lib/k8s/config.h"
+#include "lib/k8s/testing/api_server.h"
+#include "tests/status_matchers.h"
+
+namespace lb::controller {
+namespace {
+
+using k8s::json;
+
+json Service(const std::string& name) {
+  return {{"apiVersion", "v1"},
+          {"kind", "Service"},
+          {"metadata", {{"name", name}, {"namespace", "default"}}},
+          {"spec",
+           {{"type", "LoadBalancer"},
+            {"ports", {{{"port", 80}, {"protocol", "TCP"}}}}}}};
+}
+
+// The first address in the Service's status, or "".
+std::string Address(k8s::Client& client, const std::string& name) {
+  absl::StatusOr<json> s = client.Get(k8s::kServices, "default", name);
+  if (!s.ok()) return "";
+  const json ingress = s->value("status", json::object())
+                           .value("loadBalancer", json::object())
+                           .value("ingress", json::array());
+  return ingress.empty() ? "" : ingress[0].value("ip", "");
+}
+
+int Count(const std::string& text, const std::string& what) {
+  int n = 0;
+  for (size_t at = text.find(what); at != std::string::npos;
+       at = text.find(what, at + what.size())) {
+    ++n;
+  }
+  return n;
+}
+
+TEST_CASE("a status write that fails during sync is retried for its Service") {
+  RealClock clock;
+  k8s::testing::ApiServerOptions server_options;
+  server_options.clock = &clock;
+  std::unique_ptr<k8s::testing::ApiServer> server;
+  ASSIGN_OR_FAIL(server, k8s::testing::ApiServer::Start(server_options));
+  const char* tmp = std::getenv("TEST_TMPDIR");
+  const std::string kubeconfig =
+      absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/daemon_test.kubeconfig");
+  REQUIRE_OK(server->WriteKubeconfig(kubeconfig, "t"));
+  k8s::Config config;
+  ASSIGN_OR_FAIL(config, k8s::LoadKubeconfig(kubeconfig));
+  std::unique_ptr<k8s::Client> client;
+  ASSIGN_OR_FAIL(client, k8s::Client::Create(config, clock));
+  REQUIRE_OK(client
+                 ->Create(k8s::kNamespaces, "",
+                          {{"apiVersion", "v1"},
+                           {"kind", "Namespace"},
+                           {"metadata", {{"name", "metallb-system"}}}})
+                 .status());
+  REQUIRE_OK(
+      client
+          ->Create(k8s::kConfigMaps, "metallb-system",
+                   {{"apiVersion", "v1"},
+                    {"kind", "ConfigMap"},
+                    {"metadata",
+                     {{"name", "config"}, {"namespace", "metallb-system"}}},
+                    {"data",
+                     {{"config",
+                       "address-pools:\n- name: p\n  protocol: arp\n"
+                       "  cidr: [192.168.1.240/28]\n"}}}})
+          .status());
+  for (const char* name : {"a", "b", "c"}) {
+    REQUIRE_OK(
+        client->Create(k8s::kServices, "default", Service(name)).status());
+  }
+  // The sync pass writes three statuses; the first write fails.
+  server->FailNextRequests(1, 500, "PATCH", "/status");
+
+  std::ostringstream log;
+  cmd::Logger logger(log);
+  cmd::Metrics metrics;
+  DaemonOptions options;
+  options.kubeconfig = kubeconfig;
+  options.listen_host = "127.0.0.1";
+  options.metrics_port = 0;
+  options.channel_port = 0;
+  options.channel_plaintext = true;
+  options.leader_elect = false;
+  Daemon daemon(options, clock, logger, metrics);
+  REQUIRE_OK(daemon.Start());
+  std::set<std::string> addresses;
+  for (absl::Time deadline = absl::Now() + absl::Seconds(20);
+       absl::Now() < deadline; absl::SleepFor(absl::Milliseconds(50))) {
+    addresses.clear();
+    for (const char* name : {"a", "b", "c"}) {
+      addresses.insert(Address(*client, name));
+    }
+    if (!addresses.count("")) break;
+  }
+  daemon.Stop();
+  INFO(log.str());
+  // Every Service got its own address, the failed one on a retry.
+  CHECK(addresses.size() == 3);
+  CHECK_FALSE(addresses.count(""));
+  CHECK(absl::StrContains(metrics.Render(),
+                          "metallb_k8s_client_update_errors_total 1"));
+  CHECK(Count(log.str(), "updating status failed") == 1);
+  // The retry converged that Service alone; the pass was not repeated.
+  CHECK(Count(log.str(), "Controller synced") == 1);
+}
+
+}  // namespace
+}  // namespace lb::controller
