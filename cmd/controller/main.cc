@@ -148,11 +148,14 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  // Two malloc arenas instead of one per thread: the gRPC and informer threads
-  // otherwise each keep their own freed memory. A fixed mmap threshold: glibc
+  // One malloc arena for all threads. With one per thread the gRPC and
+  // informer threads each keep their own freed memory; with two, which threads
+  // share one is left to chance, and a run in which the informers and the work
+  // loop land in different arenas ends with a third more memory, mostly free
+  // pieces between live objects. A fixed mmap threshold: glibc
   // would otherwise raise it to the size of the largest buffer freed (a list
   // response), and later buffers of that size would stay in the heap.
-  mallopt(M_ARENA_MAX, 2);
+  mallopt(M_ARENA_MAX, 1);
   mallopt(M_MMAP_THRESHOLD, 128 << 10);
   lb::RealClock clock;
   lb::cmd::Logger logger(std::cerr);
