@@ -44,10 +44,10 @@ struct SliceSummary {
   static SliceSummary Of(const k8s::EndpointSlice& slice);
 };
 
-// Nodes with this label never announce (Kubernetes' own convention).
 // "namespace/name" split in two; a key without "/" is a name alone.
 std::pair<std::string, std::string> SplitKey(const std::string& key);
 
+// Nodes with this label never announce (Kubernetes' own convention).
 inline constexpr char kExcludeLabel[] =
     "node.kubernetes.io/exclude-from-external-load-balancers";
 
