@@ -43,7 +43,7 @@ Subscriber::~Subscriber() { Stop(); }
 
 std::string Subscriber::Refusal(const std::string& address,
                                 const std::vector<ipam::PoolSpace>& pools) {
-  absl::StatusOr<ipam::IpAddress> ip = ipam::IpAddress::Parse(address);
+  absl::StatusOr<IpAddress> ip = IpAddress::Parse(address);
   if (!ip.ok())
     return absl::StrCat("refusing malformed address \"", address, "\"");
   for (const ipam::PoolSpace& space : pools) {

@@ -81,11 +81,11 @@ int CheckConfigFile(const std::string& path, std::ostream& out) {
           absl::StrCat("arp-network ", pool.arp_network->ToString()));
     out << "  pool \"" << pool.name << "\" (" << absl::StrJoin(flags, ", ")
         << "): " << absl::StrJoin(ranges, ", ") << "\n";
-    for (ipam::Family f : {ipam::Family::kV4, ipam::Family::kV6}) {
+    for (IpFamily f : {IpFamily::kV4, IpFamily::kV6}) {
       if (!space.HasFamily(f)) continue;
-      out << "    " << ipam::FamilyName(f) << ": " << Count(space.Capacity(f))
+      out << "    " << FamilyName(f) << ": " << Count(space.Capacity(f))
           << " usable addresses";
-      if (std::optional<ipam::IpAddress> first = space.FirstUsable(f)) {
+      if (std::optional<IpAddress> first = space.FirstUsable(f)) {
         out << ", first " << first->ToString();
       }
       out << "\n";

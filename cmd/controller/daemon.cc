@@ -477,7 +477,7 @@ void Daemon::UpdateMetrics() {
   metrics_.Clear("metallb_allocator_addresses_in_use_total");
   for (const ipam::PoolUsage& u : reconciler_.allocator().Usage()) {
     cmd::Labels labels = {{"pool", u.pool}};
-    if (u.family == ipam::Family::kV6) labels.push_back({"family", "IPv6"});
+    if (u.family == IpFamily::kV6) labels.push_back({"family", "IPv6"});
     metrics_.Set("metallb_allocator_addresses_total", labels,
                  static_cast<double>(u.capacity),
                  "Number of usable IP addresses, per pool");

@@ -275,10 +275,9 @@ void Reconciler::Sync(ActionSink sink) {
     if (ips.empty()) continue;
     absl::StatusOr<ipam::Request> req = ipam::RequestFromService(d.fields);
     if (!req.ok()) continue;
-    std::vector<ipam::IpAddress> addresses;
+    std::vector<IpAddress> addresses;
     for (const std::string& ip : ips) {
-      if (absl::StatusOr<ipam::IpAddress> a = ipam::IpAddress::Parse(ip);
-          a.ok()) {
+      if (absl::StatusOr<IpAddress> a = IpAddress::Parse(ip); a.ok()) {
         addresses.push_back(*a);
       }
     }
@@ -366,7 +365,7 @@ Actions Reconciler::Converge(const std::string& key) {
   }
   std::vector<k8s::LoadBalancerIngress> want;
   std::vector<std::string> ips;
-  for (const ipam::IpAddress& a : assignment->addresses) {
+  for (const IpAddress& a : assignment->addresses) {
     want.push_back({a.ToString(), "", ""});
     ips.push_back(a.ToString());
   }
@@ -427,7 +426,7 @@ channel::DesiredState Reconciler::Desired() const {
                             std::back_inserter(local));
     }
     if ((local_policy ? local : candidates).empty()) continue;
-    for (const ipam::IpAddress& ip : a->addresses) {
+    for (const IpAddress& ip : a->addresses) {
       std::string address = ip.ToString();
       channel::Announcement& ann = d.announcements[address];
       const bool first = ann.services.empty();

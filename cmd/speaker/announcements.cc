@@ -38,7 +38,7 @@ Announcements::Change Announcements::SetClaimed(
     auto desired = desired_->find(address);
     // A claim for something the controller no longer wants is not announced.
     if (desired == desired_->end()) continue;
-    absl::StatusOr<arp::IpAddress> ip = arp::IpAddress::Parse(address);
+    absl::StatusOr<IpAddress> ip = IpAddress::Parse(address);
     if (!ip.ok()) continue;
     next[address] = desired->second.services;
     change.addresses.push_back({*ip, arp::AddressOptions{}});

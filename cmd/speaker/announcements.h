@@ -32,7 +32,7 @@ class Announcements {
 
   struct Change {
     // The complete set for Responder::SetAddresses.
-    std::vector<std::pair<arp::IpAddress, arp::AddressOptions>> addresses;
+    std::vector<std::pair<IpAddress, arp::AddressOptions>> addresses;
     // One line per Service whose announcement started or stopped on this node,
     // in MetalLB's words.
     std::vector<std::string> log;

@@ -26,7 +26,7 @@
 
 namespace {
 
-using lb::arp::IpAddress;
+using lb::IpAddress;
 using lb::arp::MacAddress;
 
 constexpr char kUsage[] = R"(Usage:

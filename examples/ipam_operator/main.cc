@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
   }
   std::cout << "pools:\n";
   for (const lb::ipam::PoolUsage& u : op.allocator().Usage()) {
-    std::cout << "  " << u.pool << " (" << lb::ipam::FamilyName(u.family)
+    std::cout << "  " << u.pool << " (" << lb::FamilyName(u.family)
               << "): " << static_cast<double>(u.capacity) << " addresses\n";
   }
   std::cout << "services (NAME, EXTERNAL-IP, why):\n";

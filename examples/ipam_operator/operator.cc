@@ -13,8 +13,7 @@ Outcome Failed(const std::string& key, const absl::Status& s) {
 Outcome Allocated(const std::string& key, const ipam::Assignment& a,
                   absl::string_view verb) {
   Outcome o{key, {}, a.pool, "", true};
-  for (const ipam::IpAddress& ip : a.addresses)
-    o.ingress.push_back(ip.ToString());
+  for (const IpAddress& ip : a.addresses) o.ingress.push_back(ip.ToString());
   o.message = absl::StrCat(verb, " ", absl::StrJoin(o.ingress, ", "));
   return o;
 }
@@ -30,10 +29,9 @@ std::vector<Outcome> IpamOperator::Start(const std::vector<Service>& services) {
     if (s.type != "LoadBalancer" || s.ingress.empty()) continue;
     absl::StatusOr<ipam::Request> req = ipam::RequestFromService(s.fields);
     if (!req.ok()) continue;
-    std::vector<ipam::IpAddress> ips;
+    std::vector<IpAddress> ips;
     for (const std::string& text : s.ingress) {
-      if (absl::StatusOr<ipam::IpAddress> ip = ipam::IpAddress::Parse(text);
-          ip.ok()) {
+      if (absl::StatusOr<IpAddress> ip = IpAddress::Parse(text); ip.ok()) {
         ips.push_back(*ip);
       }
     }

@@ -54,68 +54,6 @@ std::string MacAddress::ToString() const {
                          bytes_[2], bytes_[3], bytes_[4], bytes_[5]);
 }
 
-IpAddress IpAddress::V4FromBytes(const uint8_t* p) {
-  IpAddress ip;
-  std::memcpy(ip.bytes_.data(), p, 4);
-  return ip;
-}
-
-IpAddress IpAddress::V6FromBytes(const uint8_t* p) {
-  IpAddress ip;
-  ip.family_ = IpFamily::kV6;
-  std::memcpy(ip.bytes_.data(), p, 16);
-  return ip;
-}
-
-IpAddress IpAddress::V4(uint32_t v) {
-  uint8_t b[4] = {static_cast<uint8_t>(v >> 24), static_cast<uint8_t>(v >> 16),
-                  static_cast<uint8_t>(v >> 8), static_cast<uint8_t>(v)};
-  return V4FromBytes(b);
-}
-
-IpAddress IpAddress::V6(const std::array<uint8_t, 16>& bytes) {
-  return V6FromBytes(bytes.data());
-}
-
-absl::StatusOr<IpAddress> IpAddress::Parse(absl::string_view text) {
-  std::string s(text);
-  uint8_t buf[16];
-  if (s.find(':') == std::string::npos) {
-    if (inet_pton(AF_INET, s.c_str(), buf) == 1) return V4FromBytes(buf);
-  } else if (inet_pton(AF_INET6, s.c_str(), buf) == 1) {
-    return V6FromBytes(buf);
-  }
-  return absl::InvalidArgumentError(
-      absl::StrCat("invalid IP address \"", text, "\""));
-}
-
-uint32_t IpAddress::v4_value() const {
-  return (uint32_t{bytes_[0]} << 24) | (uint32_t{bytes_[1]} << 16) |
-         (uint32_t{bytes_[2]} << 8) | uint32_t{bytes_[3]};
-}
-
-bool IpAddress::IsUnspecified() const {
-  for (size_t i = 0; i < size(); ++i) {
-    if (bytes_[i] != 0) return false;
-  }
-  return true;
-}
-
-bool IpAddress::IsMulticast() const {
-  return is_v4() ? (bytes_[0] & 0xf0) == 0xe0 : bytes_[0] == 0xff;
-}
-
-bool IpAddress::IsLinkLocal() const {
-  return is_v4() ? (bytes_[0] == 169 && bytes_[1] == 254)
-                 : (bytes_[0] == 0xfe && (bytes_[1] & 0xc0) == 0x80);
-}
-
-std::string IpAddress::ToString() const {
-  char buf[INET6_ADDRSTRLEN];
-  inet_ntop(is_v4() ? AF_INET : AF_INET6, bytes_.data(), buf, sizeof(buf));
-  return buf;
-}
-
 absl::StatusOr<IpPrefix> IpPrefix::Create(const IpAddress& address,
                                           int length) {
   int max = address.is_v4() ? 32 : 128;

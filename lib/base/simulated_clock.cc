@@ -4,18 +4,23 @@
 
 namespace lb {
 
-SimulatedClock::SimulatedClock(absl::Time start) : now_(start) {}
+SimulatedClock::SimulatedClock(absl::Time start) : wall_(start) {}
 
 absl::Time SimulatedClock::Now() {
   absl::MutexLock lock(&mu_);
-  return now_;
+  return wall_;
 }
 
-void SimulatedClock::SleepUntil(absl::Time deadline) {
+MonoTime SimulatedClock::Monotonic() {
+  absl::MutexLock lock(&mu_);
+  return mono_;
+}
+
+void SimulatedClock::SleepUntil(MonoTime deadline) {
   absl::MutexLock lock(&mu_);
   ++waiters_;
   auto reached = [this, deadline]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return now_ >= deadline;
+    return mono_ >= deadline;
   };
   mu_.Await(absl::Condition(&reached));
   --waiters_;
@@ -23,14 +28,21 @@ void SimulatedClock::SleepUntil(absl::Time deadline) {
 
 void SimulatedClock::AdvanceTime(absl::Duration d) {
   absl::MutexLock lock(&mu_);
-  if (d > absl::ZeroDuration()) now_ += d;
-  ++epoch_;
+  if (d <= absl::ZeroDuration()) return;
+  wall_ += d;
+  mono_ += d;
 }
 
 void SimulatedClock::SetTime(absl::Time t) {
   absl::MutexLock lock(&mu_);
-  if (t > now_) now_ = t;
-  ++epoch_;
+  if (t <= wall_) return;
+  mono_ += t - wall_;
+  wall_ = t;
+}
+
+void SimulatedClock::StepWallClock(absl::Duration d) {
+  absl::MutexLock lock(&mu_);
+  wall_ += d;
 }
 
 int SimulatedClock::WaiterCount() {
@@ -40,7 +52,7 @@ int SimulatedClock::WaiterCount() {
 
 bool SimulatedClock::AwaitWithDeadline(absl::Mutex* mu,
                                        const absl::Condition& cond,
-                                       absl::Time deadline) {
+                                       MonoTime deadline) {
   // The caller's condition is guarded by `mu`, our time by `mu_`; neither mutex
   // can wait on the other, so the caller's mutex is released in short real-time
   // slices while simulated time is checked. Real time only paces the polling;
@@ -55,7 +67,7 @@ bool SimulatedClock::AwaitWithDeadline(absl::Mutex* mu,
       result = true;
       break;
     }
-    if (Now() >= deadline) break;
+    if (Monotonic() >= deadline) break;
     mu->AwaitWithTimeout(cond, absl::Milliseconds(1));
   }
   {

@@ -8,9 +8,9 @@
 namespace lb::ipam {
 namespace {
 
-int FamilyIndex(Family f) { return f == Family::kV4 ? 0 : 1; }
-Family OtherFamily(Family f) {
-  return f == Family::kV4 ? Family::kV6 : Family::kV4;
+int FamilyIndex(IpFamily f) { return f == IpFamily::kV4 ? 0 : 1; }
+IpFamily OtherFamily(IpFamily f) {
+  return f == IpFamily::kV4 ? IpFamily::kV6 : IpFamily::kV4;
 }
 
 std::string Quote(absl::string_view s) { return absl::StrCat("\"", s, "\""); }
@@ -29,13 +29,13 @@ std::string DescribeBackend(absl::string_view key) {
                       key.substr(6), "\"");
 }
 
-using Families = absl::InlinedVector<Family, 2>;
+using Families = absl::InlinedVector<IpFamily, 2>;
 
 // The families a request needs, as alternatives in order of preference.
 absl::InlinedVector<Families, 2> FamilyChoices(const Request& r) {
-  Family first = r.families.empty() ? Family::kV4 : r.families[0];
-  Family second = OtherFamily(first);
-  for (Family f : r.families) {
+  IpFamily first = r.families.empty() ? IpFamily::kV4 : r.families[0];
+  IpFamily second = OtherFamily(first);
+  for (IpFamily f : r.families) {
     if (f != first) second = f;
   }
   switch (r.family_policy) {
@@ -51,7 +51,7 @@ absl::InlinedVector<Families, 2> FamilyChoices(const Request& r) {
 
 std::string FamiliesText(const Families& fs) {
   std::vector<absl::string_view> names;
-  for (Family f : fs) names.push_back(FamilyName(f));
+  for (IpFamily f : fs) names.push_back(FamilyName(f));
   return absl::StrJoin(names, " and ");
 }
 
@@ -332,7 +332,8 @@ absl::Status Allocator::CheckShareable(const IpAddress& a,
   return absl::OkStatus();
 }
 
-std::optional<IpAddress> Allocator::FindInPool(const PoolState& pool, Family f,
+std::optional<IpAddress> Allocator::FindInPool(const PoolState& pool,
+                                               IpFamily f,
                                                const Request& request,
                                                absl::Time now) const {
   // Lowest usable address not occupied: runs are maximal, so one jump per run.
@@ -466,7 +467,7 @@ absl::StatusOr<Allocator::Choice> Allocator::PlanAt(const Request& request,
     }
   }
   auto previous_in = [&](const PoolState& pool,
-                         Family f) -> std::optional<IpAddress> {
+                         IpFamily f) -> std::optional<IpAddress> {
     if (previous == nullptr) return std::nullopt;
     for (const IpAddress& a : *previous) {
       if (a.family() != f || !pool.space.IsUsable(a) || addresses_.contains(a))
@@ -486,12 +487,12 @@ absl::StatusOr<Allocator::Choice> Allocator::PlanAt(const Request& request,
       if (!eligible(i)) continue;
       const PoolState& pool = *pools_[i];
       bool has_all = true;
-      for (Family f : families) has_all = has_all && pool.space.HasFamily(f);
+      for (IpFamily f : families) has_all = has_all && pool.space.HasFamily(f);
       if (!has_all) continue;
       any_pool_has_families = true;
       Choice choice;
       choice.pool = i;
-      for (Family f : families) {
+      for (IpFamily f : families) {
         std::optional<IpAddress> a = previous_in(pool, f);
         if (!a) a = FindInPool(pool, f, request, now);
         if (!a) break;
@@ -542,7 +543,7 @@ bool Allocator::Satisfies(const ServiceRecord& record,
   for (const Families& families : FamilyChoices(request)) {
     if (families.size() != record.addresses.size()) continue;
     bool match = true;
-    for (Family f : families) {
+    for (IpFamily f : families) {
       match = match &&
               std::any_of(record.addresses.begin(), record.addresses.end(),
                           [f](const IpAddress& a) { return a.family() == f; });
@@ -785,7 +786,7 @@ std::vector<std::string> Allocator::Retryable() const {
 std::vector<PoolUsage> Allocator::Usage() const {
   std::vector<PoolUsage> out;
   for (const auto& pool : pools_) {
-    for (Family f : {Family::kV4, Family::kV6}) {
+    for (IpFamily f : {IpFamily::kV4, IpFamily::kV6}) {
       if (!pool->space.HasFamily(f)) continue;
       int fi = FamilyIndex(f);
       out.push_back(PoolUsage{pool->space.pool().name, f,

@@ -69,7 +69,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "lib/base/clock.h"
-#include "lib/ipam/address.h"
+#include "lib/base/ip_address.h"
 #include "lib/ipam/config.h"
 #include "lib/ipam/pool.h"
 
@@ -106,7 +106,7 @@ struct Request {
   std::string backend;
   IpFamilyPolicy family_policy = IpFamilyPolicy::kSingleStack;
   // spec.ipFamilies in order of preference. Empty means {kV4}.
-  std::vector<Family> families;
+  std::vector<IpFamily> families;
 };
 
 struct Assignment {
@@ -128,7 +128,7 @@ struct AllocatorOptions {
 // Usage of one pool and family.
 struct PoolUsage {
   std::string pool;
-  Family family = Family::kV4;
+  IpFamily family = IpFamily::kV4;
   // Exact counts (an IPv6 /64 has 2^64 addresses).
   absl::uint128 capacity = 0;
   absl::uint128 in_use = 0;
@@ -224,7 +224,7 @@ class Allocator {
                                        IpFamilyPolicy policy) const;
   Assignment ToAssignment(const Choice& choice) const;
   absl::Status CheckShareable(const IpAddress& a, const Request& request) const;
-  std::optional<IpAddress> FindInPool(const PoolState& pool, Family f,
+  std::optional<IpAddress> FindInPool(const PoolState& pool, IpFamily f,
                                       const Request& request,
                                       absl::Time now) const;
   bool Satisfies(const ServiceRecord& record, const Request& request) const;

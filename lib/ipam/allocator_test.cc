@@ -444,11 +444,11 @@ address-pools:
   cidr: [10.0.1.0/28, "2001:db8:1::/120"]
 )");
   Request v6 = Req("d/v6");
-  v6.families = {Family::kV6};
+  v6.families = {IpFamily::kV6};
   CHECK(First(f.allocator.Allocate(v6)) == "2001:db8::");
   Request dual = Req("d/dual");
   dual.family_policy = IpFamilyPolicy::kRequireDualStack;
-  dual.families = {Family::kV6, Family::kV4};
+  dual.families = {IpFamily::kV6, IpFamily::kV4};
   absl::StatusOr<Assignment> got = f.allocator.Allocate(dual);
   REQUIRE_OK(got);
   CHECK(got->pool == "dual");
@@ -479,11 +479,11 @@ TEST_CASE("usage of an IPv6 /64 is exact") {
       "address-pools:\n- name: big\n  protocol: arp\n  cidr: "
       "[\"2001:db8::/64\"]\n");
   Request r = Req("d/a");
-  r.families = {Family::kV6};
+  r.families = {IpFamily::kV6};
   REQUIRE_OK(f.allocator.Allocate(r));
   std::vector<PoolUsage> u = f.allocator.Usage();
   REQUIRE(u.size() == 1);
-  CHECK(u[0].family == Family::kV6);
+  CHECK(u[0].family == IpFamily::kV6);
   CHECK(u[0].capacity == absl::uint128(1) << 64);
   CHECK(u[0].in_use == 1);
 }
@@ -529,7 +529,7 @@ address-pools:
   std::map<std::string, IpAddress> owner;
   auto model_pick = [&]() -> std::optional<IpAddress> {
     for (const PoolSpace& s : spaces) {
-      for (std::optional<IpAddress> a = s.FirstUsable(Family::kV4); a;
+      for (std::optional<IpAddress> a = s.FirstUsable(IpFamily::kV4); a;
            a = a->Checked(1) ? s.NextUsable(*a->Checked(1)) : std::nullopt) {
         if (!used.count(*a)) return a;
       }

@@ -521,7 +521,7 @@ class Parser {
       pool.arp_network = *p;
     } else {
       for (const IpRange& r : pool.ranges) {
-        if (r.family() == Family::kV4) {
+        if (r.family() == IpFamily::kV4) {
           pool.arp_network = Prefix::Containing(r.first(), 24);
           inferred = true;
           break;
@@ -590,7 +590,7 @@ class Parser {
                                 r.ToString(), "\""));
         } else if (int specific = MostSpecificBlock(r);
                    ad.aggregation_length < specific &&
-                   r.family() == Family::kV4) {
+                   r.family() == IpFamily::kV4) {
           w_.Error(
               item["aggregation-length"] ? item["aggregation-length"] : item,
               absl::StrCat(

@@ -33,7 +33,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "lib/ipam/address.h"
+#include "lib/base/ip_address.h"
 #include "lib/ipam/prefix.h"
 
 namespace lb::ipam {

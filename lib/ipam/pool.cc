@@ -22,7 +22,7 @@ absl::string_view UnusableReason(Unusable u) {
 
 PoolSpace::PoolSpace(const Pool& pool) : pool_(pool) {
   for (const IpRange& r : pool_.ranges) {
-    (r.family() == Family::kV4 ? v4_ : v6_).push_back(r);
+    (r.family() == IpFamily::kV4 ? v4_ : v6_).push_back(r);
   }
   auto by_first = [](const IpRange& a, const IpRange& b) {
     return a.first() < b.first();
@@ -31,7 +31,7 @@ PoolSpace::PoolSpace(const Pool& pool) : pool_(pool) {
   std::sort(v6_.begin(), v6_.end(), by_first);
 }
 
-bool PoolSpace::HasFamily(Family f) const { return !Ranges(f).empty(); }
+bool PoolSpace::HasFamily(IpFamily f) const { return !Ranges(f).empty(); }
 
 bool PoolSpace::Contains(const IpAddress& a) const {
   const std::vector<IpRange>& ranges = Ranges(a.family());
@@ -97,7 +97,7 @@ std::optional<IpAddress> PoolSpace::PrevUsable(const IpAddress& from) const {
   return std::nullopt;
 }
 
-std::optional<IpAddress> PoolSpace::FirstUsable(Family f) const {
+std::optional<IpAddress> PoolSpace::FirstUsable(IpFamily f) const {
   const std::vector<IpRange>& ranges = Ranges(f);
   if (ranges.empty()) return std::nullopt;
   return NextUsable(ranges.front().first());
@@ -106,7 +106,7 @@ std::optional<IpAddress> PoolSpace::FirstUsable(Family f) const {
 absl::uint128 PoolSpace::ExcludedIn(const IpRange& r) const {
   absl::uint128 excluded = 0;
   absl::uint128 lo = r.first().value(), hi = r.last().value();
-  bool buggy = r.family() == Family::kV4 && pool_.avoid_buggy_ips;
+  bool buggy = r.family() == IpFamily::kV4 && pool_.avoid_buggy_ips;
   if (buggy) {
     // Addresses x in [lo, hi] with x % 256 == k, for k = 0 and 255.
     for (absl::uint128 k : {absl::uint128(0), absl::uint128(255)}) {
@@ -121,7 +121,7 @@ absl::uint128 PoolSpace::ExcludedIn(const IpRange& r) const {
     IpAddress net = pool_.arp_network->first();
     if (r.Contains(net) && !(buggy && Excluded(net) == Unusable::kBuggyIp))
       ++excluded;
-    if (r.family() == Family::kV4) {
+    if (r.family() == IpFamily::kV4) {
       IpAddress bcast = pool_.arp_network->last();
       if (bcast != net && r.Contains(bcast)) {
         uint32_t low = static_cast<uint32_t>(bcast.value()) & 0xff;
@@ -132,7 +132,7 @@ absl::uint128 PoolSpace::ExcludedIn(const IpRange& r) const {
   return excluded;
 }
 
-absl::uint128 PoolSpace::Capacity(Family f) const {
+absl::uint128 PoolSpace::Capacity(IpFamily f) const {
   absl::uint128 total = 0;
   for (const IpRange& r : Ranges(f)) {
     absl::uint128 size = r.Size() - ExcludedIn(r);

@@ -7,7 +7,7 @@
 // the pool's size.
 //
 //   PoolSpace space(pool);
-//   space.Capacity(Family::kV4);                       // exact, 128-bit
+//   space.Capacity(IpFamily::kV4);                       // exact, 128-bit
 //   std::optional<IpAddress> a = space.NextUsable(from);
 //
 // Thread-safety: immutable after construction.
@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "absl/numeric/int128.h"
-#include "lib/ipam/address.h"
+#include "lib/base/ip_address.h"
 #include "lib/ipam/config.h"
 #include "lib/ipam/prefix.h"
 
@@ -56,15 +56,15 @@ class PoolSpace {
   // The highest usable address <= `a` of a's family, or nullopt.
   std::optional<IpAddress> PrevUsable(const IpAddress& a) const;
   // The lowest usable address of family `f`, or nullopt.
-  std::optional<IpAddress> FirstUsable(Family f) const;
+  std::optional<IpAddress> FirstUsable(IpFamily f) const;
 
   // Exact number of usable addresses of family `f` (saturating at 2^128-1).
-  absl::uint128 Capacity(Family f) const;
-  bool HasFamily(Family f) const;
+  absl::uint128 Capacity(IpFamily f) const;
+  bool HasFamily(IpFamily f) const;
 
   // The pool's ranges of family `f`, ascending.
-  const std::vector<IpRange>& Ranges(Family f) const {
-    return f == Family::kV4 ? v4_ : v6_;
+  const std::vector<IpRange>& Ranges(IpFamily f) const {
+    return f == IpFamily::kV4 ? v4_ : v6_;
   }
 
  private:

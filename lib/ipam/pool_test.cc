@@ -20,7 +20,7 @@ Pool MakePool(std::vector<const char*> ranges, bool avoid_buggy = false,
 }
 
 // Counts usable addresses by walking NextUsable, to cross-check Capacity.
-absl::uint128 Walk(const PoolSpace& s, Family f) {
+absl::uint128 Walk(const PoolSpace& s, IpFamily f) {
   absl::uint128 n = 0;
   std::optional<IpAddress> a = s.FirstUsable(f);
   while (a) {
@@ -54,21 +54,21 @@ TEST_CASE("capacities match MetalLB's pool counts") {
   for (const Case& c : cases) {
     CAPTURE(c.ranges[0]);
     PoolSpace s(MakePool(c.ranges, c.avoid_buggy, c.arp_network));
-    CHECK(s.Capacity(Family::kV4) == c.want);
-    CHECK(Walk(s, Family::kV4) == c.want);
+    CHECK(s.Capacity(IpFamily::kV4) == c.want);
+    CHECK(Walk(s, IpFamily::kV4) == c.want);
   }
 }
 
 TEST_CASE("IPv6 capacities are exact where MetalLB's overflow") {
   PoolSpace s(MakePool({"2001:db8::/64"}));
-  CHECK(s.Capacity(Family::kV6) == absl::uint128(1) << 64);
-  CHECK(s.Capacity(Family::kV4) == 0);
+  CHECK(s.Capacity(IpFamily::kV6) == absl::uint128(1) << 64);
+  CHECK(s.Capacity(IpFamily::kV4) == 0);
   PoolSpace big(MakePool({"2001:db8::/32", "2001:db9::/32"}));
-  CHECK(big.Capacity(Family::kV6) == absl::uint128(1) << 97);
+  CHECK(big.Capacity(IpFamily::kV6) == absl::uint128(1) << 97);
   PoolSpace all(MakePool({"::/0"}));
-  CHECK(all.Capacity(Family::kV6) == absl::Uint128Max());
+  CHECK(all.Capacity(IpFamily::kV6) == absl::Uint128Max());
   PoolSpace arp6(MakePool({"2001:db8::/120"}, false, "2001:db8::/64"));
-  CHECK(arp6.Capacity(Family::kV6) ==
+  CHECK(arp6.Capacity(IpFamily::kV6) ==
         255);  // the subnet-router anycast address is skipped
 }
 
@@ -87,7 +87,7 @@ TEST_CASE("usability says why an address is excluded") {
 
 TEST_CASE("NextUsable and PrevUsable skip exclusions and gaps between ranges") {
   PoolSpace s(MakePool({"10.0.0.250-10.0.1.3", "10.0.5.0/30"}, true));
-  CHECK(s.FirstUsable(Family::kV4)->ToString() == "10.0.0.250");
+  CHECK(s.FirstUsable(IpFamily::kV4)->ToString() == "10.0.0.250");
   CHECK(s.NextUsable(Ip("10.0.0.255"))->ToString() == "10.0.1.1");
   CHECK(s.NextUsable(Ip("10.0.1.4"))->ToString() == "10.0.5.1");
   CHECK(s.NextUsable(Ip("10.0.0.1"))->ToString() == "10.0.0.250");

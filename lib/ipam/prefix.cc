@@ -9,7 +9,7 @@ namespace lb::ipam {
 namespace {
 
 // Mask of the host bits of a `length`-bit prefix in family `f`.
-absl::uint128 HostMask(Family f, int length) {
+absl::uint128 HostMask(IpFamily f, int length) {
   int host_bits = FamilyBits(f) - length;
   if (host_bits <= 0) return 0;
   if (host_bits >= 128) return absl::Uint128Max();

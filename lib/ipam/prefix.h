@@ -21,7 +21,7 @@
 #include "absl/numeric/int128.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "lib/ipam/address.h"
+#include "lib/base/ip_address.h"
 
 namespace lb::ipam {
 
@@ -36,7 +36,7 @@ class Prefix {
   // REQUIRES: 0 <= length <= FamilyBits(address.family()).
   static Prefix Containing(IpAddress address, int length);
 
-  Family family() const { return base_.family(); }
+  IpFamily family() const { return base_.family(); }
   const IpAddress& base() const { return base_; }
   int length() const { return length_; }
 
@@ -78,7 +78,7 @@ class IpRange {
   IpRange(IpAddress first, IpAddress last) : first_(first), last_(last) {}
   explicit IpRange(const Prefix& p) : first_(p.first()), last_(p.last()) {}
 
-  Family family() const { return first_.family(); }
+  IpFamily family() const { return first_.family(); }
   const IpAddress& first() const { return first_; }
   const IpAddress& last() const { return last_; }
 

@@ -96,9 +96,9 @@ absl::StatusOr<Request> RequestFromService(const ServiceFields& s) {
   }
   for (const std::string& f : s.ip_families) {
     if (f == "IPv4") {
-      r.families.push_back(Family::kV4);
+      r.families.push_back(IpFamily::kV4);
     } else if (f == "IPv6") {
-      r.families.push_back(Family::kV6);
+      r.families.push_back(IpFamily::kV6);
     } else {
       return absl::InvalidArgumentError(
           absl::StrCat("invalid spec.ipFamilies entry \"", f, "\""));

@@ -44,7 +44,7 @@ TEST_CASE("both annotation prefixes are read") {
     REQUIRE(r.requested.size() == 2);
     CHECK(r.requested[1].ToString() == "2001:db8::1");
     CHECK(r.family_policy == IpFamilyPolicy::kRequireDualStack);
-    CHECK(r.families == std::vector<Family>{Family::kV4});
+    CHECK(r.families == std::vector<IpFamily>{IpFamily::kV4});
   }
 }
 
@@ -59,7 +59,7 @@ TEST_CASE("traffic policy Local makes the selector the sharing backend") {
   ASSIGN_OR_FAIL(Request r, RequestFromService(s));
   CHECK(r.traffic_policy == TrafficPolicy::kLocal);
   CHECK(r.backend == "app=nginx,tier=web");
-  CHECK(r.families == std::vector<Family>{Family::kV6, Family::kV4});
+  CHECK(r.families == std::vector<IpFamily>{IpFamily::kV6, IpFamily::kV4});
   CHECK(r.ports.size() == 1);
 }
 

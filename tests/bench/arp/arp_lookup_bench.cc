@@ -19,7 +19,7 @@
 
 namespace {
 
-using lb::arp::IpAddress;
+using lb::IpAddress;
 using lb::arp::MacAddress;
 
 const MacAddress kNodeMac({0x02, 0, 0, 0, 0, 0x0b});

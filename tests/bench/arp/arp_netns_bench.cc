@@ -37,7 +37,7 @@
 
 namespace {
 
-using lb::arp::IpAddress;
+using lb::IpAddress;
 using lb::arp::MacAddress;
 
 std::string g_prefix;

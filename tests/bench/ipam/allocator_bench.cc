@@ -22,9 +22,9 @@
 
 namespace {
 
+using lb::IpFamily;
 using lb::ipam::Allocator;
 using lb::ipam::AllocatorOptions;
-using lb::ipam::Family;
 using lb::ipam::Request;
 using Clock = std::chrono::steady_clock;
 
@@ -43,7 +43,7 @@ lb::ipam::Config Config(const char* yaml) {
   return lb::ipam::ParseConfig(yaml).value().config;
 }
 
-std::vector<Request> Requests(size_t n, Family f) {
+std::vector<Request> Requests(size_t n, IpFamily f) {
   std::vector<Request> out(n);
   for (size_t i = 0; i < n; ++i) {
     out[i].service = absl::StrCat("namespace-", i % 97, "/service-", i);
@@ -69,7 +69,7 @@ void FillV4(size_t n, lb::RealClock& clock) {
            .ok()) {
     std::abort();
   }
-  std::vector<Request> reqs = Requests(n, Family::kV4);
+  std::vector<Request> reqs = Requests(n, IpFamily::kV4);
   std::vector<double> alloc_ns(n), release_ns;
   for (size_t i = 0; i < n; ++i) {
     auto t0 = Clock::now();
@@ -108,7 +108,7 @@ void FillV4(size_t n, lb::RealClock& clock) {
 }
 
 void MillionV6(lb::RealClock& clock, size_t n) {
-  std::vector<Request> reqs = Requests(n, Family::kV6);
+  std::vector<Request> reqs = Requests(n, IpFamily::kV6);
   size_t before = HeapBytes();
   AllocatorOptions o;
   Allocator a(clock, o);
@@ -136,11 +136,10 @@ void MillionV6(lb::RealClock& clock, size_t n) {
 // order.
 void Relearn(lb::RealClock& clock) {
   const size_t n = 100000;
-  std::vector<Request> reqs = Requests(n, Family::kV4);
-  std::vector<lb::ipam::IpAddress> ips(n);
+  std::vector<Request> reqs = Requests(n, IpFamily::kV4);
+  std::vector<lb::IpAddress> ips(n);
   for (size_t i = 0; i < n; ++i) {
-    ips[i] =
-        lb::ipam::IpAddress::V4(0x0a000000u + static_cast<uint32_t>(i) * 3);
+    ips[i] = lb::IpAddress::V4(0x0a000000u + static_cast<uint32_t>(i) * 3);
   }
   std::vector<size_t> order(n);
   for (size_t i = 0; i < n; ++i) order[i] = i;

@@ -10,7 +10,7 @@
 
 namespace {
 
-using lb::arp::IpAddress;
+using lb::IpAddress;
 
 class OneAddress : public lb::arp::OwnershipView {
  public:

@@ -10,7 +10,7 @@
 
 namespace {
 
-using lb::arp::IpAddress;
+using lb::IpAddress;
 
 IpAddress Owned() {
   return IpAddress::V6(

@@ -11,7 +11,7 @@
 
 #include "cmd/channel/assignments.pb.h"
 #include "cmd/channel/subscriber.h"
-#include "lib/ipam/address.h"
+#include "lib/base/ip_address.h"
 #include "lib/ipam/pool.h"
 #include "lib/ipam/prefix.h"
 
@@ -48,8 +48,7 @@ void CheckInsidePools(const ReceivedState& s) {
     spaces.emplace_back(pool);
   }
   for (const auto& [address, a] : *s.announcements) {
-    absl::StatusOr<lb::ipam::IpAddress> ip =
-        lb::ipam::IpAddress::Parse(address);
+    absl::StatusOr<lb::IpAddress> ip = lb::IpAddress::Parse(address);
     if (!ip.ok()) std::abort();
     bool inside = false;
     for (const lb::ipam::PoolSpace& space : spaces) {

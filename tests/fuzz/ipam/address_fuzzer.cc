@@ -5,15 +5,13 @@
 #include <cstdlib>
 #include <string>
 
-#include "lib/ipam/address.h"
+#include "lib/base/ip_address.h"
 #include "lib/ipam/prefix.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string text(reinterpret_cast<const char*>(data), size);
-  if (absl::StatusOr<lb::ipam::IpAddress> a = lb::ipam::IpAddress::Parse(text);
-      a.ok()) {
-    absl::StatusOr<lb::ipam::IpAddress> again =
-        lb::ipam::IpAddress::Parse(a->ToString());
+  if (absl::StatusOr<lb::IpAddress> a = lb::IpAddress::Parse(text); a.ok()) {
+    absl::StatusOr<lb::IpAddress> again = lb::IpAddress::Parse(a->ToString());
     if (!again.ok() || *again != *a) std::abort();
   }
   if (absl::StatusOr<lb::ipam::Prefix> p = lb::ipam::Prefix::Parse(text);

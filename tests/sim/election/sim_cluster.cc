@@ -10,24 +10,33 @@
 namespace lb::election::sim {
 
 SkewedClock::SkewedClock(SimulatedClock& base, double rate)
-    : base_(base), origin_(base.Now()), rate_(rate) {}
+    : base_(base),
+      wall_origin_(base.Now()),
+      mono_origin_(base.Monotonic()),
+      rate_(rate) {}
 
 absl::Time SkewedClock::Now() {
-  return origin_ + (base_.Now() - origin_) * rate_;
+  return wall_origin_ + (base_.Now() - wall_origin_) * rate_;
 }
 
-absl::Time SkewedClock::ToBase(absl::Time t) const {
-  if (t == absl::InfiniteFuture() || t == absl::InfinitePast()) return t;
-  return origin_ + (t - origin_) / rate_;
+MonoTime SkewedClock::Monotonic() {
+  return mono_origin_ + (base_.Monotonic() - mono_origin_) * rate_;
 }
 
-void SkewedClock::SleepUntil(absl::Time deadline) {
+MonoTime SkewedClock::ToBase(MonoTime t) const {
+  if (t == MonoTime::InfiniteFuture() || t == MonoTime::InfinitePast()) {
+    return t;
+  }
+  return mono_origin_ + (t - mono_origin_) / rate_;
+}
+
+void SkewedClock::SleepUntil(MonoTime deadline) {
   base_.SleepUntil(ToBase(deadline));
 }
 
 bool SkewedClock::AwaitWithDeadline(absl::Mutex* mu,
                                     const absl::Condition& cond,
-                                    absl::Time deadline) {
+                                    MonoTime deadline) {
   return base_.AwaitWithDeadline(mu, cond, ToBase(deadline));
 }
 

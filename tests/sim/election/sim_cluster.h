@@ -56,19 +56,24 @@ struct SimConfig {
   MembershipOptions membership;
 };
 
-// A Clock running at `rate` times the base clock, from `origin`.
+// A Clock running at `rate` times the base clock (both timelines), from the
+// base clock's time at construction.
 class SkewedClock final : public Clock {
  public:
   SkewedClock(SimulatedClock& base, double rate);
+  using Clock::AwaitWithDeadline;
+  using Clock::SleepUntil;
   absl::Time Now() override;
-  void SleepUntil(absl::Time deadline) override;
+  MonoTime Monotonic() override;
+  void SleepUntil(MonoTime deadline) override;
   bool AwaitWithDeadline(absl::Mutex* mu, const absl::Condition& cond,
-                         absl::Time deadline) override;
+                         MonoTime deadline) override;
 
  private:
-  absl::Time ToBase(absl::Time t) const;
+  MonoTime ToBase(MonoTime t) const;
   SimulatedClock& base_;
-  const absl::Time origin_;
+  const absl::Time wall_origin_;
+  const MonoTime mono_origin_;
   const double rate_;
 };
 
