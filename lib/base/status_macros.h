@@ -5,12 +5,39 @@
 //
 //   LB_RETURN_IF_ERROR(Validate(pool));
 //   LB_ASSIGN_OR_RETURN(Prefix p, Prefix::Parse(text));
+//   LB_RETURN_IF_ERROR(Annotate(Load(path), absl::StrCat("reading ", path)));
+//   LB_ASSIGN_OR_RETURN(Config c, Annotate(Parse(text), "kubeconfig"));
 
 #ifndef LB_BASE_STATUS_MACROS_H_
 #define LB_BASE_STATUS_MACROS_H_
 
+#include <string>
+#include <utility>
+
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+
+namespace lb {
+
+// `status` with "context: " put before its message and its code kept; an OK
+// status is returned unchanged.
+inline absl::Status Annotate(const absl::Status& status,
+                             absl::string_view context) {
+  if (status.ok()) return status;
+  return absl::Status(status.code(),
+                      absl::StrCat(context, ": ", status.message()));
+}
+
+// The same for a StatusOr: its value passes through untouched.
+template <typename T>
+absl::StatusOr<T> Annotate(absl::StatusOr<T> value, absl::string_view context) {
+  if (value.ok()) return value;
+  return Annotate(value.status(), context);
+}
+
+}  // namespace lb
 
 // Returns the status of `expr` from the enclosing function if it is not OK.
 #define LB_RETURN_IF_ERROR(expr)                     \

@@ -30,5 +30,20 @@ TEST_CASE("status macros propagate errors and values") {
   CHECK_STATUS(CheckEven(3), absl::StatusCode::kInvalidArgument, "odd");
 }
 
+absl::StatusOr<int> HalfOfField(int x) {
+  LB_ASSIGN_OR_RETURN(int h, Annotate(Half(x), "field \"size\""));
+  return h;
+}
+
+TEST_CASE("Annotate puts context before the message and keeps the code") {
+  CHECK(HalfOfField(4).value() == 2);
+  absl::StatusOr<int> bad = HalfOfField(3);
+  CHECK_STATUS(bad, absl::StatusCode::kInvalidArgument, "field \"size\": odd");
+  CHECK(Annotate(absl::OkStatus(), "ignored").ok());
+  absl::Status s = Annotate(absl::NotFoundError("no lease"), "renewing");
+  CHECK(s.code() == absl::StatusCode::kNotFound);
+  CHECK(s.message() == "renewing: no lease");
+}
+
 }  // namespace
 }  // namespace lb
