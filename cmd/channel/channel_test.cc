@@ -34,8 +34,9 @@ DesiredState State(std::vector<std::string> addresses) {
 struct Server {
   // `listen_port` 0 picks a free one.
   explicit Server(std::shared_ptr<grpc::ServerCredentials> creds,
-                  int listen_port = 0)
-      : service(publisher) {
+                  int listen_port = 0,
+                  AssignmentsService::StreamObserver observer = nullptr)
+      : service(publisher, std::move(observer)) {
     grpc::ServerBuilder b;
     b.AddListeningPort(absl::StrCat("127.0.0.1:", listen_port), creds, &port);
     b.RegisterService(&service);
@@ -199,6 +200,43 @@ TEST_CASE(
   CHECK(sub.Snapshot().epoch == second.publisher.epoch());
   CHECK(sub.Snapshot().announcements->size() == 1);
   sub.Stop();
+}
+
+TEST_CASE("streams are counted and observed by the node each speaker names") {
+  absl::Mutex mu;
+  std::vector<std::string> seen;
+  Server server(grpc::InsecureServerCredentials(), 0,
+                [&](const std::string& node, bool open, const grpc::Status&) {
+                  absl::MutexLock lock(&mu);
+                  seen.push_back(absl::StrCat(open ? "+" : "-", node));
+                });
+  server.publisher.Publish(State({"192.168.1.240"}));
+  auto channel =
+      grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials());
+  Subscriber::Options a = Opts();
+  a.node = "node-a";
+  Subscriber::Options b = Opts();
+  b.node = "node-b";
+  auto sub_a = std::make_unique<Subscriber>(channel, a, nullptr);
+  Subscriber sub_b(channel, b, nullptr);
+  sub_a->Start();
+  sub_b.Start();
+  REQUIRE(Eventually([&] {
+    return server.service.streams_by_node() ==
+           std::map<std::string, int>{{"node-a", 1}, {"node-b", 1}};
+  }));
+  sub_a->Stop();
+  sub_a.reset();
+  REQUIRE(Eventually([&] {
+    return server.service.streams_by_node() ==
+           std::map<std::string, int>{{"node-b", 1}};
+  }));
+  absl::MutexLock lock(&mu);
+  CHECK(std::count(seen.begin(), seen.end(), "+node-a") == 1);
+  CHECK(std::count(seen.begin(), seen.end(), "-node-a") == 1);
+  CHECK(std::count(seen.begin(), seen.end(), "+node-b") == 1);
+  CHECK(std::count(seen.begin(), seen.end(), "-node-b") == 0);
+  sub_b.Stop();
 }
 
 TEST_CASE("a state handed out is not changed by later updates") {

@@ -66,10 +66,8 @@ uint64_t Publisher::Publish(DesiredState state) {
   }
   bool pools_changed = !SamePools(state.pools, state_.pools);
   bool candidates_changed = state.candidate_nodes != state_.candidate_nodes;
-  bool settings_changed = !Same(state.settings, state_.settings);
   if (generation_ > 0 && change.upserts().empty() &&
-      change.removals().empty() && !pools_changed && !candidates_changed &&
-      !settings_changed) {
+      change.removals().empty() && !pools_changed && !candidates_changed) {
     return generation_;
   }
   state_ = std::move(state);
@@ -85,7 +83,6 @@ uint64_t Publisher::Publish(DesiredState state) {
     change.mutable_candidate_nodes()->Add(state_.candidate_nodes.begin(),
                                           state_.candidate_nodes.end());
   }
-  *change.mutable_settings() = state_.settings;
   history_entries_ += Entries(change);
   history_.push_back(std::move(update));
   const size_t max_entries =
@@ -122,7 +119,6 @@ std::shared_ptr<const v1::Update> Publisher::SnapshotLocked() const {
   u.mutable_candidate_nodes()->Add(state_.candidate_nodes.begin(),
                                    state_.candidate_nodes.end());
   u.set_candidate_nodes_changed(true);
-  *u.mutable_settings() = state_.settings;
   snapshot_ = made;
   return made;
 }
@@ -160,10 +156,14 @@ void Publisher::Shutdown() {
 grpc::Status AssignmentsService::Watch(grpc::ServerContext* context,
                                        const v1::WatchRequest* request,
                                        grpc::ServerWriter<v1::Update>* writer) {
+  // A speaker's name is at most a node name long (253 bytes).
+  const std::string node = request->node().substr(0, 253);
   {
     absl::MutexLock lock(&mu_);
     ++active_;
+    ++by_node_[node];
   }
+  if (observer_) observer_(node, /*open=*/true, grpc::Status::OK);
   // A generation from another controller instance means nothing here: start
   // from 0, so the first state published (or the current one) goes out as a
   // snapshot, and waiting is for any generation.
@@ -189,14 +189,26 @@ grpc::Status AssignmentsService::Watch(grpc::ServerContext* context,
       break;
     }
   }
-  absl::MutexLock lock(&mu_);
-  --active_;
+  if (result.ok()) {
+    result = grpc::Status(grpc::StatusCode::CANCELLED, "speaker disconnected");
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    --active_;
+    if (--by_node_[node] == 0) by_node_.erase(node);
+  }
+  if (observer_) observer_(node, /*open=*/false, result);
   return result;
 }
 
 int AssignmentsService::active_streams() const {
   absl::MutexLock lock(&mu_);
   return active_;
+}
+
+std::map<std::string, int> AssignmentsService::streams_by_node() const {
+  absl::MutexLock lock(&mu_);
+  return by_node_;
 }
 
 }  // namespace lb::channel

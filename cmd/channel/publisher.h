@@ -6,9 +6,8 @@
 // snapshot followed by changes.
 //
 //   Publisher publisher;
-//   AssignmentsService service(publisher);      // register with a
-//   grpc::ServerBuilder publisher.Publish(state);                    // from
-//   the controller's work loop
+//   AssignmentsService service(publisher);   // register with a grpc::ServerBuilder
+//   publisher.Publish(state);                // from the controller's work loop
 //
 // Thread-safety: all methods are safe to call concurrently.
 
@@ -17,6 +16,8 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -38,7 +39,6 @@ struct DesiredState {
   // Update.candidate_nodes: eligible for announcements with
   // all_candidate_nodes.
   std::vector<std::string> candidate_nodes;
-  v1::Settings settings;
 };
 
 class Publisher {
@@ -102,8 +102,16 @@ class Publisher {
 // The gRPC service: one Watch stream per speaker.
 class AssignmentsService final : public v1::Assignments::Service {
  public:
-  // `publisher` must outlive the service.
-  explicit AssignmentsService(Publisher& publisher) : publisher_(publisher) {}
+  // Called as a stream opens (`open` true) and ends, with the node name the
+  // speaker gave (WatchRequest.node; "" when it gave none) and, on end, why.
+  using StreamObserver = std::function<void(const std::string& node, bool open,
+                                            const grpc::Status& end)>;
+
+  // `publisher` must outlive the service. `observer` may be null; it runs on
+  // the stream's thread.
+  explicit AssignmentsService(Publisher& publisher,
+                              StreamObserver observer = nullptr)
+      : publisher_(publisher), observer_(std::move(observer)) {}
 
   grpc::Status Watch(grpc::ServerContext* context,
                      const v1::WatchRequest* request,
@@ -111,10 +119,15 @@ class AssignmentsService final : public v1::Assignments::Service {
 
   // Streams currently open.
   int active_streams() const ABSL_LOCKS_EXCLUDED(mu_);
+  // Streams currently open, by the node name each speaker gave; nodes with
+  // none open are absent.
+  std::map<std::string, int> streams_by_node() const ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   Publisher& publisher_;
+  const StreamObserver observer_;
   mutable absl::Mutex mu_;
+  std::map<std::string, int> by_node_ ABSL_GUARDED_BY(mu_);
   int active_ ABSL_GUARDED_BY(mu_) = 0;
 };
 

@@ -91,7 +91,6 @@ absl::Status Subscriber::ApplyInPlace(v1::Update& update) {
       state_.candidate_nodes.assign(update.candidate_nodes().begin(),
                                     update.candidate_nodes().end());
     }
-    state_.settings = update.settings();
     state_.generation = update.generation();
     state_.epoch = update.epoch();
     std::vector<ipam::PoolSpace> spaces = Spaces(state_.pools);

@@ -49,7 +49,6 @@ struct ReceivedState {
   std::vector<v1::Pool> pools;
   // Eligible for every announcement with all_candidate_nodes.
   std::vector<std::string> candidate_nodes;
-  v1::Settings settings;
 };
 
 struct SubscriberCounters {

@@ -2,11 +2,11 @@
 //
 // Log lines in klog's format, the one Kubernetes components and MetalLB write:
 //
-//   I1217 10:18:07.409788       1 arp_controller.go:96] default/nginx:
-//   announcable, making advertisement
+//   I1217 10:18:07.409788       1 arp_controller.go:96] default/nginx: announcable, making advertisement
 //
-// LOG_INFO(logger) << "text";  writes one line to the logger's stream on
-// destruction. Thread-safety: lines from different threads never interleave.
+//   LB_LOG_INFO(logger) << "text";   // one line, written on destruction
+//
+// Thread-safety: lines from different threads never interleave.
 
 #ifndef LB_CMD_COMMON_KLOG_H_
 #define LB_CMD_COMMON_KLOG_H_

@@ -5,9 +5,10 @@
 // it.
 //
 //   Metrics m;
-//   m.Set("metallb_k8s_client_config_loaded_bool", {}, 1, "1 if the config was
-//   loaded"); m.Add("metallb_k8s_client_updates_total", {}, 1, "Work-queue
-//   items processed"); std::string text = m.Render();
+//   m.Set("metallb_k8s_client_config_loaded_bool", {}, 1,
+//         "1 if the config was loaded");
+//   m.Add("metallb_k8s_client_updates_total", {}, 1, "Work-queue items processed");
+//   std::string text = m.Render();
 //
 // Thread-safety: all methods are safe to call concurrently.
 

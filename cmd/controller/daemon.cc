@@ -249,7 +249,19 @@ absl::Status Daemon::Activate() {
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> creds =
       ChannelCredentials();
   if (!creds.ok()) return creds.status();
-  service_ = std::make_unique<channel::AssignmentsService>(publisher_);
+  service_ = std::make_unique<channel::AssignmentsService>(
+      publisher_, [this](const std::string& node, bool open,
+                         const grpc::Status& end) {
+        std::string who = node.empty() ? "a speaker that gave no node name"
+                                       : "the speaker on " + node;
+        if (open) {
+          LB_LOG_INFO(logger_) << "channel: " << who << " connected";
+        } else {
+          LB_LOG_INFO(logger_) << "channel: " << who
+                               << " disconnected: " << end.error_message();
+        }
+        UpdateStreamMetrics();
+      });
   grpc::ServerBuilder builder;
   builder.AddListeningPort(
       absl::StrCat(options_.listen_host, ":", options_.channel_port), *creds,
@@ -460,6 +472,18 @@ void Daemon::Apply(const Actions& actions, std::set<std::string>* retry) {
           << "recording event " << e.reason << " on " << e.ns << "/" << e.name
           << " failed: " << s.message();
     }
+  }
+}
+
+void Daemon::UpdateStreamMetrics() {
+  constexpr char kStreams[] = "metallb_controller_channel_streams";
+  // Streams open and close on their own threads: one refresh at a time, so
+  // an older count never lands after a newer one.
+  absl::MutexLock lock(&stream_metrics_mu_);
+  metrics_.Clear(kStreams);
+  for (const auto& [node, n] : service_->streams_by_node()) {
+    metrics_.Set(kStreams, {{"node", node}}, n,
+                 "Channel streams open to speakers, by the node each names");
   }
 }
 

@@ -106,6 +106,8 @@ class Daemon {
   // status write failed.
   void Apply(const Actions& actions, std::set<std::string>* retry);
   void UpdateMetrics();
+  // metallb_controller_channel_streams from the channel's open streams.
+  void UpdateStreamMetrics();
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ChannelCredentials();
 
   const DaemonOptions options_;
@@ -129,6 +131,7 @@ class Daemon {
   Reconciler reconciler_;
   channel::Publisher publisher_;
   std::unique_ptr<channel::AssignmentsService> service_;
+  absl::Mutex stream_metrics_mu_;
   std::unique_ptr<grpc::Server> grpc_server_;
   std::unique_ptr<election::K8sLeaseStore> lease_store_;
   std::unique_ptr<election::LeaderElector> elector_;
