@@ -91,6 +91,12 @@ int CheckConfigFile(const std::string& path, std::ostream& out) {
       out << "\n";
     }
   }
+  for (const ipam::Pool& pool : config.pools) {
+    if (pool.protocol != ipam::Protocol::kBgp) continue;
+    out << path << ": warning: pool \"" << pool.name
+        << "\" is a BGP pool: BGP mode is not built yet, so its addresses "
+           "are assigned but nothing announces them\n";
+  }
   return 0;
 }
 

@@ -36,5 +36,8 @@ expect "unknown key is a warning" 0 \
   -- --check-config cmd/controller/testdata/warn-config.yaml
 expect "an IPv6 /64 is counted exactly" 0 "IPv6: 18446744073709551616 usable addresses" \
   -- --check-config cmd/controller/testdata/warn-config.yaml
+expect "a BGP pool is valid but warned about: nothing announces it yet" 0 \
+  'bgp-config.yaml: warning: pool "routed" is a BGP pool: BGP mode is not built yet, so its addresses are assigned but nothing announces them' \
+  -- --check-config cmd/controller/testdata/bgp-config.yaml
 expect "missing file" 1 "cannot read the file" -- --check-config /nonexistent.yaml
 exit $fail

@@ -250,15 +250,15 @@ absl::Status Daemon::Activate() {
       ChannelCredentials();
   if (!creds.ok()) return creds.status();
   service_ = std::make_unique<channel::AssignmentsService>(
-      publisher_, [this](const std::string& node, bool open,
-                         const grpc::Status& end) {
+      publisher_,
+      [this](const std::string& node, bool open, const grpc::Status& end) {
         std::string who = node.empty() ? "a speaker that gave no node name"
                                        : "the speaker on " + node;
         if (open) {
           LB_LOG_INFO(logger_) << "channel: " << who << " connected";
         } else {
-          LB_LOG_INFO(logger_) << "channel: " << who
-                               << " disconnected: " << end.error_message();
+          LB_LOG_INFO(logger_)
+              << "channel: " << who << " disconnected: " << end.error_message();
         }
         UpdateStreamMetrics();
       });

@@ -119,6 +119,13 @@ void Reconciler::SetConfigMap(const std::optional<k8s::ConfigMap>& config_map,
     return;
   }
   config_ = parsed->config;
+  for (const ipam::Pool& pool : config_->pools) {
+    if (pool.protocol != ipam::Protocol::kBgp) continue;
+    out.log.push_back(absl::StrCat(
+        "config warning: pool \"", pool.name,
+        "\" is a BGP pool; BGP mode is not built yet, so its addresses are "
+        "assigned but not announced"));
+  }
   config_loaded_ = true;
   config_stale_ = false;
   if (synced_) out.log.push_back("config changed, reconverging all services");
@@ -374,7 +381,24 @@ Actions Reconciler::Converge(const std::string& key) {
   out.log.push_back(absl::StrCat(key, ": allocated ", Quoted(ips)));
   out.events.push_back({"Service", ns, name, "Normal", "IPAllocated",
                         absl::StrCat("Assigned IP ", Quoted(ips))});
+  if (const ipam::Pool* pool = FindPool(assignment->pool);
+      pool != nullptr && pool->protocol == ipam::Protocol::kBgp) {
+    std::string message = absl::StrCat(
+        "Assigned IP ", Quoted(ips), " from BGP pool \"", pool->name,
+        "\", but BGP mode is not built yet: nothing announces the address");
+    out.log.push_back(absl::StrCat(key, ": ", message));
+    out.events.push_back(
+        {"Service", ns, name, "Warning", "NotAnnounced", message});
+  }
   return out;
+}
+
+const ipam::Pool* Reconciler::FindPool(const std::string& name) const {
+  if (!config_) return nullptr;
+  for (const ipam::Pool& p : config_->pools) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
 }
 
 std::set<std::string> Reconciler::ReadyEndpointNodes(const std::string& key,

@@ -163,6 +163,8 @@ class Reconciler {
   void ConvergeAll(ActionSink sink);
   // Drops `slice_key` from slices_by_service_.
   void Unindex(const std::string& slice_key);
+  // The pool of the current config named `name`; null if none.
+  const ipam::Pool* FindPool(const std::string& name) const;
   // The nodes of the ready endpoints of Service `key`.
   std::set<std::string> ReadyEndpointNodes(const std::string& key,
                                            bool* any_ready) const;

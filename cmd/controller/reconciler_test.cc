@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "absl/strings/match.h"
 #include "lib/base/simulated_clock.h"
 
@@ -372,6 +374,42 @@ TEST_CASE(
   const channel::Announcement& l = d.announcements.at(address("default/local"));
   CHECK_FALSE(l.all_candidate_nodes);
   CHECK(l.eligible_nodes == std::vector<std::string>{"node-b"});
+}
+
+TEST_CASE(
+    "an address from a BGP pool is assigned with a warning that nothing "
+    "announces it") {
+  Fixture f;
+  Actions config = f.r.SetConfigMap(Config(kArpAndBgpConfig));
+  CHECK(std::any_of(config.log.begin(), config.log.end(),
+                    [](const std::string& line) {
+                      return absl::StrContains(line,
+                                               "pool \"routed\" is a BGP "
+                                               "pool");
+                    }));
+  f.r.UpsertNode(Node("node-a"));
+  k8s::Service bgp = Lb("bgp");
+  bgp.meta.annotations["metallb.universe.tf/address-pool"] = "routed";
+  f.r.UpsertService(bgp);
+  k8s::Service arp = Lb("arp");
+  f.r.UpsertService(arp);
+  Actions a = f.r.Sync();
+  std::vector<const EventRecord*> warnings;
+  for (const EventRecord& e : a.events) {
+    if (e.reason == "NotAnnounced") warnings.push_back(&e);
+  }
+  REQUIRE(warnings.size() == 1);
+  CHECK(warnings[0]->name == "bgp");
+  CHECK(warnings[0]->type == "Warning");
+  CHECK(absl::StrContains(warnings[0]->message, "from BGP pool \"routed\""));
+  CHECK(absl::StrContains(warnings[0]->message, "nothing announces"));
+  // Once the status is written, converging again changes nothing and warns
+  // no more.
+  k8s::Service written = Lb(
+      "bgp", {f.r.allocator().Lookup("default/bgp")->addresses[0].ToString()});
+  written.meta.annotations = bgp.meta.annotations;
+  Actions again = f.r.UpsertService(written);
+  CHECK(again.events.empty());
 }
 
 TEST_CASE("a shared address is announced once for all its Services") {
