@@ -34,6 +34,7 @@
 #include "absl/strings/str_cat.h"
 #include "lib/arp/af_packet_conn.h"
 #include "lib/arp/wire.h"
+#include "tests/bench/percentile.h"
 
 namespace {
 
@@ -129,12 +130,6 @@ std::string FindArptool(const char* argv0) {
     if (access(c.c_str(), X_OK) == 0) return c;
   }
   return "";
-}
-
-double Percentile(std::vector<double> v, double p) {
-  std::sort(v.begin(), v.end());
-  size_t i = std::min(v.size() - 1, static_cast<size_t>(p * v.size()));
-  return v[i];
 }
 
 struct Client {
@@ -338,13 +333,17 @@ int main(int argc, char** argv) {
         ++lost;
       }
     }
-    double kp50 = Percentile(kernel, 0.5), op50 = Percentile(ours, 0.5);
-    double kp99 = Percentile(kernel, 0.99), op99 = Percentile(ours, 0.99);
+    double kp50 = lb::bench::Percentile(kernel, 0.5),
+           op50 = lb::bench::Percentile(ours, 0.5);
+    double kp99 = lb::bench::Percentile(kernel, 0.99),
+           op99 = lb::bench::Percentile(ours, 0.99);
     std::printf("%s_kernel_p50: %.1f us\n", suffix, kp50);
-    std::printf("%s_kernel_p90: %.1f us\n", suffix, Percentile(kernel, 0.9));
+    std::printf("%s_kernel_p90: %.1f us\n", suffix,
+                lb::bench::Percentile(kernel, 0.9));
     std::printf("%s_kernel_p99: %.1f us\n", suffix, kp99);
     std::printf("%s_ours_p50: %.1f us\n", suffix, op50);
-    std::printf("%s_ours_p90: %.1f us\n", suffix, Percentile(ours, 0.9));
+    std::printf("%s_ours_p90: %.1f us\n", suffix,
+                lb::bench::Percentile(ours, 0.9));
     std::printf("%s_ours_p99: %.1f us\n", suffix, op99);
     std::printf("%s_ratio_p50: %.2f x\n", suffix, op50 / kp50);
     std::printf("%s_ratio_p99: %.2f x\n", suffix, op99 / kp99);

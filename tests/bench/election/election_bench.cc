@@ -15,17 +15,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "tests/bench/percentile.h"
 #include "tests/sim/election/sim_cluster.h"
 
 namespace lb::election::sim {
 namespace {
-
-double Percentile(std::vector<double> v, double q) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  size_t idx = static_cast<size_t>(q * (v.size() - 1) + 0.5);
-  return v[std::min(idx, v.size() - 1)];
-}
 
 void Failover(int nodes, int trials) {
   SimConfig config;
@@ -73,9 +67,9 @@ void Failover(int nodes, int trials) {
     sim.RunFor(absl::Seconds(2));
   }
   const std::string p = absl::StrCat("election_failover_", nodes, "_nodes");
-  std::printf("%s_p50: %.0f ms\n", p.c_str(), Percentile(ms, 0.50));
-  std::printf("%s_p99: %.0f ms\n", p.c_str(), Percentile(ms, 0.99));
-  std::printf("%s_max: %.0f ms\n", p.c_str(), Percentile(ms, 1.0));
+  std::printf("%s_p50: %.0f ms\n", p.c_str(), lb::bench::Percentile(ms, 0.50));
+  std::printf("%s_p99: %.0f ms\n", p.c_str(), lb::bench::Percentile(ms, 0.99));
+  std::printf("%s_max: %.0f ms\n", p.c_str(), lb::bench::Percentile(ms, 1.0));
   std::printf("%s_samples: %zu addresses\n", p.c_str(), ms.size());
   std::printf("%s_not_moved_within_5s: %d addresses\n", p.c_str(), problems);
   LatencyHistogram merged;

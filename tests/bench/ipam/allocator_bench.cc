@@ -19,6 +19,7 @@
 #include "lib/base/clock.h"
 #include "lib/ipam/allocator.h"
 #include "lib/ipam/config.h"
+#include "tests/bench/percentile.h"
 
 namespace {
 
@@ -30,11 +31,6 @@ using Clock = std::chrono::steady_clock;
 
 double Nanos(Clock::duration d) {
   return std::chrono::duration<double, std::nano>(d).count();
-}
-
-double Median(std::vector<double> v) {
-  std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
-  return v[v.size() / 2];
 }
 
 size_t HeapBytes() { return mallinfo2().uordblks; }
@@ -100,11 +96,11 @@ void FillV4(size_t n, lb::RealClock& clock) {
   }
   std::string k = n >= 1000 ? absl::StrCat(n / 1000, "k") : absl::StrCat(n);
   Figure(absl::StrCat("ipam_v4_slash16_", k, "_allocate_median"),
-         Median(alloc_ns), "ns");
+         lb::bench::Percentile(alloc_ns, 0.5), "ns");
   Figure(absl::StrCat("ipam_v4_slash16_", k, "_allocate_into_holes_median"),
-         Median(refill_ns), "ns");
+         lb::bench::Percentile(refill_ns, 0.5), "ns");
   Figure(absl::StrCat("ipam_v4_slash16_", k, "_release_median"),
-         Median(release_ns), "ns");
+         lb::bench::Percentile(release_ns, 0.5), "ns");
 }
 
 void MillionV6(lb::RealClock& clock, size_t n) {

@@ -50,6 +50,7 @@
 #include "lib/k8s/config.h"
 #include "lib/k8s/resource.h"
 #include "tests/bench/lan/arp_capture.h"
+#include "tests/bench/percentile.h"
 
 namespace {
 
@@ -200,18 +201,13 @@ json Service(const std::string& name) {
                {"targetPort", 80}}}}}}};
 }
 
-// Nearest-rank percentile of a sorted, non-empty vector.
-double Percentile(const std::vector<double>& sorted, double q) {
-  size_t rank = static_cast<size_t>(std::ceil(q * sorted.size()));
-  rank = std::clamp<size_t>(rank, 1, sorted.size());
-  return sorted[rank - 1];
-}
-
 void Figures(const std::string& name, std::vector<double> ms) {
   if (ms.empty()) return;
   std::sort(ms.begin(), ms.end());
-  std::printf("%s_p50: %.1f ms\n", name.c_str(), Percentile(ms, 0.50));
-  std::printf("%s_p99: %.1f ms\n", name.c_str(), Percentile(ms, 0.99));
+  std::printf("%s_p50: %.1f ms\n", name.c_str(),
+              lb::bench::Percentile(ms, 0.50));
+  std::printf("%s_p99: %.1f ms\n", name.c_str(),
+              lb::bench::Percentile(ms, 0.99));
   std::printf("%s_max: %.1f ms\n", name.c_str(), ms.back());
 }
 
