@@ -98,7 +98,11 @@ wait "$controller_pid" 2>/dev/null
 start_controller 2
 await "Controller synced, can allocate IPs now" cat "$work/controller2.log" ||
   fail "the restarted controller did not sync"
-sleep 1
+# Ready once its first pass over every Service is done: any re-write would have
+# been made by then.
+port2="$(sed -n 's/.*and \/readyz on port \([0-9]*\).*/\1/p' "$work/controller2.log")"
+await 200 curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port2/readyz" ||
+  fail "the restarted controller did not become ready"
 [ "$(external_ip nginx)" = "192.168.1.240" ] || fail "nginx moved after a restart"
 [ "$(external_ip second)" = "192.168.1.241" ] || fail "second moved after a restart"
 if grep -q "updated service status" "$work/controller2.log"; then
