@@ -6,10 +6,10 @@
 // first start when the Secret holding it is empty; both daemons then read it
 // from the Secret.
 //
-//   absl::StatusOr<ChannelPki> pki = GenerateChannelPki(now,
-//   {"controller.metallb-system.svc"}); builder.AddListeningPort(addr,
-//   ServerCredentials(*pki)); grpc::CreateChannel(addr,
-//   ClientCredentials(*pki));
+//   absl::StatusOr<ChannelPki> pki =
+//       GenerateChannelPki(now, {"controller.metallb-system.svc"});
+//   builder.AddListeningPort(addr, ServerCredentials(*pki));
+//   grpc::CreateChannel(addr, ClientCredentials(*pki));
 
 #ifndef LB_CMD_CHANNEL_CREDENTIALS_H_
 #define LB_CMD_CHANNEL_CREDENTIALS_H_

@@ -56,4 +56,17 @@ StatusServer::~StatusServer() {
   thread_.join();
 }
 
+absl::StatusOr<std::unique_ptr<StatusServer>> StartStatusServer(
+    Metrics& metrics, StatusServerOptions options, Logger& logger) {
+  absl::StatusOr<std::unique_ptr<StatusServer>> server =
+      StatusServer::Start(metrics, std::move(options));
+  if (server.ok()) {
+    LB_LOG_INFO(logger) << "serving /metrics, /healthz and /readyz on port "
+                        << (*server)->port();
+  } else {
+    LB_LOG_ERROR(logger) << "cannot start: " << server.status().message();
+  }
+  return server;
+}
+
 }  // namespace lb::cmd

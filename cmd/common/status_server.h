@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "absl/status/statusor.h"
+#include "cmd/common/klog.h"
 #include "cmd/common/metrics.h"
 
 namespace httplib {
@@ -59,6 +60,11 @@ class StatusServer {
   std::atomic<bool> done_{false};
   std::thread thread_;
 };
+
+// StatusServer::Start, logging "serving /metrics, /healthz and /readyz on
+// port N" (tests and benchmarks read the port from it) or the error.
+absl::StatusOr<std::unique_ptr<StatusServer>> StartStatusServer(
+    Metrics& metrics, StatusServerOptions options, Logger& logger);
 
 }  // namespace lb::cmd
 

@@ -1,14 +1,13 @@
 #include "cmd/controller/daemon.h"
 
 #include <grpcpp/grpcpp.h>
-#include <httplib.h>
 #include <malloc.h>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "cmd/channel/credentials.h"
 #include "cmd/controller/trim.h"
-#include "lib/k8s/config.h"
+#include "lib/base/status_macros.h"
 #include "lib/k8s/errors.h"
 #include "lib/k8s/objects.h"
 
@@ -30,13 +29,15 @@ std::string Rest(const std::string& key) {
 
 }  // namespace
 
-Daemon::Daemon(DaemonOptions options, Clock& clock, cmd::Logger& logger,
+Daemon::Daemon(DaemonOptions options, ControllerIo io, cmd::Logger& logger,
                cmd::Metrics& metrics)
     : options_(std::move(options)),
-      clock_(clock),
+      io_(std::move(io)),
+      clock_(*io_.clock),
+      client_(*io_.client),
       logger_(logger),
       metrics_(metrics),
-      reconciler_(clock, [&] {
+      reconciler_(clock_, [&] {
         ReconcilerOptions r;
         r.config_namespace = options_.ns;
         r.config_name = options_.config_name;
@@ -51,7 +52,7 @@ Daemon::ChannelCredentials() {
   // The PKI lives in a Secret; the first controller to start creates it. It is
   // created in plaintext mode too: speakers derive their heartbeat key from it.
   absl::StatusOr<json> got =
-      client_->Get(k8s::kSecrets, options_.ns, options_.channel_secret);
+      client_.Get(k8s::kSecrets, options_.ns, options_.channel_secret);
   if (absl::IsNotFound(got.status())) {
     absl::StatusOr<channel::ChannelPki> pki =
         channel::GenerateChannelPki(clock_.Now(), options_.channel_names);
@@ -67,7 +68,7 @@ Daemon::ChannelCredentials() {
       secret["data"][k] = absl::Base64Escape(v);
     }
     absl::StatusOr<json> created =
-        client_->Create(k8s::kSecrets, options_.ns, secret);
+        client_.Create(k8s::kSecrets, options_.ns, secret);
     if (created.ok()) {
       LB_LOG_INFO(logger_) << "created channel credentials in Secret "
                            << options_.ns << "/" << options_.channel_secret;
@@ -75,7 +76,7 @@ Daemon::ChannelCredentials() {
       return channel::ServerCredentials(*pki);
     }
     if (!absl::IsAlreadyExists(created.status())) return created.status();
-    got = client_->Get(k8s::kSecrets, options_.ns, options_.channel_secret);
+    got = client_.Get(k8s::kSecrets, options_.ns, options_.channel_secret);
   }
   if (!got.ok()) return got.status();
   absl::StatusOr<k8s::Secret> secret = k8s::Secret::FromJson(*got);
@@ -92,21 +93,10 @@ Daemon::ChannelCredentials() {
 }
 
 absl::Status Daemon::Start() {
-  absl::StatusOr<k8s::Config> config =
-      options_.kubeconfig.empty()
-          ? k8s::InClusterConfig(k8s::SystemEnvironment())
-          : k8s::LoadKubeconfig(options_.kubeconfig);
-  if (!config.ok()) return config.status();
-  if (options_.api_qps > 0) config->qps = options_.api_qps;
-  if (options_.api_burst > 0) config->burst = options_.api_burst;
-  absl::StatusOr<std::unique_ptr<k8s::Client>> client =
-      k8s::Client::Create(*config, clock_);
-  if (!client.ok()) return client.status();
-  client_ = std::move(*client);
   k8s::EventRecorderOptions ev;
   ev.component = "metallb-controller";
   ev.host = options_.identity;
-  recorder_ = std::make_unique<k8s::EventRecorder>(*client_, clock_, ev);
+  recorder_ = std::make_unique<k8s::EventRecorder>(client_, clock_, ev);
   queue_ = std::make_unique<k8s::WorkQueue>(clock_);
 
   auto handlers = [this](const std::string& prefix) {
@@ -125,20 +115,20 @@ absl::Status Daemon::Start() {
   trimmed.transform = k8s::DropManagedFields;
   k8s::InformerOptions service_options;
   service_options.transform = TrimService;
-  services_ = std::make_unique<k8s::Informer>(*client_, clock_, k8s::kServices,
+  services_ = std::make_unique<k8s::Informer>(client_, clock_, k8s::kServices,
                                               service_options);
   k8s::InformerOptions slice_options;
   slice_options.transform = TrimEndpointSlice;
   slice_options.keep_objects = false;
   slices_ = std::make_unique<k8s::Informer>(
-      *client_, clock_, k8s::kEndpointSlices, slice_options);
+      client_, clock_, k8s::kEndpointSlices, slice_options);
   nodes_ =
-      std::make_unique<k8s::Informer>(*client_, clock_, k8s::kNodes, trimmed);
+      std::make_unique<k8s::Informer>(client_, clock_, k8s::kNodes, trimmed);
   k8s::InformerOptions cm_options = trimmed;
   cm_options.ns = options_.ns;
   cm_options.field_selector =
       absl::StrCat("metadata.name=", options_.config_name);
-  configmaps_ = std::make_unique<k8s::Informer>(*client_, clock_,
+  configmaps_ = std::make_unique<k8s::Informer>(client_, clock_,
                                                 k8s::kConfigMaps, cm_options);
   services_->AddHandlers(handlers("svc"));
   auto slice_changed = [this](const json& o, bool deleted) {
@@ -174,40 +164,10 @@ absl::Status Daemon::Start() {
   cm.on_delete = [this](const json&) { queue_->Add(kConfigKey); };
   configmaps_->AddHandlers(cm);
 
-  // Metrics and health.
-  http_server_ = std::make_unique<httplib::Server>();
-  http_server_->Get(
-      "/metrics", [this](const httplib::Request&, httplib::Response& res) {
-        res.set_content(metrics_.Render(), "text/plain; version=0.0.4");
-      });
-  http_server_->Get("/healthz",
-                    [](const httplib::Request&, httplib::Response& res) {
-                      res.set_content("ok\n", "text/plain");
-                    });
-  http_server_->Get(
-      "/readyz", [this](const httplib::Request&, httplib::Response& res) {
-        res.status = ready_ ? 200 : 503;
-        res.set_content(ready_ ? "ok\n" : "not synced\n", "text/plain");
-      });
-  metrics_port_ = options_.metrics_port == 0
-                      ? http_server_->bind_to_any_port(options_.listen_host)
-                      : (http_server_->bind_to_port(options_.listen_host,
-                                                    options_.metrics_port)
-                             ? options_.metrics_port
-                             : -1);
-  if (metrics_port_ <= 0) {
-    return absl::UnavailableError(absl::StrCat("cannot serve metrics on ",
-                                               options_.listen_host, ":",
-                                               options_.metrics_port));
-  }
-  http_thread_ = std::thread([this] { http_server_->listen_after_bind(); });
-  LB_LOG_INFO(logger_) << "serving /metrics, /healthz and /readyz on port "
-                       << metrics_port_;
-
   if (!options_.leader_elect) return Activate();
   // Two replicas, one active: the standby waits for the Lease and reports
   // not-ready, so the channel Service routes speakers to the active one.
-  lease_store_ = std::make_unique<election::K8sLeaseStore>(*client_);
+  lease_store_ = std::make_unique<election::K8sLeaseStore>(client_);
   election::LeaderElectorOptions le;
   le.ns = options_.ns;
   le.name = options_.lease_name;
@@ -262,23 +222,13 @@ absl::Status Daemon::Activate() {
         }
         UpdateStreamMetrics();
       });
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort(
-      absl::StrCat(options_.listen_host, ":", options_.channel_port), *creds,
-      &channel_port_);
-  builder.RegisterService(service_.get());
-  grpc_server_ = builder.BuildAndStart();
-  if (!grpc_server_ || channel_port_ == 0) {
-    return absl::UnavailableError(absl::StrCat("cannot serve the channel on ",
-                                               options_.listen_host, ":",
-                                               options_.channel_port));
-  }
-
+  LB_ASSIGN_OR_RETURN(channel::ServingChannel serving,
+                      io_.serve_channel(service_.get(), *creds));
+  grpc_server_ = std::move(serving.server);
   LB_LOG_INFO(logger_) << "controller serving the channel on port "
-                       << channel_port_
+                       << serving.port
                        << (options_.channel_plaintext ? " (plaintext)"
-                                                      : " (mutual TLS)")
-                       << ", metrics on port " << metrics_port_;
+                                                      : " (mutual TLS)");
   services_->Start();
   slices_->Start();
   nodes_->Start();
@@ -314,8 +264,6 @@ void Daemon::Stop() {
   // Only now that nothing acts any more is the Lease released.
   if (elector_) elector_->Stop();
   if (elector_thread_.joinable()) elector_thread_.join();
-  if (http_server_) http_server_->stop();
-  if (http_thread_.joinable()) http_thread_.join();
 }
 
 void Daemon::Work() {
@@ -327,13 +275,13 @@ void Daemon::Work() {
   // After large changes the freed memory goes back to the system at most this
   // often (glibc keeps it otherwise).
   constexpr absl::Duration kTrimInterval = absl::Seconds(10);
-  absl::Time last_publish = absl::InfinitePast();
-  absl::Time last_trim = absl::InfinitePast();
+  MonoTime last_publish = MonoTime::InfinitePast();
+  MonoTime last_trim = MonoTime::InfinitePast();
   std::string key;
   while (queue_->Get(&key)) {
     Process(key);
     queue_->Done(key);
-    absl::Time now = clock_.Now();
+    MonoTime now = clock_.Monotonic();
     if (reconciler_.synced() &&
         (queue_->Len() == 0 || now - last_publish >= kPublishInterval)) {
       publisher_.Publish(reconciler_.Desired());
@@ -421,7 +369,7 @@ void Daemon::Process(const std::string& key) {
 void Daemon::Apply(const Actions& actions, std::set<std::string>* retry) {
   for (const std::string& line : actions.log) LB_LOG_INFO(logger_) << line;
   for (const StatusWrite& w : actions.status) {
-    absl::StatusOr<json> r = client_->MergePatch(
+    absl::StatusOr<json> r = client_.MergePatch(
         k8s::kServices, w.ns, w.name, k8s::ServiceStatusPatch(w.ingress),
         k8s::Subresource::kStatus);
     if (absl::IsNotFound(r.status())) {

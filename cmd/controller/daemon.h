@@ -29,6 +29,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "cmd/channel/network.h"
 #include "cmd/channel/publisher.h"
 #include "cmd/common/klog.h"
 #include "cmd/common/metrics.h"
@@ -42,25 +43,20 @@
 #include "lib/k8s/objects.h"
 #include "lib/k8s/workqueue.h"
 
-namespace httplib {
-class Server;
-}
-namespace grpc {
-class Server;
-}
-
 namespace lb::controller {
 
+// What the controller does to the world, all of it.
+struct ControllerIo {
+  Clock* clock = nullptr;
+  k8s::Client* client = nullptr;
+  // Starts serving `service` (the speakers' channel) with `creds`, from the
+  // channel Secret (insecure credentials in plaintext mode).
+  std::function<absl::StatusOr<channel::ServingChannel>(
+      grpc::Service* service, std::shared_ptr<grpc::ServerCredentials> creds)>
+      serve_channel;
+};
+
 struct DaemonOptions {
-  // Kubeconfig file; empty: the in-cluster configuration.
-  std::string kubeconfig;
-  // Client-side limit on API requests (0: the client's default).
-  double api_qps = 0;
-  int api_burst = 0;
-  std::string listen_host = "0.0.0.0";
-  // 0 picks a free port (see metrics_port()/channel_port()).
-  int metrics_port = 7472;
-  int channel_port = 7473;
   // Serve the channel without TLS. Only for local demos and tests.
   bool channel_plaintext = false;
   std::string ns = "metallb-system";
@@ -82,18 +78,18 @@ struct DaemonOptions {
 
 class Daemon {
  public:
-  // `clock`, `logger` and `metrics` must outlive the daemon.
-  Daemon(DaemonOptions options, Clock& clock, cmd::Logger& logger,
+  // Everything `io` points at, `logger` and `metrics` must outlive the
+  // daemon.
+  Daemon(DaemonOptions options, ControllerIo io, cmd::Logger& logger,
          cmd::Metrics& metrics);
   ~Daemon();
 
-  // Connects, starts informers, servers and the work loop. Returns once all are
-  // running; errors name what could not start.
+  // Starts the informers, the channel and the work loop (at once, or once
+  // the Lease is won). Returns once all are running; errors name what could
+  // not start.
   absl::Status Start();
   void Stop();
 
-  int metrics_port() const { return metrics_port_; }
-  int channel_port() const { return channel_port_; }
   // True once the first full sync has been processed.
   bool ready() const { return ready_.load(); }
 
@@ -105,17 +101,19 @@ class Daemon {
   // Carries out `actions`; adds to `retry` the queue key of each Service whose
   // status write failed.
   void Apply(const Actions& actions, std::set<std::string>* retry);
+  // Refreshes the metrics copied from the reconciler (work loop only).
   void UpdateMetrics();
   // metallb_controller_channel_streams from the channel's open streams.
   void UpdateStreamMetrics();
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ChannelCredentials();
 
   const DaemonOptions options_;
+  const ControllerIo io_;
   Clock& clock_;
+  k8s::Client& client_;
   cmd::Logger& logger_;
   cmd::Metrics& metrics_;
 
-  std::unique_ptr<k8s::Client> client_;
   std::unique_ptr<k8s::EventRecorder> recorder_;
   std::unique_ptr<k8s::WorkQueue> queue_;
   std::unique_ptr<k8s::Informer> services_;
@@ -137,14 +135,10 @@ class Daemon {
   std::unique_ptr<election::LeaderElector> elector_;
   std::thread elector_thread_;
   std::thread activator_;
-  std::unique_ptr<httplib::Server> http_server_;
-  std::thread http_thread_;
   std::thread worker_;
   std::thread syncer_;
   std::atomic<bool> ready_{false};
   std::atomic<bool> stopping_{false};
-  int metrics_port_ = 0;
-  int channel_port_ = 0;
 };
 
 }  // namespace lb::controller

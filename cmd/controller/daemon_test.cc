@@ -1,6 +1,7 @@
 #include "cmd/controller/daemon.h"
 
 #include <doctest/doctest.h>
+#include <grpcpp/grpcpp.h>
 
 #include <cstdlib>
 #include <memory>
@@ -39,6 +40,18 @@ std::string Address(k8s::Client& client, const std::string& name) {
                            .value("loadBalancer", json::object())
                            .value("ingress", json::array());
   return ingress.empty() ? "" : ingress[0].value("ip", "");
+}
+
+// A channel server with no port: speakers of a test reach it through
+// InProcessChannel().
+absl::StatusOr<channel::ServingChannel> InProcessChannel(
+    grpc::Service* service, std::shared_ptr<grpc::ServerCredentials>) {
+  grpc::ServerBuilder builder;
+  builder.RegisterService(service);
+  channel::ServingChannel out;
+  out.server = builder.BuildAndStart();
+  if (out.server == nullptr) return absl::InternalError("no channel server");
+  return out;
 }
 
 int Count(const std::string& text, const std::string& what) {
@@ -93,13 +106,13 @@ TEST_CASE("a status write that fails during sync is retried for its Service") {
   cmd::Logger logger(log);
   cmd::Metrics metrics;
   DaemonOptions options;
-  options.kubeconfig = kubeconfig;
-  options.listen_host = "127.0.0.1";
-  options.metrics_port = 0;
-  options.channel_port = 0;
   options.channel_plaintext = true;
   options.leader_elect = false;
-  Daemon daemon(options, clock, logger, metrics);
+  ControllerIo io;
+  io.clock = &clock;
+  io.client = client.get();
+  io.serve_channel = InProcessChannel;
+  Daemon daemon(options, io, logger, metrics);
   REQUIRE_OK(daemon.Start());
   std::set<std::string> addresses;
   for (absl::Time deadline = absl::Now() + absl::Seconds(20);

@@ -1,7 +1,6 @@
 #include "cmd/speaker/daemon.h"
 
 #include <grpcpp/grpcpp.h>
-#include <httplib.h>
 #include <malloc.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -10,8 +9,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "cmd/channel/credentials.h"
-#include "lib/k8s/config.h"
+#include "lib/base/status_macros.h"
 #include "lib/k8s/objects.h"
 
 namespace lb::speaker {
@@ -52,10 +50,12 @@ void Daemon::LogAdapter::Log(arp::LogLevel level, absl::string_view message) {
   }
 }
 
-Daemon::Daemon(DaemonOptions options, Clock& clock, cmd::Logger& logger,
+Daemon::Daemon(DaemonOptions options, SpeakerIo io, cmd::Logger& logger,
                cmd::Metrics& metrics)
     : options_(std::move(options)),
-      clock_(clock),
+      io_(std::move(io)),
+      clock_(*io_.clock),
+      client_(*io_.client),
       logger_(logger),
       metrics_(metrics),
       log_adapter_(logger) {}
@@ -63,17 +63,17 @@ Daemon::Daemon(DaemonOptions options, Clock& clock, cmd::Logger& logger,
 Daemon::~Daemon() { Stop(/*graceful=*/false); }
 
 absl::StatusOr<std::map<std::string, std::string>> Daemon::WaitForSecret() {
-  const absl::Time deadline = clock_.Now() + options_.secret_wait;
+  const MonoTime deadline = clock_.Monotonic() + options_.secret_wait;
   bool logged = false;
   while (true) {
     absl::StatusOr<k8s::json> got =
-        client_->Get(k8s::kSecrets, options_.ns, options_.channel_secret);
+        client_.Get(k8s::kSecrets, options_.ns, options_.channel_secret);
     if (got.ok()) {
       absl::StatusOr<k8s::Secret> secret = k8s::Secret::FromJson(*got);
       if (!secret.ok()) return secret.status();
       return secret->data;
     }
-    if (clock_.Now() >= deadline) {
+    if (clock_.Monotonic() >= deadline) {
       return absl::DeadlineExceededError(
           absl::StrCat("Secret ", options_.ns, "/", options_.channel_secret,
                        " (created by the controller) is not readable: ",
@@ -124,7 +124,7 @@ void Daemon::UpdatePeers() {
   std::sort(peers.begin(), peers.end());
   absl::MutexLock lock(&mu_);
   if (peers == peers_) return;
-  if (absl::Status s = udp_->SetPeers(peers); !s.ok()) {
+  if (absl::Status s = heartbeats_.set_peers(peers); !s.ok()) {
     LB_LOG_WARNING(logger_) << "heartbeat peers not updated: " << s.message();
     return;
   }
@@ -234,56 +234,13 @@ void Daemon::UpdateMetrics() {
                       "Announcements refused (outside every pool, malformed)");
 }
 
-absl::Status Daemon::StartHttp() {
-  http_server_ = std::make_unique<httplib::Server>();
-  http_server_->Get(
-      "/metrics", [this](const httplib::Request&, httplib::Response& res) {
-        UpdateMetrics();
-        res.set_content(metrics_.Render(), "text/plain; version=0.0.4");
-      });
-  http_server_->Get("/healthz",
-                    [](const httplib::Request&, httplib::Response& res) {
-                      res.set_content("ok\n", "text/plain");
-                    });
-  http_server_->Get(
-      "/readyz", [this](const httplib::Request&, httplib::Response& res) {
-        res.status = ready_ ? 200 : 503;
-        res.set_content(ready_ ? "ok\n" : "no state from the controller yet\n",
-                        "text/plain");
-      });
-  metrics_port_ = options_.metrics_port == 0
-                      ? http_server_->bind_to_any_port(options_.listen_host)
-                      : (http_server_->bind_to_port(options_.listen_host,
-                                                    options_.metrics_port)
-                             ? options_.metrics_port
-                             : -1);
-  if (metrics_port_ <= 0) {
-    return absl::UnavailableError(absl::StrCat("cannot serve metrics on ",
-                                               options_.listen_host, ":",
-                                               options_.metrics_port));
-  }
-  http_thread_ = std::thread([this] { http_server_->listen_after_bind(); });
-  return absl::OkStatus();
-}
-
 absl::Status Daemon::Start() {
   if (options_.node.empty()) {
     return absl::InvalidArgumentError(
         "no node name: set --node-name or METALLB_NODE_NAME");
   }
-  absl::StatusOr<k8s::Config> config =
-      options_.kubeconfig.empty()
-          ? k8s::InClusterConfig(k8s::SystemEnvironment())
-          : k8s::LoadKubeconfig(options_.kubeconfig);
-  if (!config.ok()) return config.status();
-  absl::StatusOr<std::unique_ptr<k8s::Client>> client =
-      k8s::Client::Create(*config, clock_);
-  if (!client.ok()) return client.status();
-  client_ = std::move(*client);
-
-  absl::StatusOr<std::map<std::string, std::string>> secret = WaitForSecret();
-  if (!secret.ok()) return secret.status();
-  absl::StatusOr<channel::ChannelPki> pki = channel::FromSecretData(*secret);
+  LB_ASSIGN_OR_RETURN(auto secret, WaitForSecret());
+  absl::StatusOr<channel::ChannelPki> pki = channel::FromSecretData(secret);
   if (!pki.ok()) {
     return absl::FailedPreconditionError(
         absl::StrCat("Secret ", options_.ns, "/", options_.channel_secret, ": ",
@@ -293,13 +250,13 @@ absl::Status Daemon::Start() {
   k8s::InformerOptions trimmed;
   trimmed.transform = k8s::DropManagedFields;
   nodes_ =
-      std::make_unique<k8s::Informer>(*client_, clock_, k8s::kNodes, trimmed);
+      std::make_unique<k8s::Informer>(client_, clock_, k8s::kNodes, trimmed);
   k8s::EventHandlers on_nodes;
   on_nodes.on_add = [this](const k8s::json&) {
-    if (udp_ready_) UpdatePeers();
+    if (heartbeats_ready_) UpdatePeers();
   };
   on_nodes.on_update = [this](const k8s::json&, const k8s::json&) {
-    if (udp_ready_) UpdatePeers();
+    if (heartbeats_ready_) UpdatePeers();
   };
   on_nodes.on_delete = on_nodes.on_add;
   nodes_->AddHandlers(on_nodes);
@@ -307,20 +264,15 @@ absl::Status Daemon::Start() {
   if (!nodes_->WaitForSync(absl::Seconds(30))) {
     return absl::UnavailableError("cannot list Nodes from the API server");
   }
-  if (absl::Status s = ResolveNodeIp(); !s.ok()) return s;
+  LB_RETURN_IF_ERROR(ResolveNodeIp());
 
-  absl::StatusOr<std::unique_ptr<election::UdpTransport>> udp =
-      election::UdpTransport::Create(
-          HostPort(options_.node_ip, options_.heartbeat_port));
-  if (!udp.ok()) return udp.status();
-  udp_ = std::move(*udp);
-  udp_ready_ = true;
+  const std::string local = HostPort(options_.node_ip, options_.heartbeat_port);
+  LB_ASSIGN_OR_RETURN(heartbeats_,
+                      Annotate(io_.open_heartbeats(local),
+                               absl::StrCat("heartbeats on ", local)));
+  heartbeats_ready_ = true;
   UpdatePeers();
 
-  absl::StatusOr<std::unique_ptr<arp::NetlinkLinkWatcher>> links =
-      arp::NetlinkLinkWatcher::Create();
-  if (!links.ok()) return links.status();
-  links_ = std::move(*links);
   arp::ResponderOptions responder_options = options_.responder;
   responder_options.log = &log_adapter_;
   responder_options.on_conflict = [this](const arp::Conflict& c) {
@@ -328,13 +280,12 @@ absl::Status Daemon::Start() {
         << "another host (" << c.other_mac.ToString() << ") claims "
         << c.address.ToString() << " on " << c.interface;
   };
-  absl::StatusOr<std::unique_ptr<arp::Responder>> responder =
-      arp::Responder::Create(clock_, *links_, packets_, responder_options);
-  if (!responder.ok()) return responder.status();
-  responder_ = std::move(*responder);
-  if (absl::Status s = responder_->Start(); !s.ok()) return s;
+  LB_ASSIGN_OR_RETURN(responder_,
+                      arp::Responder::Create(clock_, *io_.links, *io_.packets,
+                                             responder_options));
+  LB_RETURN_IF_ERROR(responder_->Start());
 
-  lease_store_ = std::make_unique<election::K8sLeaseStore>(*client_);
+  lease_store_ = std::make_unique<election::K8sLeaseStore>(client_);
   election::MembershipOptions m = options_.membership;
   m.node = options_.node;
   m.ns = options_.ns;
@@ -343,30 +294,16 @@ absl::Status Daemon::Start() {
     absl::MutexLock lock(&mu_);
     ApplyClaims();
   };
-  absl::StatusOr<std::unique_ptr<election::Membership>> membership =
-      election::Membership::Create(*lease_store_, *udp_, clock_, std::move(m));
-  if (!membership.ok()) return membership.status();
-  membership_ = std::move(*membership);
+  LB_ASSIGN_OR_RETURN(membership_, election::Membership::Create(
+                                       *lease_store_, *heartbeats_.transport,
+                                       clock_, std::move(m)));
   network_thread_ = std::thread([this] { membership_->RunNetworkLoop(); });
   store_thread_ = std::thread([this] { membership_->RunStoreLoop(); });
 
-  std::shared_ptr<grpc::ChannelCredentials> creds =
-      options_.channel_plaintext ? grpc::InsecureChannelCredentials()
-                                 : channel::ClientCredentials(*pki);
-  grpc::ChannelArguments args;
-  // gRPC's own reconnect backoff grows to 120 s by default; a speaker should
-  // find a restarted controller within seconds. The "min" backoff is gRPC's
-  // connect timeout (TCP and TLS handshake of one attempt), not a wait.
-  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 5000);
-  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
-  if (!options_.channel_plaintext) {
-    args.SetSslTargetNameOverride(options_.channel_server_name);
-  }
   channel::Subscriber::Options sub;
   sub.node = options_.node;
   subscriber_ = std::make_unique<channel::Subscriber>(
-      grpc::CreateCustomChannel(options_.controller, creds, args), sub,
+      io_.dial_controller(options_.channel_plaintext ? nullptr : &*pki), sub,
       [this](const channel::ReceivedState& state) {
         OnDesired(state);
         ready_ = true;
@@ -376,12 +313,11 @@ absl::Status Daemon::Start() {
       });
   subscriber_->Start();
 
-  if (absl::Status s = StartHttp(); !s.ok()) return s;
   LB_LOG_INFO(logger_) << "node " << options_.node << " (" << options_.node_ip
-                       << ") speaking; channel " << options_.controller
-                       << (options_.channel_plaintext ? " (plaintext)" : "")
-                       << ", heartbeats on " << udp_->LocalAddress()
-                       << ", metrics on port " << metrics_port_;
+                       << ") speaking; channel"
+                       << (options_.channel_plaintext ? " (plaintext)"
+                                                      : " (mutual TLS)")
+                       << ", heartbeats on " << heartbeats_.local_address;
   return absl::OkStatus();
 }
 
@@ -404,8 +340,6 @@ void Daemon::Stop(bool graceful) {
   }
   if (responder_ != nullptr) responder_->Stop();
   if (nodes_ != nullptr) nodes_->Stop();
-  if (http_server_ != nullptr) http_server_->stop();
-  if (http_thread_.joinable()) http_thread_.join();
 }
 
 }  // namespace lb::speaker

@@ -13,15 +13,22 @@
 //  * While the controller or the API server is unreachable the last state
 //    stays in force. Stop(graceful) hands the addresses over at once.
 //
-// /metrics (MetalLB's metric names plus failover latency), /healthz and
-// /readyz are served over HTTP.
+// Every side effect comes in through SpeakerIo, built by main (the real API
+// client, UDP heartbeats, netlink, AF_PACKET, the gRPC channel) or by a test
+// (the in-memory client, the fake network, fake links and packet conns, an
+// in-process channel). The daemon serves no HTTP itself: main serves its
+// metrics (UpdateMetrics fills them, MetalLB's names plus failover latency)
+// and readiness (ready()).
 //
-// Thread-safety: Start and Stop from one thread.
+// Thread-safety: Start and Stop from one thread; ready() and UpdateMetrics()
+// from any thread once Start returned OK.
 
 #ifndef LB_CMD_SPEAKER_DAEMON_H_
 #define LB_CMD_SPEAKER_DAEMON_H_
 
 #include <atomic>
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -32,44 +39,61 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "cmd/channel/credentials.h"
 #include "cmd/channel/subscriber.h"
 #include "cmd/common/klog.h"
 #include "cmd/common/metrics.h"
 #include "cmd/speaker/announcements.h"
-#include "lib/arp/af_packet_conn.h"
+#include "lib/arp/link_watcher.h"
 #include "lib/arp/log_sink.h"
-#include "lib/arp/netlink_link_watcher.h"
+#include "lib/arp/packet_conn.h"
 #include "lib/arp/responder.h"
 #include "lib/base/clock.h"
 #include "lib/election/k8s_lease_store.h"
 #include "lib/election/membership.h"
-#include "lib/election/udp_transport.h"
+#include "lib/election/transport.h"
 #include "lib/k8s/client.h"
 #include "lib/k8s/informer.h"
 
-namespace httplib {
-class Server;
+namespace grpc {
+class Channel;
 }
 
 namespace lb::speaker {
+
+// The heartbeat endpoint of this node, opened once its address is known.
+struct Heartbeats {
+  std::unique_ptr<election::HeartbeatTransport> transport;
+  // Replaces the peers heartbeats go to ("ip:port" each), from the Nodes.
+  std::function<absl::Status(const std::vector<std::string>& peers)> set_peers;
+  // For the log: where heartbeats are received.
+  std::string local_address;
+};
+
+// What the speaker does to the world, all of it.
+struct SpeakerIo {
+  Clock* clock = nullptr;
+  k8s::Client* client = nullptr;
+  arp::LinkWatcher* links = nullptr;
+  arp::PacketConnFactory* packets = nullptr;
+  // Opens the heartbeat endpoint on this node's address ("ip:port").
+  std::function<absl::StatusOr<Heartbeats>(const std::string& local)>
+      open_heartbeats;
+  // The channel to the controller; `pki` is null in plaintext mode.
+  std::function<std::shared_ptr<grpc::Channel>(const channel::ChannelPki* pki)>
+      dial_controller;
+};
 
 struct DaemonOptions {
   std::string node;  // Required: this node's name.
   // This node's address; heartbeats are sent from and received on it. Empty:
   // the Node's InternalIP.
   std::string node_ip;
-  // Kubeconfig file; empty: the in-cluster configuration.
-  std::string kubeconfig;
-  // The controller's channel, host:port.
-  std::string controller = "controller.metallb-system.svc:7473";
+  // Connect to the controller without TLS (SpeakerIo::dial_controller is
+  // then given no credentials).
   bool channel_plaintext = false;
-  // The name the controller's certificate carries (checked instead of the
-  // host in `controller`, which may be an IP).
-  std::string channel_server_name = "controller.metallb-system.svc";
   std::string channel_secret = "metallb-channel";
   std::string ns = "metallb-system";
-  std::string listen_host = "0.0.0.0";
-  int metrics_port = 7472;  // 0 picks a free port.
   int heartbeat_port = 7946;
   // How long Start waits for the channel Secret the controller creates.
   absl::Duration secret_wait = absl::Minutes(2);
@@ -79,8 +103,9 @@ struct DaemonOptions {
 
 class Daemon {
  public:
-  // `clock`, `logger` and `metrics` must outlive the daemon.
-  Daemon(DaemonOptions options, Clock& clock, cmd::Logger& logger,
+  // Everything `io` points at, `logger` and `metrics` must outlive the
+  // daemon.
+  Daemon(DaemonOptions options, SpeakerIo io, cmd::Logger& logger,
          cmd::Metrics& metrics);
   ~Daemon();
 
@@ -89,7 +114,10 @@ class Daemon {
   // graceful: leave the membership first so peers take over at once.
   void Stop(bool graceful);
 
-  int metrics_port() const { return metrics_port_; }
+  // True once the first state from the controller has been applied.
+  bool ready() const { return ready_.load(); }
+  // Copies the parts' counters and state into the metrics.
+  void UpdateMetrics();
 
  private:
   class LogAdapter : public arp::LogSink {
@@ -107,26 +135,21 @@ class Daemon {
   void OnDesired(const channel::ReceivedState& state);
   // Brings the responder in line with the current claims and desired state.
   void ApplyClaims() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void UpdateMetrics();
-  absl::Status StartHttp();
 
   DaemonOptions options_;
+  const SpeakerIo io_;
   Clock& clock_;
+  k8s::Client& client_;
   cmd::Logger& logger_;
   cmd::Metrics& metrics_;
   LogAdapter log_adapter_;
 
-  std::unique_ptr<k8s::Client> client_;
   std::unique_ptr<k8s::Informer> nodes_;
   std::unique_ptr<election::K8sLeaseStore> lease_store_;
-  std::unique_ptr<election::UdpTransport> udp_;
+  Heartbeats heartbeats_;
   std::unique_ptr<election::Membership> membership_;
-  std::unique_ptr<arp::NetlinkLinkWatcher> links_;
-  arp::AfPacketConnFactory packets_;
   std::unique_ptr<arp::Responder> responder_;
   std::unique_ptr<channel::Subscriber> subscriber_;
-  std::unique_ptr<httplib::Server> http_server_;
-  std::thread http_thread_;
   std::thread network_thread_;
   std::thread store_thread_;
 
@@ -134,10 +157,10 @@ class Daemon {
   Announcements announcements_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> peers_ ABSL_GUARDED_BY(mu_);
 
-  std::atomic<bool> udp_ready_{false};  // udp_ is set; Node events use it.
+  // heartbeats_ is set; Node events use it.
+  std::atomic<bool> heartbeats_ready_{false};
   std::atomic<bool> ready_{false};
   std::atomic<bool> stopped_{false};
-  int metrics_port_ = 0;
 };
 
 }  // namespace lb::speaker

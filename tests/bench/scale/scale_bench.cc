@@ -282,7 +282,7 @@ void Run(int services, const std::string& dir) {
       if (ports[n] < 0) {
         ports[n] =
             NumberAfter(ReadFile(absl::StrCat(dir, "/speaker", n, ".log")),
-                        "metrics on port ");
+                        "/readyz on port ");
       }
       if (ports[n] > 0) announced += Announced(ports[n]);
     }
