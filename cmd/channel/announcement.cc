@@ -18,9 +18,9 @@ Announcement Announcement::FromMessage(v1::Announcement& message) {
   return a;
 }
 
-void Announcement::ToMessage(const std::string& address,
+void Announcement::ToMessage(const IpAddress& address,
                              v1::Announcement* out) const {
-  out->set_address(address);
+  out->set_address(address.ToString());
   out->mutable_services()->Add(services.begin(), services.end());
   out->mutable_eligible_nodes()->Add(eligible_nodes.begin(),
                                      eligible_nodes.end());

@@ -1,9 +1,10 @@
 // cmd/channel/announcement.h
 //
 // One announcement as the publisher and the subscriber hold it: the fields of
-// a v1::Announcement except its address, which is the key it is stored under.
-// The controller and every speaker hold one per address of the cluster; plain
-// values in a B-tree take a fraction of the memory of messages in a map.
+// a v1::Announcement except its address, which is the key it is stored under,
+// parsed once where it crosses the wire. The controller and every speaker hold
+// one per address of the cluster; plain values in a B-tree take a fraction of
+// the memory of messages in a map.
 
 #ifndef LB_CMD_CHANNEL_ANNOUNCEMENT_H_
 #define LB_CMD_CHANNEL_ANNOUNCEMENT_H_
@@ -13,6 +14,7 @@
 
 #include "absl/container/btree_map.h"
 #include "cmd/channel/assignments.pb.h"
+#include "lib/base/ip_address.h"
 
 namespace lb::channel {
 
@@ -28,7 +30,7 @@ struct Announcement {
   static Announcement FromMessage(v1::Announcement& message);
   // Writes the announcement of `address` into `out` (which may be on an
   // arena).
-  void ToMessage(const std::string& address, v1::Announcement* out) const;
+  void ToMessage(const IpAddress& address, v1::Announcement* out) const;
 
   friend bool operator==(const Announcement& a, const Announcement& b) {
     return a.all_candidate_nodes == b.all_candidate_nodes &&
@@ -40,7 +42,7 @@ struct Announcement {
 };
 
 // Announcements by address.
-using AnnouncementMap = absl::btree_map<std::string, Announcement>;
+using AnnouncementMap = absl::btree_map<IpAddress, Announcement>;
 
 }  // namespace lb::channel
 

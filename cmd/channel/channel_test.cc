@@ -14,6 +14,9 @@
 namespace lb::channel {
 namespace {
 
+// Test addresses as the maps key them.
+IpAddress Ip(absl::string_view text) { return IpAddress::Parse(text).value(); }
+
 DesiredState State(std::vector<std::string> addresses) {
   DesiredState s;
   for (const std::string& address : addresses) {
@@ -21,7 +24,7 @@ DesiredState State(std::vector<std::string> addresses) {
     a.set_address(address);
     a.add_services("default/nginx");
     a.add_eligible_nodes("node-a");
-    s.announcements[address] = Announcement::FromMessage(a);
+    s.announcements[Ip(address)] = Announcement::FromMessage(a);
   }
   v1::Pool p;
   p.set_name("my-ip-space");
@@ -94,13 +97,13 @@ TEST_CASE("a speaker receives the snapshot, then changes, over plaintext") {
       Opts(), nullptr);
   sub.Start();
   REQUIRE(Eventually([&] { return sub.Snapshot().generation == 1; }));
-  CHECK(sub.Snapshot().announcements->count("192.168.1.240") == 1);
+  CHECK(sub.Snapshot().announcements->count(Ip("192.168.1.240")) == 1);
   server.publisher.Publish(State({"192.168.1.240", "192.168.1.241"}));
   REQUIRE(Eventually([&] { return sub.Snapshot().generation == 2; }));
   CHECK(sub.Snapshot().announcements->size() == 2);
   server.publisher.Publish(State({"192.168.1.241"}));
   REQUIRE(Eventually([&] { return sub.Snapshot().generation == 3; }));
-  CHECK(sub.Snapshot().announcements->count("192.168.1.240") == 0);
+  CHECK(sub.Snapshot().announcements->count(Ip("192.168.1.240")) == 0);
   CHECK(sub.counters().snapshots == 1);
   CHECK(sub.counters().changes == 2);
   sub.Stop();
@@ -122,7 +125,7 @@ TEST_CASE(
     server.server->Shutdown(std::chrono::system_clock::now());
     REQUIRE(Eventually([&] { return !sub.connected(); }));
     kept = sub.Snapshot();
-    CHECK(kept.announcements->count("192.168.1.240") == 1);
+    CHECK(kept.announcements->count(Ip("192.168.1.240")) == 1);
     sub.Stop();
   }
 }
@@ -138,14 +141,21 @@ TEST_CASE(
       grpc::CreateChannel("127.0.0.1:1", grpc::InsecureChannelCredentials()),
       Opts(), nullptr,
       [&](const std::string& why) { refusals.push_back(why); });
-  DesiredState s = State({"192.168.1.240", "10.9.9.9", "not-an-ip"});
+  DesiredState s = State({"192.168.1.240", "10.9.9.9"});
   v1::Update u = SnapshotOf(s, 1);
+  // No DesiredState holds a malformed address; a forged or broken peer's
+  // message can.
+  v1::Announcement* malformed = u.add_upserts();
+  malformed->set_address("not-an-ip");
+  malformed->add_services("default/nginx");
+  malformed->add_eligible_nodes("node-a");
   CHECK_OK(logged.Apply(u));
   CHECK(logged.Snapshot().announcements->size() == 1);
   CHECK(logged.counters().refused == 2);
   REQUIRE(refusals.size() == 2);
-  CHECK(refusals[0] == "refusing 10.9.9.9: outside every configured pool");
-  CHECK(refusals[1] == "refusing malformed address \"not-an-ip\"");
+  // Malformed: refused as it arrives; outside the pools: once all is applied.
+  CHECK(refusals[0] == "refusing malformed address \"not-an-ip\"");
+  CHECK(refusals[1] == "refusing 10.9.9.9: outside every configured pool");
 
   // A later change leaves them refused: not reported or counted again. Once the
   // pools admit 10.9.9.9 and refuse it again, it is reported anew.
@@ -164,7 +174,7 @@ TEST_CASE(
   all.add_ranges("10.9.9.0/24");
   *wider.add_pools() = all;
   CHECK_OK(logged.Apply(wider));
-  CHECK(logged.Snapshot().announcements->count("10.9.9.9") == 1);
+  CHECK(logged.Snapshot().announcements->count(Ip("10.9.9.9")) == 1);
   v1::Update narrow = wider;
   narrow.set_base_generation(3);
   narrow.set_generation(4);
@@ -194,7 +204,7 @@ TEST_CASE(
   REQUIRE(Eventually([&] { return second.service.active_streams() == 1; }));
   second.publisher.Publish(State({"192.168.1.242"}));
   REQUIRE(Eventually([&] {
-    return sub.Snapshot().announcements->count("192.168.1.242") == 1;
+    return sub.Snapshot().announcements->count(Ip("192.168.1.242")) == 1;
   }));
   CHECK(sub.Snapshot().generation == 1);
   CHECK(sub.Snapshot().epoch == second.publisher.epoch());
@@ -252,7 +262,7 @@ TEST_CASE("a state handed out is not changed by later updates") {
   change.set_generation(2);
   change.add_removals("192.168.1.240");
   v1::Announcement moved;
-  s.announcements["192.168.1.241"].ToMessage("192.168.1.241", &moved);
+  s.announcements[Ip("192.168.1.241")].ToMessage(Ip("192.168.1.241"), &moved);
   moved.clear_services();
   moved.add_services("default/other");
   *change.add_upserts() = moved;
@@ -260,13 +270,13 @@ TEST_CASE("a state handed out is not changed by later updates") {
 
   // The held state is the one of generation 1, whole.
   REQUIRE(held.announcements->size() == 2);
-  CHECK(held.announcements->at("192.168.1.241").services ==
+  CHECK(held.announcements->at(Ip("192.168.1.241")).services ==
         std::vector<std::string>{"default/nginx"});
   ReceivedState now = sub.Snapshot();
   REQUIRE(now.announcements->size() == 1);
-  CHECK(now.announcements->at("192.168.1.241").services ==
+  CHECK(now.announcements->at(Ip("192.168.1.241")).services ==
         std::vector<std::string>{"default/other"});
-  CHECK(now.announcements->at("192.168.1.241").eligible_nodes ==
+  CHECK(now.announcements->at(Ip("192.168.1.241")).eligible_nodes ==
         std::vector<std::string>{"node-a"});
 
   // Once nobody else holds it, a change applies in place and is seen whole.

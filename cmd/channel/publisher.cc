@@ -62,7 +62,9 @@ uint64_t Publisher::Publish(DesiredState state) {
     }
   }
   for (const auto& [address, announcement] : state_.announcements) {
-    if (!state.announcements.count(address)) change.add_removals(address);
+    if (!state.announcements.count(address)) {
+      change.add_removals(address.ToString());
+    }
   }
   bool pools_changed = !SamePools(state.pools, state_.pools);
   bool candidates_changed = state.candidate_nodes != state_.candidate_nodes;

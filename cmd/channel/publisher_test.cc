@@ -7,6 +7,9 @@
 namespace lb::channel {
 namespace {
 
+// Test addresses as the maps key them.
+IpAddress Ip(absl::string_view text) { return IpAddress::Parse(text).value(); }
+
 v1::Announcement Ann(const std::string& address, const std::string& service,
                      std::vector<std::string> nodes = {"node-a"}) {
   v1::Announcement a;
@@ -19,7 +22,7 @@ v1::Announcement Ann(const std::string& address, const std::string& service,
 DesiredState State(std::vector<v1::Announcement> anns) {
   DesiredState s;
   for (v1::Announcement& a : anns) {
-    s.announcements[a.address()] = Announcement::FromMessage(a);
+    s.announcements[Ip(a.address())] = Announcement::FromMessage(a);
   }
   v1::Pool p;
   p.set_name("my-ip-space");
@@ -119,7 +122,7 @@ TEST_CASE("candidate nodes travel once per change, not per announcement") {
   CHECK(u[0]->candidate_nodes(2) == "node-c");
   // Other changes leave the list out.
   v1::Announcement b = Ann("192.168.1.241", "default/b");
-  s.announcements["192.168.1.241"] = Announcement::FromMessage(b);
+  s.announcements[Ip("192.168.1.241")] = Announcement::FromMessage(b);
   CHECK(p.Publish(s) == 3);
   std::vector<std::shared_ptr<const v1::Update>> next =
       p.UpdatesSince(p.epoch(), 2);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "absl/container/btree_set.h"
 #include "absl/strings/str_cat.h"
 #include "lib/ipam/prefix.h"
 
@@ -41,15 +42,12 @@ Subscriber::Subscriber(std::shared_ptr<grpc::ChannelInterface> channel,
 
 Subscriber::~Subscriber() { Stop(); }
 
-std::string Subscriber::Refusal(const std::string& address,
-                                const std::vector<ipam::PoolSpace>& pools) {
-  absl::StatusOr<IpAddress> ip = IpAddress::Parse(address);
-  if (!ip.ok())
-    return absl::StrCat("refusing malformed address \"", address, "\"");
+bool Subscriber::InPools(const IpAddress& address,
+                         const std::vector<ipam::PoolSpace>& pools) {
   for (const ipam::PoolSpace& space : pools) {
-    if (space.Contains(*ip)) return "";
+    if (space.Contains(address)) return true;
   }
-  return absl::StrCat("refusing ", address, ": outside every configured pool");
+  return false;
 }
 
 absl::Status Subscriber::ApplyInPlace(v1::Update& update) {
@@ -79,11 +77,23 @@ absl::Status Subscriber::ApplyInPlace(v1::Update& update) {
         received_ = std::make_shared<AnnouncementMap>(*received_);
       }
     }
+    // Addresses are parsed here, once; a malformed one is refused (and
+    // counted) each time it is sent.
     for (v1::Announcement& a : *update.mutable_upserts()) {
-      (*received_)[a.address()] = Announcement::FromMessage(a);
+      absl::StatusOr<IpAddress> ip = IpAddress::Parse(a.address());
+      if (!ip.ok()) {
+        ++counters_.refused;
+        refusals.push_back(
+            absl::StrCat("refusing malformed address \"", a.address(), "\""));
+        continue;
+      }
+      (*received_)[*ip] = Announcement::FromMessage(a);
     }
-    for (const std::string& address : update.removals())
-      received_->erase(address);
+    for (const std::string& address : update.removals()) {
+      if (absl::StatusOr<IpAddress> ip = IpAddress::Parse(address); ip.ok()) {
+        received_->erase(*ip);
+      }
+    }
     if (update.snapshot() || update.pools_changed()) {
       state_.pools.assign(update.pools().begin(), update.pools().end());
     }
@@ -94,13 +104,13 @@ absl::Status Subscriber::ApplyInPlace(v1::Update& update) {
     state_.generation = update.generation();
     state_.epoch = update.epoch();
     std::vector<ipam::PoolSpace> spaces = Spaces(state_.pools);
-    std::set<std::string> refused;
+    absl::btree_set<IpAddress> refused;
     for (const auto& [address, a] : *received_) {
-      std::string why = Refusal(address, spaces);
-      if (why.empty()) continue;
+      if (InPools(address, spaces)) continue;
       if (!refused_.count(address)) {
         ++counters_.refused;
-        refusals.push_back(std::move(why));
+        refusals.push_back(absl::StrCat("refusing ", address.ToString(),
+                                        ": outside every configured pool"));
       }
       refused.insert(address);
     }

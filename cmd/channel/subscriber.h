@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/btree_set.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -97,9 +98,9 @@ class Subscriber {
   void Run();
   // Apply, moving the announcements out of `update`.
   absl::Status ApplyInPlace(v1::Update& update) ABSL_LOCKS_EXCLUDED(mu_);
-  // Why `a` may not be announced under `pools`, or empty when it may.
-  static std::string Refusal(const std::string& address,
-                             const std::vector<ipam::PoolSpace>& pools);
+  // Whether `address` may be announced under `pools`.
+  static bool InPools(const IpAddress& address,
+                      const std::vector<ipam::PoolSpace>& pools);
 
   const std::shared_ptr<grpc::ChannelInterface> channel_;
   const Options options_;
@@ -114,7 +115,7 @@ class Subscriber {
   std::shared_ptr<AnnouncementMap> received_ ABSL_GUARDED_BY(mu_) =
       std::make_shared<AnnouncementMap>();
   // Addresses refused at the last update (reported once, not per update).
-  std::set<std::string> refused_ ABSL_GUARDED_BY(mu_);
+  absl::btree_set<IpAddress> refused_ ABSL_GUARDED_BY(mu_);
   SubscriberCounters counters_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   grpc::ClientContext* active_ ABSL_GUARDED_BY(mu_) = nullptr;

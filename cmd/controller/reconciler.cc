@@ -451,8 +451,7 @@ channel::DesiredState Reconciler::Desired() const {
     }
     if ((local_policy ? local : candidates).empty()) continue;
     for (const IpAddress& ip : a->addresses) {
-      std::string address = ip.ToString();
-      channel::Announcement& ann = d.announcements[address];
+      channel::Announcement& ann = d.announcements[ip];
       const bool first = ann.services.empty();
       ann.services.push_back(key);
       if (ann.all_candidate_nodes) continue;  // already every candidate

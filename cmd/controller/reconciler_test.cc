@@ -10,6 +10,9 @@
 namespace lb::controller {
 namespace {
 
+// Test addresses as the maps key them.
+IpAddress Ip(absl::string_view text) { return IpAddress::Parse(text).value(); }
+
 constexpr char kTutorialConfig[] = R"(
 address-pools:
 - name: my-ip-space
@@ -129,8 +132,8 @@ TEST_CASE("a Service converges from its kept state as from the object") {
   CHECK(f.r.UpsertService(clash).status.empty());
   // Local policy was kept: only node-a, which has the endpoint, may announce.
   channel::DesiredState d = f.r.Desired();
-  REQUIRE(d.announcements.count("192.168.1.245") == 1);
-  CHECK(d.announcements.at("192.168.1.245").eligible_nodes ==
+  REQUIRE(d.announcements.count(Ip("192.168.1.245")) == 1);
+  CHECK(d.announcements.at(Ip("192.168.1.245")).eligible_nodes ==
         std::vector<std::string>{"node-a"});
 }
 
@@ -364,14 +367,15 @@ TEST_CASE(
     return f.r.allocator().Lookup(key)->addresses[0].ToString();
   };
   REQUIRE(d.announcements.size() == 2);
-  CHECK(d.announcements.count(address("default/idle")) == 0);
+  CHECK(d.announcements.count(Ip(address("default/idle"))) == 0);
   const channel::Announcement& c =
-      d.announcements.at(address("default/cluster"));
+      d.announcements.at(Ip(address("default/cluster")));
   CHECK(c.all_candidate_nodes);
   CHECK(c.eligible_nodes.empty());
   CHECK(d.candidate_nodes == std::vector<std::string>{"node-a", "node-b"});
   CHECK(c.services == std::vector<std::string>{"default/cluster"});
-  const channel::Announcement& l = d.announcements.at(address("default/local"));
+  const channel::Announcement& l =
+      d.announcements.at(Ip(address("default/local")));
   CHECK_FALSE(l.all_candidate_nodes);
   CHECK(l.eligible_nodes == std::vector<std::string>{"node-b"});
 }
@@ -478,8 +482,8 @@ TEST_CASE("a shared address is eligible where any of its Services is") {
   f.r.UpsertEndpointSlice(Slice("b", {"node-a"}));
   f.r.Sync();
   channel::DesiredState d = f.r.Desired();
-  REQUIRE(d.announcements.count("192.168.1.250") == 1);
-  const channel::Announcement& two = d.announcements.at("192.168.1.250");
+  REQUIRE(d.announcements.count(Ip("192.168.1.250")) == 1);
+  const channel::Announcement& two = d.announcements.at(Ip("192.168.1.250"));
   CHECK(two.services.size() == 2);
   CHECK_FALSE(two.all_candidate_nodes);
   CHECK(two.eligible_nodes == std::vector<std::string>{"node-a", "node-c"});

@@ -15,7 +15,7 @@ std::vector<election::AddressRequest> Announcements::SetDesired(
   std::map<std::vector<std::string>, election::NodeList> interned;
   for (const auto& [address, a] : *desired_) {
     election::AddressRequest r;
-    r.address = address;
+    r.address = address.ToString();
     if (a.all_candidate_nodes) {
       r.eligible = candidates;
     } else {
@@ -33,15 +33,17 @@ std::vector<election::AddressRequest> Announcements::SetDesired(
 Announcements::Change Announcements::SetClaimed(
     const std::vector<std::string>& claimed) {
   Change change;
-  std::map<std::string, std::vector<std::string>> next;
-  for (const std::string& address : claimed) {
-    auto desired = desired_->find(address);
+  std::map<IpAddress, std::vector<std::string>> next;
+  for (const std::string& text : claimed) {
+    // Claims name addresses of the desired state, whose keys were parsed
+    // when they arrived; one that does not parse was never desired.
+    absl::StatusOr<IpAddress> address = IpAddress::Parse(text);
+    if (!address.ok()) continue;
+    auto desired = desired_->find(*address);
     // A claim for something the controller no longer wants is not announced.
     if (desired == desired_->end()) continue;
-    absl::StatusOr<IpAddress> ip = IpAddress::Parse(address);
-    if (!ip.ok()) continue;
-    next[address] = desired->second.services;
-    change.addresses.push_back({*ip, arp::AddressOptions{}});
+    next[*address] = desired->second.services;
+    change.addresses.push_back({*address, arp::AddressOptions{}});
   }
   for (const auto& [address, services] : next) {
     if (announced_.count(address)) continue;
@@ -53,7 +55,8 @@ Announcements::Change Announcements::SetClaimed(
   for (const auto& [address, services] : announced_) {
     if (next.count(address)) continue;
     for (const std::string& s : services) {
-      change.log.push_back(absl::StrCat(s, ": not announcing ", address,
+      change.log.push_back(absl::StrCat(s, ": not announcing ",
+                                        address.ToString(),
                                         " from this node any more"));
     }
   }

@@ -37,11 +37,12 @@ class Announcements {
     // in MetalLB's words.
     std::vector<std::string> log;
   };
-  // This node now claims exactly `claimed` (addresses as text).
+  // This node now claims exactly `claimed` (addresses as text, as
+  // lib/election names them: ToString() of the desired state's keys).
   Change SetClaimed(const std::vector<std::string>& claimed);
 
   // Addresses this node answers for, with their Services.
-  const std::map<std::string, std::vector<std::string>>& announced() const {
+  const std::map<IpAddress, std::vector<std::string>>& announced() const {
     return announced_;
   }
 
@@ -49,7 +50,7 @@ class Announcements {
   // The controller's latest desired state (shared with the subscriber).
   std::shared_ptr<const channel::AnnouncementMap> desired_ =
       std::make_shared<const channel::AnnouncementMap>();
-  std::map<std::string, std::vector<std::string>> announced_;
+  std::map<IpAddress, std::vector<std::string>> announced_;
 };
 
 }  // namespace lb::speaker

@@ -5,10 +5,13 @@
 namespace lb::speaker {
 namespace {
 
+// Test addresses as the maps key them.
+IpAddress Ip(absl::string_view text) { return IpAddress::Parse(text).value(); }
+
 // Adds `a` to the announcements of `s`.
 void Add(channel::ReceivedState& s, channel::v1::Announcement a) {
   auto map = std::make_shared<channel::AnnouncementMap>(*s.announcements);
-  (*map)[a.address()] = channel::Announcement::FromMessage(a);
+  (*map)[Ip(a.address())] = channel::Announcement::FromMessage(a);
   s.announcements = std::move(map);
 }
 

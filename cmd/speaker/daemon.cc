@@ -165,7 +165,7 @@ void Daemon::UpdateMetrics() {
     for (const auto& [address, services] : announcements_.announced()) {
       for (const std::string& service : services) {
         metrics_.Set("metallb_speaker_announced",
-                     {{"ip", address},
+                     {{"ip", address.ToString()},
                       {"node", options_.node},
                       {"protocol", "layer2"},
                       {"service", service}},
