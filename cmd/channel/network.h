@@ -5,9 +5,8 @@
 // speaker dials it. Tests hand the daemons in-process channels instead
 // (grpc::Server::InProcessChannel), so the daemons never open sockets here.
 //
-//   ServeOptions serve;
-//   serve.address = "0.0.0.0:7473";
-//   LB_ASSIGN_OR_RETURN(ServingChannel s, Serve(serve, &service, creds));
+//   LB_ASSIGN_OR_RETURN(ServingChannel s,
+//                       Serve("0.0.0.0:7473", &service, creds));
 //
 //   std::shared_ptr<grpc::Channel> c =
 //       DialController("controller.metallb-system.svc:7473", &pki,

@@ -12,7 +12,7 @@
 //              "/metrics, /healthz, /readyz (default 7472)");
 //   flags.Bool("channel-plaintext", &options.channel_plaintext,
 //              "connect without TLS (local demos only)");
-//   return flags.ParseOrExit(argc, argv);   // in main: prints, exits 0 or 2
+//   flags.ParseOrExit(argc, argv);   // --help: usage, exit 0; bad flag: exit 2
 //
 // Help text may hold '\n': continuation lines are indented under the first.
 //
