@@ -1,8 +1,10 @@
-// Scale: N Services (1k, then 10k) over 10 speakers, against the API server
-// stand-in. Prints, per N: the controller's cold convergence (every Service
-// has its address), the speakers' convergence (every address announced by
-// one of them), RSS and CPU of the controller and the speakers, and the steady
-// API request rate, which should not grow with N.
+// Scale: N Services (none, 1k, then 10k) over 10 speakers, against the API
+// server stand-in. Prints, per N: the controller's cold convergence (every
+// Service has its address), the speakers' convergence (every address
+// announced by one of them), RSS and CPU of the controller and the speakers,
+// and the steady API request rate, which should not grow with N. With no
+// Services the speakers' steady CPU is their idle cost: heartbeats, Lease
+// renewals and nothing else (scale_0k_services_speaker_steady_cpu_mean).
 //
 // Runs in a private network namespace with only loopback (it needs root), so
 // the speakers send no frame anywhere: they own addresses but have no
@@ -157,6 +159,19 @@ int Announced(int port) {
   return n;
 }
 
+// Whether the speaker whose /readyz is on `port` has applied a state.
+bool Ready(int port) {
+  std::string cmd = absl::StrCat(
+      "curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:", port,
+      "/readyz");
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) return false;
+  int code = 0;
+  if (std::fscanf(p, "%d", &code) != 1) code = 0;
+  pclose(p);
+  return code == 200;
+}
+
 void Figure(const std::string& name, double value, const std::string& unit) {
   std::printf("%s: %.3f %s\n", name.c_str(), value, unit.c_str());
   std::fflush(stdout);
@@ -278,15 +293,19 @@ void Run(int services, const std::string& dir) {
   int announced = 0;
   while (speakers_s < 0) {
     announced = 0;
+    int ready = 0;
     for (int n = 0; n < kSpeakers; ++n) {
       if (ports[n] < 0) {
         ports[n] =
             NumberAfter(ReadFile(absl::StrCat(dir, "/speaker", n, ".log")),
                         "/readyz on port ");
       }
-      if (ports[n] > 0) announced += Announced(ports[n]);
+      if (ports[n] > 0) {
+        announced += Announced(ports[n]);
+        ready += Ready(ports[n]) ? 1 : 0;
+      }
     }
-    if (announced == services) {
+    if (announced == services && ready == kSpeakers) {
       speakers_s =
           std::chrono::duration<double>(SteadyClock::now() - t0).count();
     } else if (SteadyClock::now() - t0 > std::chrono::minutes(10)) {
@@ -362,7 +381,7 @@ int main(int argc, char** argv) {
   std::printf(
       "# bazel run -c opt //tests/bench/scale:scale_bench (logs in %s)\n",
       dir.c_str());
-  std::vector<int> sizes = {1000, 10000};
+  std::vector<int> sizes = {0, 1000, 10000};
   if (argc == 2) sizes = {std::atoi(argv[1])};
   for (int n : sizes) {
     std::string sub = absl::StrCat(dir, "/", n);
