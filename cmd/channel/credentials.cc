@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "lib/base/status_macros.h"
 
 namespace lb::channel {
 namespace {
@@ -121,31 +122,37 @@ absl::StatusOr<ChannelPki> GenerateChannelPki(
   if (!ca_key || !server_key || !client_key) {
     return absl::InternalError("generating EC P-256 keys failed");
   }
-  absl::StatusOr<CertPtr> ca =
-      Issue(ca_key.get(), "metallb channel CA", nullptr, ca_key.get(), now,
-            {{NID_basic_constraints, "critical,CA:TRUE"},
-             {NID_key_usage, "critical,keyCertSign,cRLSign"},
-             {NID_subject_key_identifier, "hash"}});
-  if (!ca.ok()) return ca.status();
-  absl::StatusOr<CertPtr> server =
-      Issue(server_key.get(), "controller", ca->get(), ca_key.get(), now,
-            {{NID_basic_constraints, "critical,CA:FALSE"},
-             {NID_key_usage, "critical,digitalSignature,keyEncipherment"},
-             {NID_ext_key_usage, "serverAuth"},
-             {NID_subject_alt_name, AltNames(server_names)}});
-  if (!server.ok()) return server.status();
-  absl::StatusOr<CertPtr> client =
-      Issue(client_key.get(), "speaker", ca->get(), ca_key.get(), now,
-            {{NID_basic_constraints, "critical,CA:FALSE"},
-             {NID_key_usage, "critical,digitalSignature,keyEncipherment"},
-             {NID_ext_key_usage, "clientAuth"}});
-  if (!client.ok()) return client.status();
+  LB_ASSIGN_OR_RETURN(
+      CertPtr ca,
+      Annotate(
+          Issue(ca_key.get(), "metallb channel CA", nullptr, ca_key.get(), now,
+                {{NID_basic_constraints, "critical,CA:TRUE"},
+                 {NID_key_usage, "critical,keyCertSign,cRLSign"},
+                 {NID_subject_key_identifier, "hash"}}),
+          "the channel CA"));
+  LB_ASSIGN_OR_RETURN(
+      CertPtr server,
+      Annotate(
+          Issue(server_key.get(), "controller", ca.get(), ca_key.get(), now,
+                {{NID_basic_constraints, "critical,CA:FALSE"},
+                 {NID_key_usage, "critical,digitalSignature,keyEncipherment"},
+                 {NID_ext_key_usage, "serverAuth"},
+                 {NID_subject_alt_name, AltNames(server_names)}}),
+          "the controller's certificate"));
+  LB_ASSIGN_OR_RETURN(
+      CertPtr client,
+      Annotate(
+          Issue(client_key.get(), "speaker", ca.get(), ca_key.get(), now,
+                {{NID_basic_constraints, "critical,CA:FALSE"},
+                 {NID_key_usage, "critical,digitalSignature,keyEncipherment"},
+                 {NID_ext_key_usage, "clientAuth"}}),
+          "the speakers' certificate"));
   ChannelPki pki;
-  pki.ca_cert = CertPem(ca->get());
+  pki.ca_cert = CertPem(ca.get());
   pki.ca_key = KeyPem(ca_key.get());
-  pki.server_cert = CertPem(server->get());
+  pki.server_cert = CertPem(server.get());
   pki.server_key = KeyPem(server_key.get());
-  pki.client_cert = CertPem(client->get());
+  pki.client_cert = CertPem(client.get());
   pki.client_key = KeyPem(client_key.get());
   return pki;
 }

@@ -54,9 +54,10 @@ Daemon::ChannelCredentials() {
   absl::StatusOr<json> got =
       client_.Get(k8s::kSecrets, options_.ns, options_.channel_secret);
   if (absl::IsNotFound(got.status())) {
-    absl::StatusOr<channel::ChannelPki> pki =
-        channel::GenerateChannelPki(clock_.Now(), options_.channel_names);
-    if (!pki.ok()) return pki.status();
+    LB_ASSIGN_OR_RETURN(channel::ChannelPki pki,
+                        Annotate(channel::GenerateChannelPki(
+                                     clock_.Now(), options_.channel_names),
+                                 "generating the channel credentials"));
     json secret = {
         {"apiVersion", "v1"},
         {"kind", "Secret"},
@@ -64,7 +65,7 @@ Daemon::ChannelCredentials() {
         {"metadata",
          {{"name", options_.channel_secret}, {"namespace", options_.ns}}},
         {"data", json::object()}};
-    for (const auto& [k, v] : channel::ToSecretData(*pki)) {
+    for (const auto& [k, v] : channel::ToSecretData(pki)) {
       secret["data"][k] = absl::Base64Escape(v);
     }
     absl::StatusOr<json> created =
@@ -73,16 +74,23 @@ Daemon::ChannelCredentials() {
       LB_LOG_INFO(logger_) << "created channel credentials in Secret "
                            << options_.ns << "/" << options_.channel_secret;
       if (options_.channel_plaintext) return grpc::InsecureServerCredentials();
-      return channel::ServerCredentials(*pki);
+      return channel::ServerCredentials(pki);
     }
-    if (!absl::IsAlreadyExists(created.status())) return created.status();
+    if (!absl::IsAlreadyExists(created.status())) {
+      return Annotate(created.status(),
+                      absl::StrCat("creating Secret ", options_.ns, "/",
+                                   options_.channel_secret));
+    }
+    // Another replica created it meanwhile.
     got = client_.Get(k8s::kSecrets, options_.ns, options_.channel_secret);
   }
-  if (!got.ok()) return got.status();
-  absl::StatusOr<k8s::Secret> secret = k8s::Secret::FromJson(*got);
-  if (!secret.ok()) return secret.status();
+  const std::string where =
+      absl::StrCat("Secret ", options_.ns, "/", options_.channel_secret);
+  LB_ASSIGN_OR_RETURN(json object, Annotate(got, where));
+  LB_ASSIGN_OR_RETURN(k8s::Secret secret,
+                      Annotate(k8s::Secret::FromJson(object), where));
   absl::StatusOr<channel::ChannelPki> pki =
-      channel::FromSecretData(secret->data);
+      channel::FromSecretData(secret.data);
   if (!pki.ok()) {
     return absl::FailedPreconditionError(
         absl::StrCat("Secret ", options_.ns, "/", options_.channel_secret, ": ",
@@ -196,19 +204,16 @@ absl::Status Daemon::Start() {
                            << holder;
     }
   };
-  absl::StatusOr<std::unique_ptr<election::LeaderElector>> elector =
-      election::LeaderElector::Create(*lease_store_, clock_, std::move(le));
-  if (!elector.ok()) return elector.status();
-  elector_ = std::move(*elector);
+  LB_ASSIGN_OR_RETURN(elector_, election::LeaderElector::Create(
+                                    *lease_store_, clock_, std::move(le)));
   elector_thread_ = std::thread([this] { elector_->Run(); });
   return absl::OkStatus();
 }
 
 absl::Status Daemon::Activate() {
   // The channel.
-  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> creds =
-      ChannelCredentials();
-  if (!creds.ok()) return creds.status();
+  LB_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> creds,
+                      ChannelCredentials());
   service_ = std::make_unique<channel::AssignmentsService>(
       publisher_,
       [this](const std::string& node, bool open, const grpc::Status& end) {
@@ -223,7 +228,7 @@ absl::Status Daemon::Activate() {
         UpdateStreamMetrics();
       });
   LB_ASSIGN_OR_RETURN(channel::ServingChannel serving,
-                      io_.serve_channel(service_.get(), *creds));
+                      io_.serve_channel(service_.get(), creds));
   grpc_server_ = std::move(serving.server);
   LB_LOG_INFO(logger_) << "controller serving the channel on port "
                        << serving.port

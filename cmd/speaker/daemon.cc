@@ -69,9 +69,11 @@ absl::StatusOr<std::map<std::string, std::string>> Daemon::WaitForSecret() {
     absl::StatusOr<k8s::json> got =
         client_.Get(k8s::kSecrets, options_.ns, options_.channel_secret);
     if (got.ok()) {
-      absl::StatusOr<k8s::Secret> secret = k8s::Secret::FromJson(*got);
-      if (!secret.ok()) return secret.status();
-      return secret->data;
+      LB_ASSIGN_OR_RETURN(k8s::Secret secret,
+                          Annotate(k8s::Secret::FromJson(*got),
+                                   absl::StrCat("Secret ", options_.ns, "/",
+                                                options_.channel_secret)));
+      return secret.data;
     }
     if (clock_.Monotonic() >= deadline) {
       return absl::DeadlineExceededError(
