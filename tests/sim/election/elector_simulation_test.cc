@@ -30,7 +30,7 @@ struct Candidate {
   std::unique_ptr<NodeStore> store;  // This candidate's view of the store.
   std::unique_ptr<LeaderElector> elector;
   absl::Time paused_until = absl::InfinitePast();
-  absl::Time next_step = absl::InfinitePast();
+  MonoTime next_step = MonoTime::InfinitePast();
 };
 
 std::vector<std::string> RunScenario(uint64_t seed) {
@@ -52,7 +52,7 @@ std::vector<std::string> RunScenario(uint64_t seed) {
       return;
     }
     cs[i].elector = std::move(*e);
-    cs[i].next_step = absl::InfinitePast();
+    cs[i].next_step = MonoTime::InfinitePast();
   };
   for (int i = 0; i < 3; ++i) {
     cs[i].id = absl::StrCat("controller-", i);
@@ -66,7 +66,9 @@ std::vector<std::string> RunScenario(uint64_t seed) {
     for (Candidate& c : cs) {
       if (!c.elector || clock.Now() < c.paused_until) continue;
       // Step when due on the candidate's own clock.
-      if (c.clock->Now() >= c.next_step) c.next_step = c.elector->Step();
+      if (c.clock->Monotonic() >= c.next_step) {
+        c.next_step = c.elector->Step();
+      }
     }
     std::vector<std::string> leaders;
     for (Candidate& c : cs) {
