@@ -311,7 +311,7 @@ absl::Status Daemon::Start() {
 
   absl::StatusOr<std::unique_ptr<election::UdpTransport>> udp =
       election::UdpTransport::Create(
-          HostPort(options_.node_ip, options_.heartbeat_port));
+          HostPort(options_.node_ip, options_.heartbeat_port), clock_);
   if (!udp.ok()) return udp.status();
   udp_ = std::move(*udp);
   udp_ready_ = true;
