@@ -10,13 +10,10 @@
 namespace lb::election::sim {
 
 SkewedClock::SkewedClock(SimulatedClock& base, double rate)
-    : base_(base),
-      wall_origin_(base.Now()),
-      mono_origin_(base.Monotonic()),
-      rate_(rate) {}
+    : base_(base), mono_origin_(base.Monotonic()), rate_(rate) {}
 
 absl::Time SkewedClock::Now() {
-  return wall_origin_ + (base_.Now() - wall_origin_) * rate_;
+  return base_.Now() + (base_.Monotonic() - mono_origin_) * (rate_ - 1);
 }
 
 MonoTime SkewedClock::Monotonic() {
@@ -114,9 +111,8 @@ void SimCluster::Start(int i) {
     return;
   }
   n.membership = std::move(*m);
-  n.next_poll =
-      clock_.Now() + config_.membership.poll_interval *
-                         std::uniform_real_distribution<double>(0, 1)(rng_);
+  n.next_network = MonoTime::InfinitePast();
+  n.next_store = MonoTime::InfinitePast();
   (void)n.membership->SetAddresses(requests_);
 }
 
@@ -158,16 +154,19 @@ absl::Duration SimCluster::DuplicateBound() const {
 void SimCluster::Step() {
   clock_.AdvanceTime(config_.tick);
   for (Node& n : nodes_) {
-    if (!n.membership || clock_.Now() < n.next_poll) continue;
-    n.membership->PollStore();
-    n.membership->PollNetwork();
-    n.next_poll += config_.membership.poll_interval;
-    if (n.next_poll < clock_.Now()) {
-      n.next_poll = clock_.Now() + config_.membership.poll_interval;
+    if (!n.membership) continue;
+    if (n.clock->Monotonic() >= n.next_store) {
+      n.next_store = n.membership->PollStore();
+    }
+    // A deadline already passed: a check that never blocks.
+    const absl::StatusOr<bool> ready =
+        n.transport->WaitReadable(MonoTime::InfinitePast());
+    if ((ready.ok() && *ready) || n.clock->Monotonic() >= n.next_network) {
+      n.next_network = n.membership->PollNetwork();
     }
   }
   if (!config_.check_every_step) return;
-  const absl::Time now = clock_.Now();
+  const MonoTime now = clock_.Monotonic();
   const absl::Duration bound = DuplicateBound();
   // Fast path: count claims per address without building names.
   std::vector<std::vector<std::string>> claimed;
@@ -201,7 +200,7 @@ void SimCluster::Step() {
     longest_duplicate_ = std::max(longest_duplicate_, lasted);
     if (lasted > bound) {
       violations_.push_back(absl::StrCat(
-          absl::FormatTime(now), ": ", addr, " claimed by ",
+          absl::FormatTime(clock_.Now()), ": ", addr, " claimed by ",
           absl::StrJoin(claimers, ","), " for ", absl::FormatDuration(lasted),
           " > bound ", absl::FormatDuration(bound)));
       it->second = now;  // Report once per bound.
@@ -210,8 +209,8 @@ void SimCluster::Step() {
 }
 
 void SimCluster::RunFor(absl::Duration d) {
-  const absl::Time end = clock_.Now() + d;
-  while (clock_.Now() < end) Step();
+  const MonoTime end = clock_.Monotonic() + d;
+  while (clock_.Monotonic() < end) Step();
 }
 
 std::map<std::string, std::vector<std::string>> SimCluster::Claims() const {

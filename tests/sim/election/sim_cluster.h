@@ -57,7 +57,8 @@ struct SimConfig {
 };
 
 // A Clock running at `rate` times the base clock (both timelines), from the
-// base clock's time at construction.
+// base clock's time at construction. Steps of the base clock's wall time
+// (SimulatedClock::StepWallClock) show in Now() as they are.
 class SkewedClock final : public Clock {
  public:
   SkewedClock(SimulatedClock& base, double rate);
@@ -72,7 +73,6 @@ class SkewedClock final : public Clock {
  private:
   MonoTime ToBase(MonoTime t) const;
   SimulatedClock& base_;
-  const absl::Time wall_origin_;
   const MonoTime mono_origin_;
   const double rate_;
 };
@@ -117,12 +117,15 @@ class SimCluster {
   void SetStoreAvailable(bool available);
   void SetStoreReachable(int i, bool reachable);
 
-  // One tick: advance time, poll every running node whose poll is due (every
-  // poll_interval, at a per-node phase), check safety.
+  // One tick: advance time; for every running node, as Membership's loops
+  // do, call PollStore() when it is due and PollNetwork() when a datagram or
+  // a wake is waiting or what it last returned is due; check safety.
   void Step();
   void RunFor(absl::Duration d);
 
+  // The base clock: wall time (for messages) and monotonic time.
   absl::Time Now() { return clock_.Now(); }
+  MonoTime Monotonic() { return clock_.Monotonic(); }
   absl::Duration max_delay() const { return delay_max_; }
   SimulatedClock& clock() { return clock_; }
   InMemoryLeaseStore& store() { return store_; }
@@ -156,9 +159,9 @@ class SimCluster {
     std::unique_ptr<NodeStore> store;
     std::unique_ptr<HeartbeatTransport> transport;
     std::unique_ptr<Membership> membership;
-    // Nodes poll every membership.poll_interval, each at its own phase, as
-    // Membership::RunNetworkLoop does.
-    absl::Time next_poll = absl::InfinitePast();
+    // What PollNetwork() / PollStore() last returned, on the node's clock.
+    MonoTime next_network = MonoTime::InfinitePast();
+    MonoTime next_store = MonoTime::InfinitePast();
   };
 
   SimConfig config_;
@@ -169,7 +172,7 @@ class SimCluster {
   std::vector<Node> nodes_;
   std::vector<AddressRequest> requests_;
   absl::Duration delay_max_ = absl::ZeroDuration();
-  std::map<std::string, absl::Time> duplicate_since_;
+  std::map<std::string, MonoTime> duplicate_since_;
   absl::Duration longest_duplicate_ = absl::ZeroDuration();
   std::vector<std::string> violations_;
 };

@@ -63,17 +63,17 @@ Outcome RunScenario(uint64_t seed) {
   for (int round = 0; round < 2; ++round) {
     bool partitioned = false, store_down = false, lossy = false;
     std::vector<bool> isolated(sim.size(), false);
-    absl::Time last_event = sim.Now();
+    MonoTime last_event = sim.Monotonic();
     // A pending fast-failover check.
-    absl::Time check_at = absl::InfiniteFuture();
+    MonoTime check_at = MonoTime::InfiniteFuture();
     std::string crashed;
     std::map<std::string, std::string> owners_before;
 
-    const absl::Time chaos_end = sim.Now() + absl::Seconds(20);
-    absl::Time next_event = sim.Now() + absl::Seconds(1);
-    while (sim.Now() < chaos_end) {
-      if (sim.Now() >= check_at) {
-        check_at = absl::InfiniteFuture();
+    const MonoTime chaos_end = sim.Monotonic() + absl::Seconds(20);
+    MonoTime next_event = sim.Monotonic() + absl::Seconds(1);
+    while (sim.Monotonic() < chaos_end) {
+      if (sim.Monotonic() >= check_at) {
+        check_at = MonoTime::InfiniteFuture();
         ++out.failover_checks;
         for (const std::string& p : sim.CheckConverged(false)) {
           fail("failover after crash of " + crashed + ": " + p);
@@ -88,13 +88,13 @@ Outcome RunScenario(uint64_t seed) {
           }
         }
       }
-      if (sim.Now() >= next_event) {
+      if (sim.Monotonic() >= next_event) {
         const bool healthy = !partitioned && !store_down && !lossy &&
                              std::find(isolated.begin(), isolated.end(),
                                        true) == isolated.end() &&
-                             sim.Now() - last_event > absl::Seconds(3) &&
+                             sim.Monotonic() - last_event > absl::Seconds(3) &&
                              sim.CheckConverged(false).empty();
-        check_at = absl::InfiniteFuture();  // Any event cancels a check.
+        check_at = MonoTime::InfiniteFuture();  // Any event cancels a check.
         const int up = static_cast<int>(sim.UpNodes().size());
         const int i = pick(sim.size());
         // Round 0 only crashes, restarts and leaves (the fast path);
@@ -107,7 +107,7 @@ Outcome RunScenario(uint64_t seed) {
               if (healthy && 2 * (up - 1) > sim.size()) {
                 owners_before = sim.Owners();
                 crashed = sim.name(i);
-                check_at = sim.Now() +
+                check_at = sim.Monotonic() +
                            (mo.suspect_timeout + 2 * mo.poll_interval +
                             sim.max_delay()) *
                                (1 + 2 * config.max_rate_skew) +
@@ -161,10 +161,10 @@ Outcome RunScenario(uint64_t seed) {
                   absl::FormatTime(sim.Now()).c_str(), kind, i, up, partitioned,
                   store_down);
         }
-        last_event = sim.Now();
-        next_event =
-            sim.Now() + (round == 0 ? absl::Milliseconds(3100 + pick(2000))
-                                    : absl::Milliseconds(500 + pick(5000)));
+        last_event = sim.Monotonic();
+        next_event = sim.Monotonic() +
+                     (round == 0 ? absl::Milliseconds(3100 + pick(2000))
+                                 : absl::Milliseconds(500 + pick(5000)));
       }
       sim.Step();
       if (std::getenv("LB_SIM_TRACE") && round == 1) {
