@@ -60,7 +60,8 @@ SimCluster::SimCluster(SimConfig config)
     : config_(std::move(config)),
       rng_(config_.seed),
       clock_(absl::FromUnixSeconds(1700000000)),
-      network_(clock_, config_.seed ^ 0x5eed) {
+      network_(clock_, config_.seed ^ 0x5eed),
+      start_(clock_.Monotonic()) {
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   for (int i = 0; i < config_.nodes; ++i) {
     Node n;
@@ -104,6 +105,13 @@ void SimCluster::Start(int i) {
   MembershipOptions o = config_.membership;
   o.node = n.name;
   if (o.hmac_key.empty()) o.hmac_key = "simulation-cluster-key";
+  o.on_claims_changed = [this, name = n.name,
+                         chained = config_.membership.on_claims_changed](
+                            const std::vector<std::string>& claimed) {
+    Trace(absl::StrCat(name, " claims ", absl::StrJoin(claimed, ",")));
+    if (chained) chained(claimed);
+  };
+  Trace(absl::StrCat("start ", n.name));
   auto m = Membership::Create(*n.store, *n.transport, *n.clock, o);
   if (!m.ok()) {
     violations_.push_back(
@@ -116,31 +124,52 @@ void SimCluster::Start(int i) {
   (void)n.membership->SetAddresses(requests_);
 }
 
+void SimCluster::Trace(absl::string_view what) {
+  trace_.push_back(absl::StrCat(
+      "+", absl::FormatDuration(clock_.Monotonic() - start_), " ", what));
+}
+
 void SimCluster::Crash(int i) {
+  if (nodes_[i].membership) Trace(absl::StrCat("crash ", nodes_[i].name));
   nodes_[i].membership.reset();
   nodes_[i].transport.reset();
 }
 
 void SimCluster::Leave(int i) {
   if (!nodes_[i].membership) return;
+  Trace(absl::StrCat("leave ", nodes_[i].name));
   (void)nodes_[i].membership->Leave();
   Crash(i);
 }
 
 void SimCluster::Partition(
     const std::vector<std::vector<std::string>>& groups) {
+  std::vector<std::string> parts;
+  for (const auto& g : groups) parts.push_back(absl::StrJoin(g, ","));
+  Trace(absl::StrCat("partition [", absl::StrJoin(parts, "] ["), "]"));
   network_.Partition(groups);
 }
-void SimCluster::Heal() { network_.Heal(); }
-void SimCluster::SetLoss(double p) { network_.SetLoss(p); }
+void SimCluster::Heal() {
+  Trace("heal");
+  network_.Heal();
+}
+void SimCluster::SetLoss(double p) {
+  Trace(absl::StrCat("loss ", p));
+  network_.SetLoss(p);
+}
 void SimCluster::SetDelay(absl::Duration min, absl::Duration max) {
+  Trace(absl::StrCat("delay ", absl::FormatDuration(min), "..",
+                     absl::FormatDuration(max)));
   delay_max_ = max;
   network_.SetDelay(min, max);
 }
 void SimCluster::SetStoreAvailable(bool available) {
+  Trace(available ? "store up" : "store down");
   store_.SetAvailable(available);
 }
 void SimCluster::SetStoreReachable(int i, bool reachable) {
+  Trace(absl::StrCat(nodes_[i].name, reachable ? " reaches" : " loses",
+                     " the store"));
   nodes_[i].store->set_reachable(reachable);
 }
 

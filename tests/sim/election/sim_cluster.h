@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "lib/base/clock.h"
 #include "lib/base/simulated_clock.h"
@@ -152,6 +153,13 @@ class SimCluster {
   // Longest duplicate claim seen so far.
   absl::Duration longest_duplicate() const { return longest_duplicate_; }
 
+  // What happened, in order, one line each, stamped with the simulated time
+  // since construction: every change of a node's claims ("+1.23s node-01
+  // claims 10.0.0.1,10.0.0.7") and every fault or restart the caller
+  // injected ("+2s crash node-02"). The same seed and calls give the same
+  // trace.
+  const std::vector<std::string>& trace() const { return trace_; }
+
  private:
   struct Node {
     std::string name;
@@ -175,6 +183,10 @@ class SimCluster {
   std::map<std::string, MonoTime> duplicate_since_;
   absl::Duration longest_duplicate_ = absl::ZeroDuration();
   std::vector<std::string> violations_;
+  const MonoTime start_;
+  std::vector<std::string> trace_;
+
+  void Trace(absl::string_view what);
 };
 
 }  // namespace lb::election::sim
