@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "lib/base/status_macros.h"
 
 namespace lb::election {
 
@@ -45,9 +46,7 @@ absl::Status ValidateLeaderElectorOptions(const LeaderElectorOptions& o) {
 
 absl::StatusOr<std::unique_ptr<LeaderElector>> LeaderElector::Create(
     LeaseStore& store, Clock& clock, LeaderElectorOptions options) {
-  if (absl::Status s = ValidateLeaderElectorOptions(options); !s.ok()) {
-    return s;
-  }
+  LB_RETURN_IF_ERROR(ValidateLeaderElectorOptions(options));
   return std::unique_ptr<LeaderElector>(
       new LeaderElector(store, clock, std::move(options)));
 }
@@ -233,7 +232,9 @@ absl::Status LeaderElector::Release() {
   for (int attempt = 0; attempt < 3; ++attempt) {
     absl::StatusOr<Lease> current = store_.Get(options_.ns, options_.name);
     if (!current.ok()) {
-      last = current.status();
+      last = Annotate(
+          current.status(),
+          absl::StrCat("reading Lease ", options_.ns, "/", options_.name));
       continue;
     }
     if (current->spec.holder_identity != options_.identity) {
@@ -251,7 +252,9 @@ absl::Status LeaderElector::Release() {
       ReportLeaderIfChanged();
       return absl::OkStatus();
     }
-    last = written.status();
+    last = Annotate(
+        written.status(),
+        absl::StrCat("releasing Lease ", options_.ns, "/", options_.name));
     if (!absl::IsAborted(last)) break;
   }
   return last;

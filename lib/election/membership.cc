@@ -228,6 +228,7 @@ MonoTime Membership::PollNetwork() {
     for (int i = 0; i < kMaxDatagramsPerPoll; ++i) {
       absl::StatusOr<std::optional<std::vector<uint8_t>>> d =
           transport_.TryReceive();
+      if (!d.ok()) ++stats_.transport_errors;
       if (!d.ok() || !d->has_value()) break;
       HandleDatagram(**d, now);
     }
@@ -401,7 +402,7 @@ void Membership::RunNetworkLoop() {
     if (!woke.ok()) {
       // A socket error: retry after poll_interval rather than spin.
       absl::MutexLock lock(&mu_);
-      ++stats_.transport_wait_errors;
+      ++stats_.transport_errors;
       if (clock_.AwaitWithTimeout(&mu_, absl::Condition(&stop_requested_),
                                   options_.poll_interval)) {
         return;

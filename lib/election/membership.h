@@ -162,10 +162,10 @@ struct MembershipStats {
   int64_t peers_joined = 0;  // Peers newly heard.
   int64_t fence_transitions = 0;
   int64_t owner_recomputes = 0;
-  int64_t claims_gained = 0;  // Addresses this node started claiming.
-  int64_t claims_lost = 0;    // Addresses this node stopped claiming.
-  int64_t network_polls = 0;  // PollNetwork() calls (network-loop wake-ups).
-  int64_t transport_wait_errors = 0;  // WaitReadable() failures.
+  int64_t claims_gained = 0;     // Addresses this node started claiming.
+  int64_t claims_lost = 0;       // Addresses this node stopped claiming.
+  int64_t network_polls = 0;     // PollNetwork() calls (network-loop wake-ups).
+  int64_t transport_errors = 0;  // TryReceive()/WaitReadable() failures.
 };
 
 struct MemberState {
