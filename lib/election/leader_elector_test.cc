@@ -112,12 +112,12 @@ TEST_CASE("a candidate waits LeaseDuration after the last observed change") {
   CHECK(b->ObservedLeader() == "a");
   // a dies (stops stepping). b may take over only once the record has been
   // unchanged for 15 s on b's clock.
-  const absl::Time died = clock.Now();
-  absl::Time took_over = absl::InfiniteFuture();
+  const MonoTime died = clock.Monotonic();
+  MonoTime took_over = MonoTime::InfiniteFuture();
   for (int i = 0; i < 400 && !b->IsLeader(); ++i) {
     clock.AdvanceTime(absl::Milliseconds(100));
     b->Step();
-    if (b->IsLeader()) took_over = clock.Now();
+    if (b->IsLeader()) took_over = clock.Monotonic();
   }
   REQUIRE(b->IsLeader());
   CHECK(took_over - died >= absl::Seconds(14));
@@ -137,14 +137,14 @@ TEST_CASE("a leader that cannot renew steps down before others take over") {
                                                WithEvents(Options("a"), &ea)));
   a->Step();
   REQUIRE(a->IsLeader());
-  const absl::Time last_renew = clock.Now();
+  const MonoTime last_renew = clock.Monotonic();
   store.SetAvailable(false);
-  absl::Time stepped_down = absl::InfiniteFuture();
+  MonoTime stepped_down = MonoTime::InfiniteFuture();
   for (int i = 0; i < 300; ++i) {
     clock.AdvanceTime(absl::Milliseconds(100));
     a->Step();
     if (!a->IsLeader()) {
-      stepped_down = clock.Now();
+      stepped_down = clock.Monotonic();
       break;
     }
   }

@@ -63,8 +63,6 @@ struct SimConfig {
 class SkewedClock final : public Clock {
  public:
   SkewedClock(SimulatedClock& base, double rate);
-  using Clock::AwaitWithDeadline;
-  using Clock::SleepUntil;
   absl::Time Now() override;
   MonoTime Monotonic() override;
   void SleepUntil(MonoTime deadline) override;
