@@ -41,16 +41,23 @@ absl::StatusOr<size_t> FakePacketConn::Receive(absl::Span<ReceivedFrame> out) {
   return n;
 }
 
-absl::Status FakePacketConn::Send(
-    absl::Span<const std::vector<uint8_t>> frames) {
+absl::Status FakePacketConn::Send(absl::Span<const std::vector<uint8_t>> frames,
+                                  size_t* sent) {
   absl::MutexLock lock(&mu_);
-  if (!send_status_.ok()) return send_status_;
+  if (sent != nullptr) *sent = 0;
   for (const auto& f : frames) {
     if (f.size() < 14) {
       return absl::InvalidArgumentError(
           absl::StrCat("frame of ", f.size(), " bytes has no Ethernet header"));
     }
+  }
+  for (const auto& f : frames) {
+    if (!send_status_.ok()) {
+      if (sends_before_failure_ == 0) return send_status_;
+      --sends_before_failure_;
+    }
     sent_.push_back(f);
+    if (sent != nullptr) ++*sent;
   }
   return absl::OkStatus();
 }
@@ -79,9 +86,10 @@ std::vector<std::vector<uint8_t>> FakePacketConn::TakeSent() {
   return std::exchange(sent_, {});
 }
 
-void FakePacketConn::FailSends(absl::Status status) {
+void FakePacketConn::FailSends(absl::Status status, size_t after) {
   absl::MutexLock lock(&mu_);
   send_status_ = std::move(status);
+  sends_before_failure_ = after;
 }
 
 std::set<IpAddress> FakePacketConn::groups() {

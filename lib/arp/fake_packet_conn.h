@@ -38,7 +38,9 @@ class FakePacketConn final : public PacketConn {
 
   int ReadyFd() const override { return event_fd_; }
   absl::StatusOr<size_t> Receive(absl::Span<ReceivedFrame> out) override;
-  absl::Status Send(absl::Span<const std::vector<uint8_t>> frames) override;
+  using PacketConn::Send;
+  absl::Status Send(absl::Span<const std::vector<uint8_t>> frames,
+                    size_t* sent) override;
   absl::Status JoinGroup(const IpAddress& group) override;
   absl::Status LeaveGroup(const IpAddress& group) override;
   uint64_t TakeKernelDrops() override { return 0; }
@@ -47,8 +49,10 @@ class FakePacketConn final : public PacketConn {
   void Inject(PacketType type, absl::Span<const uint8_t> frame);
   // Returns and forgets the frames sent so far.
   std::vector<std::vector<uint8_t>> TakeSent();
-  // Makes subsequent Send() calls fail with `status` (OK restores).
-  void FailSends(absl::Status status);
+  // Makes Send() fail with `status` once `after` more frames have been
+  // sent: a call crossing that point sends the frames before it (a partial
+  // send) and fails. OK restores.
+  void FailSends(absl::Status status, size_t after = 0);
   std::set<IpAddress> groups();
   int ifindex() const { return ifindex_; }
   Protocol protocol() const { return protocol_; }
@@ -67,6 +71,7 @@ class FakePacketConn final : public PacketConn {
   std::vector<std::vector<uint8_t>> sent_ ABSL_GUARDED_BY(mu_);
   std::set<IpAddress> groups_ ABSL_GUARDED_BY(mu_);
   absl::Status send_status_ ABSL_GUARDED_BY(mu_);
+  size_t sends_before_failure_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 class FakePacketConnFactory final : public PacketConnFactory {

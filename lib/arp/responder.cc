@@ -393,21 +393,24 @@ void Responder::ReconcileConnsLocked(Pending& p) {
   }
 }
 
-void Responder::SendLocked(int ifindex, Protocol protocol,
-                           const std::vector<std::vector<uint8_t>>& frames,
-                           Pending& p) {
-  if (frames.empty()) return;
+size_t Responder::SendLocked(int ifindex, Protocol protocol,
+                             const std::vector<std::vector<uint8_t>>& frames,
+                             Pending& p) {
+  if (frames.empty()) return 0;
   auto it = conns_.find({ifindex, protocol});
+  size_t sent = 0;
   absl::Status s = it == conns_.end() ? absl::UnavailableError("no socket open")
-                                      : it->second.conn->Send(frames);
+                                      : it->second.conn->Send(frames, &sent);
   if (!s.ok()) {
+    size_t failed = frames.size() - sent;
     InterfaceCounters& ic = counters_.per_interface[InterfaceName(ifindex)];
-    counters_.send_errors += frames.size();
-    ic.send_errors += frames.size();
+    counters_.send_errors += failed;
+    ic.send_errors += failed;
     std::string line = absl::StrCat("send on ", InterfaceName(ifindex),
                                     " failed: ", s.ToString());
     if (log_.Admit(&line)) p.logs.emplace_back(LogLevel::kWarning, line);
   }
+  return sent;
 }
 
 void Responder::HandleConflictLocked(const IpAddress& address, int ifindex,
@@ -449,6 +452,9 @@ void Responder::ProcessConnLocked(const ConnKey& key, Pending& p) {
   InterfaceCounters& ic = *it->second.counters;
   View view(*this);
   std::vector<std::vector<uint8_t>> replies;
+  // The address each reply answers for, counted once the reply is sent.
+  std::vector<IpAddress>& replied = replied_;
+  replied.clear();
   // A bounded number of batches per call keeps the loop fair.
   for (int batch = 0; batch < 4; ++batch) {
     absl::StatusOr<size_t> n = conn.Receive(absl::MakeSpan(rx_));
@@ -482,9 +488,7 @@ void Responder::ProcessConnLocked(const ConnKey& key, Pending& p) {
       }
       if (d.reply.has_value()) {
         replies.push_back(std::move(*d.reply));
-        ++counters_.replies_sent;
-        ++ic.replies_sent;
-        ++per_address_[*d.address].replies_sent;
+        replied.push_back(*d.address);
         if (d.reason == DecisionReason::kAnswered && options_.log != nullptr &&
             log_.Acquire()) {
           std::string line = d.LogLine();
@@ -499,7 +503,10 @@ void Responder::ProcessConnLocked(const ConnKey& key, Pending& p) {
     }
     if (*n < rx_.size()) break;
   }
-  SendLocked(key.first, key.second, replies, p);
+  size_t sent = SendLocked(key.first, key.second, replies, p);
+  counters_.replies_sent += sent;
+  ic.replies_sent += sent;
+  for (size_t i = 0; i < sent; ++i) ++per_address_[replied[i]].replies_sent;
   if (conns_dirty_) {
     conns_dirty_ = false;
     ReconcileConnsLocked(p);
@@ -522,9 +529,9 @@ void Responder::RunTimersLocked(Pending& p) {
           frame.push_back(BuildNdFrame(
               MakeNeighborSolicitation(mac, IpAddress::V6({}), address)));
         }
-        SendLocked(ifindex, ProtocolFor(address), frame, p);
-        ++counters_.probes_sent;
-        ++per_address_[address].probes_sent;
+        size_t sent = SendLocked(ifindex, ProtocolFor(address), frame, p);
+        counters_.probes_sent += sent;
+        per_address_[address].probes_sent += sent;
       }
       ++e.probes_sent;
       e.next_probe =
@@ -542,14 +549,17 @@ void Responder::RunTimersLocked(Pending& p) {
       announcer_.Start(address, ifindex, now);
     }
   }
-  // Announcements, grouped per connection.
-  std::map<ConnKey, std::vector<std::vector<uint8_t>>> out;
+  // Announcements, grouped per connection, each frame with its address.
+  struct Batch {
+    std::vector<std::vector<uint8_t>> frames;
+    std::vector<IpAddress> addresses;
+  };
+  std::map<ConnKey, Batch> out;
   for (const Announcer::Due& due : announcer_.TakeDue(now)) {
     auto link = links_.find(due.ifindex);
     if (link == links_.end()) continue;
     const MacAddress& mac = link->second.mac;
-    auto& frames = out[{due.ifindex, ProtocolFor(due.address)}];
-    size_t before = frames.size();
+    auto& frames = out[{due.ifindex, ProtocolFor(due.address)}].frames;
     if (due.address.is_v4()) {
       frames.push_back(BuildArpFrame(MakeGratuitousRequest(mac, due.address)));
       frames.push_back(BuildArpFrame(MakeGratuitousReply(mac, due.address)));
@@ -559,13 +569,17 @@ void Responder::RunTimersLocked(Pending& p) {
       frames.push_back(
           BuildNdFrame(MakeUnsolicitedAdvertisement(mac, source, due.address)));
     }
-    uint64_t sent = frames.size() - before;
-    counters_.announcements_sent += sent;
-    per_address_[due.address].announcements_sent += sent;
-    counters_.per_interface[link->second.name].announcements_sent += sent;
+    out[{due.ifindex, ProtocolFor(due.address)}].addresses.resize(frames.size(),
+                                                                  due.address);
   }
-  for (const auto& [key, frames] : out) {
-    SendLocked(key.first, key.second, frames, p);
+  for (const auto& [key, batch] : out) {
+    size_t sent = SendLocked(key.first, key.second, batch.frames, p);
+    counters_.announcements_sent += sent;
+    counters_.per_interface[InterfaceName(key.first)].announcements_sent +=
+        sent;
+    for (size_t i = 0; i < sent; ++i) {
+      ++per_address_[batch.addresses[i]].announcements_sent;
+    }
   }
 }
 

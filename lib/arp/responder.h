@@ -221,8 +221,10 @@ class Responder {
   void RunTimersLocked(Pending& p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Time NextDeadlineLocked(absl::Time now) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void SendLocked(int ifindex, Protocol protocol,
-                  const std::vector<std::vector<uint8_t>>& frames, Pending& p)
+  // Sends `frames` on the connection for (ifindex, protocol); returns how
+  // many were sent and counts the rest as send errors.
+  size_t SendLocked(int ifindex, Protocol protocol,
+                    const std::vector<std::vector<uint8_t>>& frames, Pending& p)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string InterfaceName(int ifindex) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -249,6 +251,8 @@ class Responder {
       ABSL_GUARDED_BY(mu_);
   RateLimitedLog log_ ABSL_GUARDED_BY(mu_);
   std::vector<ReceivedFrame> rx_ ABSL_GUARDED_BY(mu_);
+  // Reused by the receive path: the address each queued reply is for.
+  std::vector<IpAddress> replied_ ABSL_GUARDED_BY(mu_);
   bool running_ ABSL_GUARDED_BY(mu_) = false;
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   bool timer_wake_ ABSL_GUARDED_BY(mu_) = false;

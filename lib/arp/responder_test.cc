@@ -462,6 +462,69 @@ TEST_CASE("socket and watcher failures are reported, not fatal") {
                "netlink overrun");
 }
 
+TEST_CASE("replies are counted as sent only once sent; failures are errors") {
+  Fixture fx;
+  REQUIRE_OK(fx.responder->AddAddress(kVip));
+  fx.Run();
+  fx.Sent(fx.Arp());
+  auto request = BuildArpFrame(MakeArpRequest(kClientMac, kClientIp, kVip));
+  // The device queue takes one frame of the batch of three, then is full.
+  fx.Arp()->FailSends(absl::ResourceExhaustedError("ENOBUFS"), /*after=*/1);
+  for (int i = 0; i < 3; ++i) {
+    fx.Arp()->Inject(PacketType::kBroadcast, request);
+  }
+  fx.Run();
+  CHECK(fx.Sent(fx.Arp()).size() == 1);
+  CountersSnapshot c = fx.responder->Counters();
+  CHECK(c.requests_seen == 3);
+  CHECK(c.replies_sent == 1);
+  CHECK(c.per_interface["eth0"].replies_sent == 1);
+  CHECK(c.per_address[kVip].replies_sent == 1);
+  CHECK(c.send_errors == 2);
+  CHECK(c.per_interface["eth0"].send_errors == 2);
+  // A send that fails outright counts nothing as sent.
+  fx.Arp()->FailSends(absl::UnavailableError("interface gone"));
+  fx.Arp()->Inject(PacketType::kBroadcast, request);
+  fx.Run();
+  CHECK(fx.Sent(fx.Arp()).empty());
+  c = fx.responder->Counters();
+  CHECK(c.replies_sent == 1);
+  CHECK(c.per_address[kVip].replies_sent == 1);
+  CHECK(c.send_errors == 3);
+  // Once sends work again, replies count again.
+  fx.Arp()->FailSends(absl::OkStatus());
+  fx.Arp()->Inject(PacketType::kBroadcast, request);
+  fx.Run();
+  CHECK(fx.Sent(fx.Arp()).size() == 1);
+  c = fx.responder->Counters();
+  CHECK(c.replies_sent == 2);
+  CHECK(c.per_interface["eth0"].replies_sent == 2);
+  CHECK(c.per_address[kVip].replies_sent == 2);
+  CHECK(c.send_errors == 3);
+}
+
+TEST_CASE("announcements and probes are counted as sent only once sent") {
+  Fixture fx;
+  AddressOptions probe;
+  probe.probe_first = true;
+  REQUIRE_OK(fx.responder->AddAddress(kVip6, probe));
+  REQUIRE_OK(fx.responder->AddAddress(kVip));
+  // The first gratuitous pair: the request-style frame goes out, the
+  // reply-style one does not.
+  fx.Arp()->FailSends(absl::ResourceExhaustedError("ENOBUFS"), /*after=*/1);
+  fx.Ndp()->FailSends(absl::ResourceExhaustedError("ENOBUFS"));
+  fx.Run();
+  CHECK(fx.Sent(fx.Arp()).size() == 1);
+  CHECK(fx.Sent(fx.Ndp()).empty());
+  CountersSnapshot c = fx.responder->Counters();
+  CHECK(c.announcements_sent == 1);
+  CHECK(c.per_address[kVip].announcements_sent == 1);
+  CHECK(c.per_interface["eth0"].announcements_sent == 1);
+  CHECK(c.probes_sent == 0);
+  CHECK(c.per_address[kVip6].probes_sent == 0);
+  CHECK(c.send_errors == 2);
+}
+
 TEST_CASE("option validation") {
   SimulatedClock clock;
   FakeLinkWatcher links;
