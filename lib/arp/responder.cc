@@ -167,7 +167,7 @@ void Responder::AddLocked(const IpAddress& address,
     e.probes_sent = 0;
     if (options.probe_first) {
       e.state = AddressState::kProbing;
-      e.next_probe = clock_.Now();
+      e.next_probe = clock_.Monotonic();
       probing_.insert(address);
     } else {
       e.state = AddressState::kOwned;
@@ -304,7 +304,7 @@ void Responder::ReconcileAddressLocked(const IpAddress& address, Entry& e) {
     }
   }
   if (e.state == AddressState::kOwned) {
-    absl::Time now = clock_.Now();
+    MonoTime now = clock_.Monotonic();
     for (const auto& [ifindex, mac] : serving) {
       auto old = e.serving.find(ifindex);
       if (old == e.serving.end() || old->second != mac) {
@@ -421,7 +421,7 @@ void Responder::HandleConflictLocked(const IpAddress& address, int ifindex,
   Entry& e = it->second;
   ++counters_.conflicts;
   ++per_address_[address].conflicts;
-  absl::Time now = clock_.Now();
+  MonoTime now = clock_.Monotonic();
   bool probing = e.state == AddressState::kProbing;
   if (probing) {
     e.state = AddressState::kConflict;
@@ -435,7 +435,8 @@ void Responder::HandleConflictLocked(const IpAddress& address, int ifindex,
     }
   }
   e.last_conflict_report[mac] = now;
-  Conflict c{address, InterfaceName(ifindex), mac, reason, probing, now};
+  Conflict c{address, InterfaceName(ifindex), mac, reason, probing, {}};
+  c.time = clock_.Now();
   std::string line = absl::StrCat(
       "conflict: ", address.ToString(), " is also claimed by ", mac.ToString(),
       " on ", c.interface, " (", DecisionReasonName(reason),
@@ -514,7 +515,7 @@ void Responder::ProcessConnLocked(const ConnKey& key, Pending& p) {
 }
 
 void Responder::RunTimersLocked(Pending& p) {
-  absl::Time now = clock_.Now();
+  MonoTime now = clock_.Monotonic();
   // Probes.
   std::vector<IpAddress> done;
   for (const IpAddress& address : probing_) {
@@ -583,8 +584,8 @@ void Responder::RunTimersLocked(Pending& p) {
   }
 }
 
-absl::Time Responder::NextDeadlineLocked(absl::Time now) const {
-  absl::Time next = announcer_.NextDeadline(now);
+MonoTime Responder::NextDeadlineLocked(MonoTime now) const {
+  MonoTime next = announcer_.NextDeadline(now);
   for (const IpAddress& address : probing_) {
     const Entry& e = addresses_.at(address);
     if (!e.serving.empty()) next = std::min(next, e.next_probe);
@@ -592,9 +593,9 @@ absl::Time Responder::NextDeadlineLocked(absl::Time now) const {
   return next;
 }
 
-absl::Time Responder::NextDeadline() const {
+MonoTime Responder::NextDeadline() const {
   absl::MutexLock lock(&mu_);
-  return NextDeadlineLocked(clock_.Now());
+  return NextDeadlineLocked(clock_.Monotonic());
 }
 
 absl::Status Responder::RunOnce() {
@@ -712,8 +713,8 @@ void Responder::IoLoop() {
 void Responder::TimerLoop() {
   mu_.Lock();
   while (!stop_) {
-    absl::Time now = clock_.Now();
-    absl::Time deadline = NextDeadlineLocked(now);
+    MonoTime now = clock_.Monotonic();
+    MonoTime deadline = NextDeadlineLocked(now);
     if (!timer_wake_ && deadline > now) {
       clock_.AwaitWithDeadline(&mu_, absl::Condition(&timer_wake_), deadline);
     }

@@ -94,7 +94,7 @@ struct Conflict {
   MacAddress other_mac;
   DecisionReason reason = DecisionReason::kConflictAnnouncement;
   bool while_probing = false;  // The claim was abandoned.
-  absl::Time time;
+  absl::Time time;             // When it was seen: wall clock, for reports.
 };
 
 enum class AddressState {
@@ -170,8 +170,8 @@ class Responder {
   // due announcements/probes once, without blocking. Unavailable if the
   // link watcher failed (processing continues with the last table).
   absl::Status RunOnce();
-  // When RunOnce next has timed work; InfiniteFuture if none.
-  absl::Time NextDeadline() const;
+  // When RunOnce next has timed work; MonoTime::InfiniteFuture() if none.
+  MonoTime NextDeadline() const;
 
   CountersSnapshot Counters() const;
 
@@ -181,9 +181,9 @@ class Responder {
     AddressState state = AddressState::kOwned;
     std::map<int, MacAddress> serving;  // ifindex -> MAC announced with.
     int probes_sent = 0;
-    absl::Time next_probe;
+    MonoTime next_probe;
     // Last report per conflicting MAC (rate limit).
-    std::map<MacAddress, absl::Time> last_conflict_report;
+    std::map<MacAddress, MonoTime> last_conflict_report;
   };
   struct Conn {
     std::unique_ptr<PacketConn> conn;
@@ -219,7 +219,7 @@ class Responder {
                             const MacAddress& mac, DecisionReason reason,
                             Pending& p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RunTimersLocked(Pending& p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Time NextDeadlineLocked(absl::Time now) const
+  MonoTime NextDeadlineLocked(MonoTime now) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Sends `frames` on the connection for (ifindex, protocol); returns how
   // many were sent and counts the rest as send errors.

@@ -104,7 +104,7 @@ TEST_CASE("owning an address opens one ARP socket and sends the burst") {
   CHECK(rounds == 5);
   CHECK(fx.responder->Counters().announcements_sent == 10);
   CHECK(fx.responder->Counters().per_address[kVip].announcements_sent == 10);
-  CHECK(fx.responder->NextDeadline() == absl::InfiniteFuture());
+  CHECK(fx.responder->NextDeadline() == MonoTime::InfiniteFuture());
 }
 
 TEST_CASE("optional refresh re-announces after the burst") {
@@ -118,11 +118,12 @@ TEST_CASE("optional refresh re-announces after the burst") {
   CHECK(fx.Sent(fx.Arp()).size() == 4);  // two rounds of two frames
   fx.Advance(absl::Seconds(50));
   CHECK(fx.Sent(fx.Arp()).empty());
-  CHECK(fx.responder->NextDeadline() == fx.clock.Now() + absl::Seconds(50));
+  CHECK(fx.responder->NextDeadline() ==
+        fx.clock.Monotonic() + absl::Seconds(50));
   fx.Advance(absl::Seconds(50));
   CHECK(fx.Sent(fx.Arp()).size() == 2);
   REQUIRE_OK(fx.responder->RemoveAddress(kVip));
-  CHECK(fx.responder->NextDeadline() == absl::InfiniteFuture());
+  CHECK(fx.responder->NextDeadline() == MonoTime::InfiniteFuture());
 }
 
 TEST_CASE("requests are answered, logged and counted; release silences") {
@@ -401,6 +402,45 @@ TEST_CASE("passive conflicts on an owned address are reported, rate-limited") {
                    BuildArpFrame(MakeGratuitousReply(kOtherMac, kVip)));
   fx.Run();
   CHECK(fx.conflicts.size() == 3);
+}
+
+TEST_CASE("wall-clock steps move no announcement, probe or report limit") {
+  Fixture fx;
+  REQUIRE_OK(fx.responder->AddAddress(kVip));
+  fx.Run();
+  CHECK(fx.Sent(fx.Arp()).size() == 2);  // round 1
+  fx.clock.StepWallClock(absl::Seconds(30));
+  fx.Run();
+  CHECK(fx.Sent(fx.Arp()).empty());  // round 2 is still 1.1 s away
+  fx.Advance(absl::Milliseconds(1100));
+  CHECK(fx.Sent(fx.Arp()).size() == 2);
+  fx.clock.StepWallClock(-absl::Seconds(60));
+  fx.Advance(absl::Milliseconds(1100));
+  CHECK(fx.Sent(fx.Arp()).size() == 2);  // round 3 on time
+
+  // Conflict reports: limited on monotonic time, stamped with wall time.
+  fx.Arp()->Inject(PacketType::kBroadcast,
+                   BuildArpFrame(MakeGratuitousRequest(kOtherMac, kVip)));
+  fx.Run();
+  REQUIRE(fx.conflicts.size() == 1);
+  CHECK(fx.conflicts[0].time == fx.clock.Now());
+  fx.clock.StepWallClock(absl::Seconds(30));
+  fx.Arp()->Inject(PacketType::kBroadcast,
+                   BuildArpFrame(MakeGratuitousRequest(kOtherMac, kVip)));
+  fx.Run();
+  CHECK(fx.conflicts.size() == 1);  // the same MAC within 10 s
+  CHECK(fx.responder->Counters().conflicts == 2);
+
+  // Probes keep their spacing across a step.
+  AddressOptions o;
+  o.probe_first = true;
+  REQUIRE_OK(fx.responder->AddAddress(kVip6, o));
+  fx.Run();
+  CHECK(fx.Sent(fx.Ndp()).size() == 1);
+  fx.clock.StepWallClock(absl::Seconds(30));
+  fx.Run();
+  CHECK(fx.Sent(fx.Ndp()).empty());
+  CHECK(fx.responder->Addresses()[1].state == AddressState::kProbing);
 }
 
 TEST_CASE("log lines are rate-limited") {
