@@ -54,14 +54,8 @@ absl::Status ValidateResponderOptions(const ResponderOptions& o) {
   if (!s.ok()) return s;
   s = ValidateAnnounceOptions(o.announce);
   if (!s.ok()) return s;
-  if (o.probe.probes < 1) {
-    return absl::InvalidArgumentError("probe count must be >= 1");
-  }
-  if (o.probe.interval <= absl::ZeroDuration() ||
-      o.probe.wait < absl::ZeroDuration()) {
-    return absl::InvalidArgumentError(
-        "probe interval must be positive and wait not negative");
-  }
+  s = ValidateProbeOptions(o.probe);
+  if (!s.ok()) return s;
   if (!(o.log_lines_per_second > 0) || o.log_burst < 1) {
     return absl::InvalidArgumentError(
         "log_lines_per_second must be positive and log_burst >= 1");
@@ -126,6 +120,7 @@ Responder::Responder(Clock& clock, LinkWatcher& links,
       epoll_fd_(epoll_fd),
       wake_fd_(wake_fd),
       announcer_(options_.announce),
+      prober_(options_.probe),
       log_(clock, options_.log, options_.log_lines_per_second,
            options_.log_burst),
       rx_(options_.receive_batch) {}
@@ -164,11 +159,9 @@ void Responder::AddLocked(const IpAddress& address,
   e.options = options;
   if (restart) {
     e.serving.clear();
-    e.probes_sent = 0;
     if (options.probe_first) {
       e.state = AddressState::kProbing;
-      e.next_probe = clock_.Monotonic();
-      probing_.insert(address);
+      prober_.Start(address, clock_.Monotonic());
     } else {
       e.state = AddressState::kOwned;
     }
@@ -181,7 +174,7 @@ void Responder::RemoveLocked(const IpAddress& address) {
   for (const auto& [ifindex, mac] : it->second.serving) {
     announcer_.Stop(address, ifindex);
   }
-  probing_.erase(address);
+  prober_.Stop(address);
   addresses_.erase(it);
   per_address_.erase(address);
 }
@@ -316,6 +309,10 @@ void Responder::ReconcileAddressLocked(const IpAddress& address, Entry& e) {
     if (!serving.count(ifindex)) announcer_.Stop(address, ifindex);
   }
   e.serving = std::move(serving);
+  // A probe needs an interface to go out on.
+  if (e.state == AddressState::kProbing) {
+    prober_.SetReady(address, !e.serving.empty());
+  }
 }
 
 void Responder::ReconcileLocked(Pending& p) {
@@ -424,8 +421,8 @@ void Responder::HandleConflictLocked(const IpAddress& address, int ifindex,
   MonoTime now = clock_.Monotonic();
   bool probing = e.state == AddressState::kProbing;
   if (probing) {
+    prober_.Conflict(address);
     e.state = AddressState::kConflict;
-    probing_.erase(address);
     conns_dirty_ = true;
   } else {
     auto last = e.last_conflict_report.find(mac);
@@ -516,35 +513,26 @@ void Responder::ProcessConnLocked(const ConnKey& key, Pending& p) {
 
 void Responder::RunTimersLocked(Pending& p) {
   MonoTime now = clock_.Monotonic();
-  // Probes.
-  std::vector<IpAddress> done;
-  for (const IpAddress& address : probing_) {
-    Entry& e = addresses_[address];
-    if (e.next_probe > now || e.serving.empty()) continue;
-    if (e.probes_sent < options_.probe.probes) {
-      for (const auto& [ifindex, mac] : e.serving) {
-        std::vector<std::vector<uint8_t>> frame;
-        if (address.is_v4()) {
-          frame.push_back(BuildArpFrame(MakeArpProbe(mac, address)));
-        } else {
-          frame.push_back(BuildNdFrame(
-              MakeNeighborSolicitation(mac, IpAddress::V6({}), address)));
-        }
-        size_t sent = SendLocked(ifindex, ProtocolFor(address), frame, p);
-        counters_.probes_sent += sent;
-        per_address_[address].probes_sent += sent;
+  // Probes: one per serving interface.
+  Prober::Step step = prober_.TakeDue(now);
+  for (const IpAddress& address : step.probe) {
+    const Entry& e = addresses_.at(address);
+    for (const auto& [ifindex, mac] : e.serving) {
+      std::vector<std::vector<uint8_t>> frame;
+      if (address.is_v4()) {
+        frame.push_back(BuildArpFrame(MakeArpProbe(mac, address)));
+      } else {
+        frame.push_back(BuildNdFrame(
+            MakeNeighborSolicitation(mac, IpAddress::V6({}), address)));
       }
-      ++e.probes_sent;
-      e.next_probe =
-          now + (e.probes_sent < options_.probe.probes ? options_.probe.interval
-                                                       : options_.probe.wait);
-    } else {
-      done.push_back(address);
+      size_t sent = SendLocked(ifindex, ProtocolFor(address), frame, p);
+      counters_.probes_sent += sent;
+      per_address_[address].probes_sent += sent;
     }
   }
-  for (const IpAddress& address : done) {
-    probing_.erase(address);
-    Entry& e = addresses_[address];
+  // Claims that survived probing: answered from now on, and announced.
+  for (const IpAddress& address : step.claimed) {
+    Entry& e = addresses_.at(address);
     e.state = AddressState::kOwned;
     for (const auto& [ifindex, mac] : e.serving) {
       announcer_.Start(address, ifindex, now);
@@ -585,12 +573,7 @@ void Responder::RunTimersLocked(Pending& p) {
 }
 
 MonoTime Responder::NextDeadlineLocked(MonoTime now) const {
-  MonoTime next = announcer_.NextDeadline(now);
-  for (const IpAddress& address : probing_) {
-    const Entry& e = addresses_.at(address);
-    if (!e.serving.empty()) next = std::min(next, e.next_probe);
-  }
-  return next;
+  return std::min(announcer_.NextDeadline(now), prober_.NextDeadline());
 }
 
 MonoTime Responder::NextDeadline() const {

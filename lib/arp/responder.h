@@ -69,16 +69,10 @@
 #include "lib/arp/link_watcher.h"
 #include "lib/arp/log_sink.h"
 #include "lib/arp/packet_conn.h"
+#include "lib/arp/prober.h"
 #include "lib/base/clock.h"
 
 namespace lb::arp {
-
-// Probing before a claim (RFC 5227 for IPv4, DAD for IPv6).
-struct ProbeOptions {
-  int probes = 3;                              // >= 1
-  absl::Duration interval = absl::Seconds(1);  // between probes, > 0
-  absl::Duration wait = absl::Seconds(2);      // after the last, >= 0
-};
 
 struct AddressOptions {
   // Serve only on these interfaces (no prefix match needed). Empty: the
@@ -113,6 +107,8 @@ struct AddressStatus {
 struct ResponderOptions {
   InterfacePolicy interfaces;
   AnnounceOptions announce;
+  // Probing before a claim (RFC 5227 for IPv4, DAD for IPv6), for
+  // addresses added with AddressOptions::probe_first.
   ProbeOptions probe;
   // Answered requests are logged here in MetalLB's format, rate-limited;
   // warnings (socket errors, conflicts) too. May be null.
@@ -180,8 +176,6 @@ class Responder {
     AddressOptions options;
     AddressState state = AddressState::kOwned;
     std::map<int, MacAddress> serving;  // ifindex -> MAC announced with.
-    int probes_sent = 0;
-    MonoTime next_probe;
     // Last report per conflicting MAC (rate limit).
     std::map<MacAddress, MonoTime> last_conflict_report;
   };
@@ -241,10 +235,10 @@ class Responder {
 
   mutable absl::Mutex mu_;
   absl::flat_hash_map<IpAddress, Entry> addresses_ ABSL_GUARDED_BY(mu_);
-  std::set<IpAddress> probing_ ABSL_GUARDED_BY(mu_);
   std::map<int, Link> links_ ABSL_GUARDED_BY(mu_);
   std::map<ConnKey, Conn> conns_ ABSL_GUARDED_BY(mu_);
   Announcer announcer_ ABSL_GUARDED_BY(mu_);
+  Prober prober_ ABSL_GUARDED_BY(mu_);
   mutable CountersSnapshot counters_ ABSL_GUARDED_BY(mu_);
   // Kept apart from counters_ in a hash map: it is touched per frame.
   absl::flat_hash_map<IpAddress, AddressCounters> per_address_
