@@ -64,6 +64,7 @@ absl::Status FakePacketConn::Send(absl::Span<const std::vector<uint8_t>> frames,
 
 absl::Status FakePacketConn::JoinGroup(const IpAddress& group) {
   absl::MutexLock lock(&mu_);
+  if (!join_status_.ok()) return join_status_;
   groups_.insert(group);
   return absl::OkStatus();
 }
@@ -90,6 +91,11 @@ void FakePacketConn::FailSends(absl::Status status, size_t after) {
   absl::MutexLock lock(&mu_);
   send_status_ = std::move(status);
   sends_before_failure_ = after;
+}
+
+void FakePacketConn::FailJoins(absl::Status status) {
+  absl::MutexLock lock(&mu_);
+  join_status_ = std::move(status);
 }
 
 std::set<IpAddress> FakePacketConn::groups() {

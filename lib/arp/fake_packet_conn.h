@@ -53,6 +53,8 @@ class FakePacketConn final : public PacketConn {
   // sent: a call crossing that point sends the frames before it (a partial
   // send) and fails. OK restores.
   void FailSends(absl::Status status, size_t after = 0);
+  // Makes JoinGroup() fail with `status` (OK restores).
+  void FailJoins(absl::Status status);
   std::set<IpAddress> groups();
   int ifindex() const { return ifindex_; }
   Protocol protocol() const { return protocol_; }
@@ -72,6 +74,7 @@ class FakePacketConn final : public PacketConn {
   std::set<IpAddress> groups_ ABSL_GUARDED_BY(mu_);
   absl::Status send_status_ ABSL_GUARDED_BY(mu_);
   size_t sends_before_failure_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Status join_status_ ABSL_GUARDED_BY(mu_);
 };
 
 class FakePacketConnFactory final : public PacketConnFactory {
