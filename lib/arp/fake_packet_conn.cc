@@ -18,12 +18,26 @@ FakePacketConn::FakePacketConn(FakePacketConnFactory* owner, int ifindex,
       event_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
 
 FakePacketConn::~FakePacketConn() {
-  owner_->Closed(this);
+  size_t dropped;
+  {
+    absl::MutexLock lock(&mu_);
+    dropped = queue_.size();
+  }
+  owner_->Closed(this, dropped);
   close(event_fd_);
 }
 
 absl::StatusOr<size_t> FakePacketConn::Receive(absl::Span<ReceivedFrame> out) {
-  absl::MutexLock lock(&mu_);
+  size_t n = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    n = ReceiveLocked(out);
+  }
+  if (n > 0) owner_->Delivered(n);
+  return n;
+}
+
+size_t FakePacketConn::ReceiveLocked(absl::Span<ReceivedFrame> out) {
   size_t n = 0;
   while (n < out.size() && !queue_.empty()) {
     auto& [type, bytes] = queue_.front();
@@ -76,8 +90,20 @@ absl::Status FakePacketConn::LeaveGroup(const IpAddress& group) {
 }
 
 void FakePacketConn::Inject(PacketType type, absl::Span<const uint8_t> frame) {
+  owner_->Injected(1);
   absl::MutexLock lock(&mu_);
   queue_.emplace_back(type, std::vector<uint8_t>(frame.begin(), frame.end()));
+  uint64_t one = 1;
+  (void)!write(event_fd_, &one, sizeof(one));
+}
+
+void FakePacketConn::InjectAll(PacketType type,
+                               std::vector<std::vector<uint8_t>> frames) {
+  if (frames.empty()) return;
+  owner_->Injected(frames.size());
+  absl::MutexLock lock(&mu_);
+  for (std::vector<uint8_t>& f : frames)
+    queue_.emplace_back(type, std::move(f));
   uint64_t one = 1;
   (void)!write(event_fd_, &one, sizeof(one));
 }
@@ -85,6 +111,14 @@ void FakePacketConn::Inject(PacketType type, absl::Span<const uint8_t> frame) {
 std::vector<std::vector<uint8_t>> FakePacketConn::TakeSent() {
   absl::MutexLock lock(&mu_);
   return std::exchange(sent_, {});
+}
+
+bool FakePacketConn::AwaitSent(size_t n, absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  auto enough = [this, n]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return sent_.size() >= n;
+  };
+  return mu_.AwaitWithTimeout(absl::Condition(&enough), timeout);
 }
 
 void FakePacketConn::FailSends(absl::Status status, size_t after) {
@@ -130,8 +164,27 @@ void FakePacketConnFactory::FailOpen(int ifindex, absl::Status status) {
   fail_open_[ifindex] = std::move(status);
 }
 
-void FakePacketConnFactory::Closed(FakePacketConn* conn) {
+bool FakePacketConnFactory::AwaitDelivered(absl::Duration timeout) {
   absl::MutexLock lock(&mu_);
+  auto delivered = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return undelivered_ == 0;
+  };
+  return mu_.AwaitWithTimeout(absl::Condition(&delivered), timeout);
+}
+
+void FakePacketConnFactory::Injected(size_t n) {
+  absl::MutexLock lock(&mu_);
+  undelivered_ += n;
+}
+
+void FakePacketConnFactory::Delivered(size_t n) {
+  absl::MutexLock lock(&mu_);
+  undelivered_ -= n;
+}
+
+void FakePacketConnFactory::Closed(FakePacketConn* conn, size_t dropped) {
+  absl::MutexLock lock(&mu_);
+  undelivered_ -= dropped;
   auto it = open_.find({conn->ifindex(), conn->protocol()});
   if (it != open_.end() && it->second == conn) open_.erase(it);
 }

@@ -1,27 +1,28 @@
 #include "lib/arp/responder.h"
 
-#include <pthread.h>
-#include <sched.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "lib/arp/internal/connection_set.h"
+#include "lib/arp/internal/event_loop.h"
 #include "lib/arp/wire.h"
+#include "lib/base/status_macros.h"
 
 namespace lb::arp {
 namespace {
 
-constexpr uint64_t kWakeKey = ~uint64_t{0};
-constexpr uint64_t kLinksKey = ~uint64_t{0} - 1;
+// Event-loop keys: (ifindex << 1 | protocol) for connections, and one for
+// the link watcher.
+constexpr uint64_t kLinksKey = EventLoop::kReservedKey - 1;
 
-uint64_t EncodeKey(int ifindex, Protocol protocol) {
-  return (static_cast<uint64_t>(ifindex) << 1) |
-         (protocol == Protocol::kNdp ? 1 : 0);
+uint64_t EncodeKey(const std::pair<int, Protocol>& key) {
+  return (static_cast<uint64_t>(key.first) << 1) |
+         (key.second == Protocol::kNdp ? 1 : 0);
+}
+
+std::pair<int, Protocol> DecodeKey(uint64_t key) {
+  return {static_cast<int>(key >> 1),
+          (key & 1) ? Protocol::kNdp : Protocol::kArp};
 }
 
 Protocol ProtocolFor(const IpAddress& ip) {
@@ -50,12 +51,9 @@ class Responder::View final : public OwnershipView {
 };
 
 absl::Status ValidateResponderOptions(const ResponderOptions& o) {
-  absl::Status s = ValidatePolicy(o.interfaces);
-  if (!s.ok()) return s;
-  s = ValidateAnnounceOptions(o.announce);
-  if (!s.ok()) return s;
-  s = ValidateProbeOptions(o.probe);
-  if (!s.ok()) return s;
+  LB_RETURN_IF_ERROR(ValidatePolicy(o.interfaces));
+  LB_RETURN_IF_ERROR(ValidateAnnounceOptions(o.announce));
+  LB_RETURN_IF_ERROR(ValidateProbeOptions(o.probe));
   if (!(o.log_lines_per_second > 0) || o.log_burst < 1) {
     return absl::InvalidArgumentError(
         "log_lines_per_second must be positive and log_burst >= 1");
@@ -74,36 +72,19 @@ absl::Status ValidateResponderOptions(const ResponderOptions& o) {
 absl::StatusOr<std::unique_ptr<Responder>> Responder::Create(
     Clock& clock, LinkWatcher& links, PacketConnFactory& packets,
     ResponderOptions options) {
-  absl::Status s = ValidateResponderOptions(options);
-  if (!s.ok()) return s;
-  int epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-  if (epoll_fd < 0) {
-    return absl::InternalError(
-        absl::StrCat("epoll_create1: ", std::strerror(errno)));
-  }
-  int wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (wake_fd < 0) {
-    close(epoll_fd);
-    return absl::InternalError(absl::StrCat("eventfd: ", std::strerror(errno)));
-  }
-  epoll_event ev{};
-  ev.events = EPOLLIN;
-  ev.data.u64 = kWakeKey;
-  epoll_ctl(epoll_fd, EPOLL_CTL_ADD, wake_fd, &ev);
-  ev.data.u64 = kLinksKey;
-  if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, links.ReadyFd(), &ev) != 0) {
-    close(epoll_fd);
-    close(wake_fd);
-    return absl::InternalError(
-        absl::StrCat("epoll_ctl on the link watcher: ", std::strerror(errno)));
-  }
+  LB_RETURN_IF_ERROR(ValidateResponderOptions(options));
+  LB_ASSIGN_OR_RETURN(
+      std::unique_ptr<EventLoop> loop,
+      EventLoop::Create(clock, {options.realtime_priority, options.log}));
+  LB_RETURN_IF_ERROR(Annotate(loop->Watch(links.ReadyFd(), kLinksKey),
+                              "watching the link watcher"));
   auto r = std::unique_ptr<Responder>(new Responder(
-      clock, links, packets, std::move(options), epoll_fd, wake_fd));
+      clock, links, packets, std::move(options), std::move(loop)));
   // Read the initial interface table.
   Pending p;
   {
     absl::MutexLock lock(&r->mu_);
-    (void)r->PollLinksLocked(p);
+    r->PollLinksLocked(p);
     r->ReconcileLocked(p);
   }
   r->Deliver(p);
@@ -112,13 +93,19 @@ absl::StatusOr<std::unique_ptr<Responder>> Responder::Create(
 
 Responder::Responder(Clock& clock, LinkWatcher& links,
                      PacketConnFactory& packets, ResponderOptions options,
-                     int epoll_fd, int wake_fd)
+                     std::unique_ptr<EventLoop> loop)
     : clock_(clock),
       links_watcher_(links),
-      packets_(packets),
       options_(std::move(options)),
-      epoll_fd_(epoll_fd),
-      wake_fd_(wake_fd),
+      loop_(std::move(loop)),
+      conns_(std::make_unique<ConnectionSet>(
+          packets, ConnectionSet::Hooks{
+                       [this](const ConnKey& key, PacketConn& conn) {
+                         return loop_->Watch(conn.ReadyFd(), EncodeKey(key));
+                       },
+                       [this](const ConnKey&, PacketConn& conn) {
+                         loop_->Unwatch(conn.ReadyFd());
+                       }})),
       announcer_(options_.announce),
       prober_(options_.probe),
       log_(clock, options_.log, options_.log_lines_per_second,
@@ -126,13 +113,10 @@ Responder::Responder(Clock& clock, LinkWatcher& links,
       rx_(options_.receive_batch) {}
 
 Responder::~Responder() {
-  Stop();
-  {
-    absl::MutexLock lock(&mu_);
-    conns_.clear();
-  }
-  close(epoll_fd_);
-  close(wake_fd_);
+  loop_->Stop();
+  absl::MutexLock lock(&mu_);
+  contexts_.clear();
+  conns_.reset();  // Unwatches through loop_, which is still there.
 }
 
 absl::Status Responder::ValidateAddress(const IpAddress& address,
@@ -181,8 +165,7 @@ void Responder::RemoveLocked(const IpAddress& address) {
 
 absl::Status Responder::AddAddress(const IpAddress& address,
                                    const AddressOptions& options) {
-  absl::Status s = ValidateAddress(address, options);
-  if (!s.ok()) return s;
+  LB_RETURN_IF_ERROR(ValidateAddress(address, options));
   Pending p;
   {
     absl::MutexLock lock(&mu_);
@@ -212,8 +195,7 @@ absl::Status Responder::SetAddresses(
     const std::vector<std::pair<IpAddress, AddressOptions>>& addresses) {
   std::set<IpAddress> wanted;
   for (const auto& [address, options] : addresses) {
-    absl::Status s = ValidateAddress(address, options);
-    if (!s.ok()) return s;
+    LB_RETURN_IF_ERROR(ValidateAddress(address, options));
     if (!wanted.insert(address).second) {
       return absl::InvalidArgumentError(
           absl::StrCat(address.ToString(), " is listed twice"));
@@ -238,8 +220,9 @@ absl::Status Responder::SetAddresses(
         per_address_.size() * 4 < per_address_.capacity()) {
       per_address_.rehash(0);
     }
-    for (const auto& [address, options] : addresses)
+    for (const auto& [address, options] : addresses) {
       AddLocked(address, options);
+    }
     ReconcileLocked(p);
   }
   Deliver(p);
@@ -268,20 +251,19 @@ std::string Responder::InterfaceName(int ifindex) const {
   return it == links_.end() ? absl::StrCat("if", ifindex) : it->second.name;
 }
 
-absl::Status Responder::PollLinksLocked(Pending& p) {
+void Responder::PollLinksLocked(Pending& p) {
   absl::StatusOr<bool> changed = links_watcher_.Poll();
   if (!changed.ok()) {
     std::string line =
         absl::StrCat("link watcher failed: ", changed.status().ToString());
     if (log_.Admit(&line)) p.logs.emplace_back(LogLevel::kError, line);
-    return absl::UnavailableError(line);
+    return;
   }
   if (*changed) {
     links_.clear();
     for (Link& l : links_watcher_.Links()) links_[l.ifindex] = std::move(l);
     ReconcileLocked(p);
   }
-  return absl::OkStatus();
 }
 
 void Responder::ReconcileAddressLocked(const IpAddress& address, Entry& e) {
@@ -318,11 +300,11 @@ void Responder::ReconcileAddressLocked(const IpAddress& address, Entry& e) {
 void Responder::ReconcileLocked(Pending& p) {
   for (auto& [address, e] : addresses_) ReconcileAddressLocked(address, e);
   ReconcileConnsLocked(p);
-  timer_wake_ = true;
+  loop_->Kick();
 }
 
 void Responder::ReconcileConnsLocked(Pending& p) {
-  std::map<ConnKey, std::set<IpAddress>> wanted;
+  ConnectionSet::Wanted wanted;
   for (const auto& [address, e] : addresses_) {
     if (e.state == AddressState::kConflict) continue;
     for (const auto& [ifindex, mac] : e.serving) {
@@ -330,34 +312,26 @@ void Responder::ReconcileConnsLocked(Pending& p) {
       if (address.is_v6()) groups.insert(SolicitedNodeMulticast(address));
     }
   }
-  for (auto it = conns_.begin(); it != conns_.end();) {
-    if (!wanted.count(it->first)) {
-      epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, it->second.conn->ReadyFd(), nullptr);
-      it = conns_.erase(it);
+  for (const ConnectionSet::Failure& f : conns_->Reconcile(wanted)) {
+    std::string line;
+    LogLevel level;
+    if (f.group.has_value()) {
+      level = LogLevel::kWarning;
+      line =
+          absl::StrCat("cannot join ", f.group->ToString(), " on ",
+                       InterfaceName(f.key.first), ": ", f.status.ToString());
     } else {
-      ++it;
+      level = LogLevel::kError;
+      line = absl::StrCat(
+          "cannot open ", f.key.second == Protocol::kArp ? "ARP" : "NDP",
+          " socket on ", InterfaceName(f.key.first), ": ", f.status.ToString());
     }
+    if (log_.Admit(&line)) p.logs.emplace_back(level, std::move(line));
   }
-  for (const auto& [key, groups] : wanted) {
-    auto it = conns_.find(key);
-    if (it == conns_.end()) {
-      absl::StatusOr<std::unique_ptr<PacketConn>> conn =
-          packets_.Open(key.first, key.second);
-      if (!conn.ok()) {
-        std::string line = absl::StrCat(
-            "cannot open ", key.second == Protocol::kArp ? "ARP" : "NDP",
-            " socket on ", InterfaceName(key.first), ": ",
-            conn.status().ToString());
-        if (log_.Admit(&line)) p.logs.emplace_back(LogLevel::kError, line);
-        continue;
-      }
-      epoll_event ev{};
-      ev.events = EPOLLIN;
-      ev.data.u64 = EncodeKey(key.first, key.second);
-      epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, (*conn)->ReadyFd(), &ev);
-      it = conns_.emplace(key, Conn{std::move(*conn), {}}).first;
-    }
-    Conn& c = it->second;
+  contexts_.clear();
+  for (const auto& [key, conn] : conns_->All()) {
+    ConnContext& c = contexts_[key];
+    c.conn = conn;
     auto link = links_.find(key.first);
     if (link != links_.end()) {
       c.iface = {key.first, link->second.name, link->second.mac,
@@ -367,43 +341,24 @@ void Responder::ReconcileConnsLocked(Pending& p) {
                  IpAddress::V6({})};
     }
     c.counters = &counters_.per_interface[c.iface.name];
-    for (auto g = c.groups.begin(); g != c.groups.end();) {
-      if (!groups.count(*g)) {
-        (void)c.conn->LeaveGroup(*g);
-        g = c.groups.erase(g);
-      } else {
-        ++g;
-      }
-    }
-    for (const IpAddress& g : groups) {
-      if (c.groups.count(g)) continue;
-      absl::Status s = c.conn->JoinGroup(g);
-      if (s.ok()) {
-        c.groups.insert(g);
-      } else {
-        std::string line =
-            absl::StrCat("cannot join ", g.ToString(), " on ",
-                         InterfaceName(key.first), ": ", s.ToString());
-        if (log_.Admit(&line)) p.logs.emplace_back(LogLevel::kWarning, line);
-      }
-    }
   }
 }
 
-size_t Responder::SendLocked(int ifindex, Protocol protocol,
+size_t Responder::SendLocked(const ConnKey& key,
                              const std::vector<std::vector<uint8_t>>& frames,
                              Pending& p) {
   if (frames.empty()) return 0;
-  auto it = conns_.find({ifindex, protocol});
+  auto it = contexts_.find(key);
   size_t sent = 0;
-  absl::Status s = it == conns_.end() ? absl::UnavailableError("no socket open")
-                                      : it->second.conn->Send(frames, &sent);
+  absl::Status s = it == contexts_.end()
+                       ? absl::UnavailableError("no socket open")
+                       : it->second.conn->Send(frames, &sent);
   if (!s.ok()) {
     size_t failed = frames.size() - sent;
-    InterfaceCounters& ic = counters_.per_interface[InterfaceName(ifindex)];
+    InterfaceCounters& ic = counters_.per_interface[InterfaceName(key.first)];
     counters_.send_errors += failed;
     ic.send_errors += failed;
-    std::string line = absl::StrCat("send on ", InterfaceName(ifindex),
+    std::string line = absl::StrCat("send on ", InterfaceName(key.first),
                                     " failed: ", s.ToString());
     if (log_.Admit(&line)) p.logs.emplace_back(LogLevel::kWarning, line);
   }
@@ -443,8 +398,8 @@ void Responder::HandleConflictLocked(const IpAddress& address, int ifindex,
 }
 
 void Responder::ProcessConnLocked(const ConnKey& key, Pending& p) {
-  auto it = conns_.find(key);
-  if (it == conns_.end()) return;
+  auto it = contexts_.find(key);
+  if (it == contexts_.end()) return;
   PacketConn& conn = *it->second.conn;
   const InterfaceContext& iface = it->second.iface;
   InterfaceCounters& ic = *it->second.counters;
@@ -501,7 +456,7 @@ void Responder::ProcessConnLocked(const ConnKey& key, Pending& p) {
     }
     if (*n < rx_.size()) break;
   }
-  size_t sent = SendLocked(key.first, key.second, replies, p);
+  size_t sent = SendLocked(key, replies, p);
   counters_.replies_sent += sent;
   ic.replies_sent += sent;
   for (size_t i = 0; i < sent; ++i) ++per_address_[replied[i]].replies_sent;
@@ -511,8 +466,7 @@ void Responder::ProcessConnLocked(const ConnKey& key, Pending& p) {
   }
 }
 
-void Responder::RunTimersLocked(Pending& p) {
-  MonoTime now = clock_.Monotonic();
+void Responder::RunTimersLocked(MonoTime now, Pending& p) {
   // Probes: one per serving interface.
   Prober::Step step = prober_.TakeDue(now);
   for (const IpAddress& address : step.probe) {
@@ -525,7 +479,7 @@ void Responder::RunTimersLocked(Pending& p) {
         frame.push_back(BuildNdFrame(
             MakeNeighborSolicitation(mac, IpAddress::V6({}), address)));
       }
-      size_t sent = SendLocked(ifindex, ProtocolFor(address), frame, p);
+      size_t sent = SendLocked({ifindex, ProtocolFor(address)}, frame, p);
       counters_.probes_sent += sent;
       per_address_[address].probes_sent += sent;
     }
@@ -548,21 +502,22 @@ void Responder::RunTimersLocked(Pending& p) {
     auto link = links_.find(due.ifindex);
     if (link == links_.end()) continue;
     const MacAddress& mac = link->second.mac;
-    auto& frames = out[{due.ifindex, ProtocolFor(due.address)}].frames;
+    Batch& batch = out[{due.ifindex, ProtocolFor(due.address)}];
     if (due.address.is_v4()) {
-      frames.push_back(BuildArpFrame(MakeGratuitousRequest(mac, due.address)));
-      frames.push_back(BuildArpFrame(MakeGratuitousReply(mac, due.address)));
+      batch.frames.push_back(
+          BuildArpFrame(MakeGratuitousRequest(mac, due.address)));
+      batch.frames.push_back(
+          BuildArpFrame(MakeGratuitousReply(mac, due.address)));
     } else {
       IpAddress source = link->second.Ipv6LinkLocal();
       if (source.IsUnspecified()) source = due.address;
-      frames.push_back(
+      batch.frames.push_back(
           BuildNdFrame(MakeUnsolicitedAdvertisement(mac, source, due.address)));
     }
-    out[{due.ifindex, ProtocolFor(due.address)}].addresses.resize(frames.size(),
-                                                                  due.address);
+    batch.addresses.resize(batch.frames.size(), due.address);
   }
   for (const auto& [key, batch] : out) {
-    size_t sent = SendLocked(key.first, key.second, batch.frames, p);
+    size_t sent = SendLocked(key, batch.frames, p);
     counters_.announcements_sent += sent;
     counters_.per_interface[InterfaceName(key.first)].announcements_sent +=
         sent;
@@ -576,34 +531,41 @@ MonoTime Responder::NextDeadlineLocked(MonoTime now) const {
   return std::min(announcer_.NextDeadline(now), prober_.NextDeadline());
 }
 
-MonoTime Responder::NextDeadline() const {
-  absl::MutexLock lock(&mu_);
-  return NextDeadlineLocked(clock_.Monotonic());
-}
-
-absl::Status Responder::RunOnce() {
+void Responder::OnReady(absl::Span<const uint64_t> keys) {
   Pending p;
-  absl::Status status;
   {
     absl::MutexLock lock(&mu_);
-    status = PollLinksLocked(p);
-    std::vector<ConnKey> keys;
-    for (const auto& [key, conn] : conns_) keys.push_back(key);
-    for (const ConnKey& key : keys) ProcessConnLocked(key, p);
-    RunTimersLocked(p);
+    for (uint64_t key : keys) {
+      if (key == kLinksKey) {
+        PollLinksLocked(p);
+      } else {
+        ProcessConnLocked(DecodeKey(key), p);
+      }
+    }
   }
   Deliver(p);
-  return status;
+}
+
+MonoTime Responder::OnTimers(MonoTime now) {
+  Pending p;
+  MonoTime next;
+  {
+    absl::MutexLock lock(&mu_);
+    RunTimersLocked(now, p);
+    next = NextDeadlineLocked(now);
+  }
+  Deliver(p);
+  return next;
 }
 
 CountersSnapshot Responder::Counters() const {
   absl::MutexLock lock(&mu_);
   // Kernel drop counters are read here rather than per wake-up: one
   // getsockopt less on the reply path.
-  for (const auto& [key, conn] : conns_) {
-    uint64_t drops = conn.conn->TakeKernelDrops();
+  for (const auto& [key, c] : contexts_) {
+    uint64_t drops = c.conn->TakeKernelDrops();
     counters_.kernel_drops += drops;
-    counters_.per_interface[InterfaceName(key.first)].kernel_drops += drops;
+    counters_.per_interface[c.iface.name].kernel_drops += drops;
   }
   CountersSnapshot c = counters_;
   c.per_address.insert(per_address_.begin(), per_address_.end());
@@ -621,95 +583,11 @@ void Responder::Deliver(Pending& p) {
 }
 
 absl::Status Responder::Start() {
-  absl::MutexLock lock(&mu_);
-  if (running_) return absl::FailedPreconditionError("already running");
-  uint64_t v;
-  while (read(wake_fd_, &v, sizeof(v)) > 0) {
-  }
-  running_ = true;
-  stop_ = false;
-  io_thread_ = std::thread([this] { IoLoop(); });
-  timer_thread_ = std::thread([this] { TimerLoop(); });
-  return absl::OkStatus();
+  return loop_->Start(
+      {[this](absl::Span<const uint64_t> keys) { OnReady(keys); },
+       [this](MonoTime now) { return OnTimers(now); }});
 }
 
-void Responder::Stop() {
-  {
-    absl::MutexLock lock(&mu_);
-    if (!running_) return;
-    stop_ = true;
-    timer_wake_ = true;
-  }
-  uint64_t one = 1;
-  (void)!write(wake_fd_, &one, sizeof(one));
-  io_thread_.join();
-  timer_thread_.join();
-  absl::MutexLock lock(&mu_);
-  running_ = false;
-}
-
-void Responder::IoLoop() {
-  if (options_.realtime_priority > 0) {
-    sched_param param{};
-    param.sched_priority = options_.realtime_priority;
-    int err = pthread_setschedparam(pthread_self(), SCHED_FIFO, &param);
-    if (err != 0 && options_.log != nullptr) {
-      options_.log->Log(
-          LogLevel::kWarning,
-          absl::StrCat("cannot run the event loop with SCHED_FIFO priority ",
-                       options_.realtime_priority, ": ", std::strerror(err)));
-    }
-  }
-  epoll_event events[32];
-  while (true) {
-    int n = epoll_wait(epoll_fd_, events, 32, -1);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      // Not expected with a valid epoll fd; say so rather than go quiet.
-      if (options_.log != nullptr) {
-        options_.log->Log(LogLevel::kError,
-                          absl::StrCat("event loop stopped: epoll_wait: ",
-                                       std::strerror(errno)));
-      }
-      break;
-    }
-    Pending p;
-    {
-      absl::MutexLock lock(&mu_);
-      if (stop_) break;
-      for (int i = 0; i < n; ++i) {
-        uint64_t key = events[i].data.u64;
-        if (key == kWakeKey) continue;
-        if (key == kLinksKey) {
-          (void)PollLinksLocked(p);
-          continue;
-        }
-        ProcessConnLocked({static_cast<int>(key >> 1),
-                           (key & 1) ? Protocol::kNdp : Protocol::kArp},
-                          p);
-      }
-    }
-    Deliver(p);
-  }
-}
-
-void Responder::TimerLoop() {
-  mu_.Lock();
-  while (!stop_) {
-    MonoTime now = clock_.Monotonic();
-    MonoTime deadline = NextDeadlineLocked(now);
-    if (!timer_wake_ && deadline > now) {
-      clock_.AwaitWithDeadline(&mu_, absl::Condition(&timer_wake_), deadline);
-    }
-    timer_wake_ = false;
-    if (stop_) break;
-    Pending p;
-    RunTimersLocked(p);
-    mu_.Unlock();
-    Deliver(p);
-    mu_.Lock();
-  }
-  mu_.Unlock();
-}
+void Responder::Stop() { loop_->Stop(); }
 
 }  // namespace lb::arp
