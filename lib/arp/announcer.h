@@ -6,10 +6,9 @@
 // (default 5 rounds 1.1 s apart, as MetalLB); afterwards, if `refresh` is
 // set, one more every `refresh` for as long as it is started. Each
 // interface has a token bucket (lb::TokenBucket) of `frames_per_second`
-// with `burst` so that
-// 10k addresses taking over at once do not flood the LAN: first rounds of
-// all addresses go out before any repeat (earliest due first), and a
-// deferred round keeps its place.
+// with `burst`, so that 10k addresses taking over at once do not flood the
+// LAN: first rounds of all addresses go out before any repeat (earliest due
+// first), and a deferred round keeps its place.
 //
 // The announcer only schedules; the caller builds and sends the frames
 // (request-style + reply-style gratuitous ARP for IPv4 = 2 frames, one
