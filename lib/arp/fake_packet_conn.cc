@@ -97,17 +97,6 @@ void FakePacketConn::Inject(PacketType type, absl::Span<const uint8_t> frame) {
   (void)!write(event_fd_, &one, sizeof(one));
 }
 
-void FakePacketConn::InjectAll(PacketType type,
-                               std::vector<std::vector<uint8_t>> frames) {
-  if (frames.empty()) return;
-  owner_->Injected(frames.size());
-  absl::MutexLock lock(&mu_);
-  for (std::vector<uint8_t>& f : frames)
-    queue_.emplace_back(type, std::move(f));
-  uint64_t one = 1;
-  (void)!write(event_fd_, &one, sizeof(one));
-}
-
 std::vector<std::vector<uint8_t>> FakePacketConn::TakeSent() {
   absl::MutexLock lock(&mu_);
   return std::exchange(sent_, {});

@@ -50,9 +50,6 @@ class FakePacketConn final : public PacketConn {
 
   // Queues a frame for Receive().
   void Inject(PacketType type, absl::Span<const uint8_t> frame);
-  // Queues `frames` for Receive() at once: ReadyFd() turns readable once,
-  // with all of them queued.
-  void InjectAll(PacketType type, std::vector<std::vector<uint8_t>> frames);
   // Returns and forgets the frames sent so far.
   std::vector<std::vector<uint8_t>> TakeSent();
   // Waits until at least `n` frames are sent and not yet taken. False after
