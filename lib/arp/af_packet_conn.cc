@@ -116,8 +116,11 @@ class AfPacketConn final : public PacketConn {
     return static_cast<size_t>(got);
   }
 
-  absl::Status Send(absl::Span<const std::vector<uint8_t>> frames) override {
+  using PacketConn::Send;
+  absl::Status Send(absl::Span<const std::vector<uint8_t>> frames,
+                    size_t* sent_out) override {
     size_t n = frames.size();
+    if (sent_out != nullptr) *sent_out = 0;
     // Reused across calls (one sender at a time) to keep the reply path
     // free of allocations.
     std::vector<mmsghdr>& msgs = tx_msgs_;
@@ -154,6 +157,7 @@ class AfPacketConn final : public PacketConn {
                            errno);
       }
       done += static_cast<size_t>(sent);
+      if (sent_out != nullptr) *sent_out = done;
     }
     return absl::OkStatus();
   }

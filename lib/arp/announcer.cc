@@ -1,7 +1,6 @@
 #include "lib/arp/announcer.h"
 
 #include <algorithm>
-#include <cmath>
 
 #include "absl/strings/str_cat.h"
 
@@ -31,21 +30,26 @@ absl::Status ValidateAnnounceOptions(const AnnounceOptions& o) {
 
 Announcer::Announcer(const AnnounceOptions& options) : options_(options) {}
 
-void Announcer::Start(const IpAddress& address, int ifindex, absl::Time now) {
+void Announcer::Start(const IpAddress& address, int ifindex, MonoTime now) {
   Stop(address, ifindex);
   entries_[{address, ifindex}] = Entry{now, 1};
-  Bucket& b = buckets_[ifindex];
-  if (b.updated == absl::InfinitePast()) {
-    b.tokens = options_.burst;
-    b.updated = now;
+  // An interface's bucket starts full with its first announcement.
+  auto b = buckets_.find(ifindex);
+  if (b == buckets_.end()) {
+    b = buckets_
+            .emplace(ifindex, Bucket{TokenBucket(options_.frames_per_second,
+                                                 options_.burst, now),
+                                     {}})
+            .first;
   }
-  b.queue.insert({now, address});
+  b->second.queue.insert({now, address});
 }
 
 void Announcer::Stop(const IpAddress& address, int ifindex) {
   auto it = entries_.find(Key{address, ifindex});
   if (it == entries_.end()) return;
-  buckets_[ifindex].queue.erase({it->second.due, address});
+  auto b = buckets_.find(ifindex);
+  if (b != buckets_.end()) b->second.queue.erase({it->second.due, address});
   entries_.erase(it);
 }
 
@@ -58,26 +62,14 @@ void Announcer::StopInterface(int ifindex) {
   buckets_.erase(b);
 }
 
-void Announcer::Refill(Bucket& b, absl::Time now) const {
-  if (now > b.updated) {
-    b.tokens = std::min<double>(
-        options_.burst, b.tokens + absl::ToDoubleSeconds(now - b.updated) *
-                                       options_.frames_per_second);
-    b.updated = now;
-  }
-}
-
-std::vector<Announcer::Due> Announcer::TakeDue(absl::Time now) {
+std::vector<Announcer::Due> Announcer::TakeDue(MonoTime now) {
   std::vector<Due> out;
   for (auto& [ifindex, b] : buckets_) {
-    Refill(b, now);
     while (!b.queue.empty()) {
       auto first = b.queue.begin();
       if (first->first > now) break;
       IpAddress address = first->second;
-      int cost = Cost(address);
-      if (b.tokens < cost) break;
-      b.tokens -= cost;
+      if (!b.pacing.TryTake(now, Cost(address))) break;
       b.queue.erase(first);
       Entry& e = entries_[{address, ifindex}];
       out.push_back({address, ifindex, e.round});
@@ -96,23 +88,17 @@ std::vector<Announcer::Due> Announcer::TakeDue(absl::Time now) {
   return out;
 }
 
-absl::Time Announcer::NextDeadline(absl::Time now) const {
-  absl::Time next = absl::InfiniteFuture();
+MonoTime Announcer::NextDeadline(MonoTime now) const {
+  MonoTime next = MonoTime::InfiniteFuture();
   for (const auto& [ifindex, b] : buckets_) {
     if (b.queue.empty()) continue;
-    absl::Time due = b.queue.begin()->first;
-    int cost = Cost(b.queue.begin()->second);
-    // Tokens available at `due` (or now, if already due).
-    absl::Time at = std::max(due, now);
-    double tokens = std::min<double>(
-        options_.burst,
-        b.tokens + std::max(0.0, absl::ToDoubleSeconds(at - b.updated)) *
-                       options_.frames_per_second);
-    if (tokens < cost) {
-      at += absl::Seconds((cost - tokens) / options_.frames_per_second);
-      // Round up so that the refill at `at` covers the cost.
-      at += absl::Microseconds(1);
-    }
+    const auto& [due, address] = *b.queue.begin();
+    MonoTime at = std::max(due, now);
+    MonoTime paced = b.pacing.WhenAvailable(at, Cost(address));
+    // The bucket's answer is exact in real numbers; a microsecond more keeps
+    // floating-point rounding from waking the caller just before the tokens
+    // are there (and again, and again).
+    if (paced > at) at = paced + absl::Microseconds(1);
     next = std::min(next, at);
   }
   return next;

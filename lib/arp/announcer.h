@@ -5,19 +5,22 @@
 // `rounds` announcements, the first at once and the rest `interval` apart
 // (default 5 rounds 1.1 s apart, as MetalLB); afterwards, if `refresh` is
 // set, one more every `refresh` for as long as it is started. Each
-// interface has a token bucket of `frames_per_second` with `burst` so that
-// 10k addresses taking over at once do not flood the LAN: first rounds of
-// all addresses go out before any repeat (earliest due first), and a
-// deferred round keeps its place.
+// interface has a token bucket (lb::TokenBucket) of `frames_per_second`
+// with `burst`, so that 10k addresses taking over at once do not flood the
+// LAN: first rounds of all addresses go out before any repeat (earliest due
+// first), and a deferred round keeps its place.
 //
 // The announcer only schedules; the caller builds and sends the frames
 // (request-style + reply-style gratuitous ARP for IPv4 = 2 frames, one
-// unsolicited NA for IPv6 = 1 frame) and drives it with its Clock's time:
+// unsolicited NA for IPv6 = 1 frame) and drives it with its Clock's
+// monotonic time:
 //
 //   Announcer announcer(options);
-//   announcer.Start(vip, ifindex, clock.Now());
-//   for (const Announcer::Due& due : announcer.TakeDue(clock.Now())) Send(due);
-//   clock.SleepUntil(announcer.NextDeadline(clock.Now()));
+//   announcer.Start(vip, ifindex, clock.Monotonic());
+//   for (const Announcer::Due& due : announcer.TakeDue(clock.Monotonic())) {
+//     Send(due);
+//   }
+//   clock.SleepUntil(announcer.NextDeadline(clock.Monotonic()));
 //
 // Thread-safety: not thread-safe; the owner serialises calls.
 
@@ -33,6 +36,8 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "lib/arp/address.h"
+#include "lib/base/clock.h"
+#include "lib/base/token_bucket.h"
 
 namespace lb::arp {
 
@@ -63,7 +68,7 @@ class Announcer {
   explicit Announcer(const AnnounceOptions& options);
 
   // (Re)starts the burst for `address` on `ifindex`, first round due `now`.
-  void Start(const IpAddress& address, int ifindex, absl::Time now);
+  void Start(const IpAddress& address, int ifindex, MonoTime now);
   // Stops announcing `address` on `ifindex` (no-op if not started).
   void Stop(const IpAddress& address, int ifindex);
   // Stops everything on `ifindex`.
@@ -71,10 +76,11 @@ class Announcer {
 
   // Returns the announcements due at `now` that fit the pacing budget and
   // advances their schedules.
-  std::vector<Due> TakeDue(absl::Time now);
+  std::vector<Due> TakeDue(MonoTime now);
 
-  // When TakeDue next has something to return; InfiniteFuture when idle.
-  absl::Time NextDeadline(absl::Time now) const;
+  // When TakeDue next has something to return (at least `now`);
+  // MonoTime::InfiniteFuture() when idle.
+  MonoTime NextDeadline(MonoTime now) const;
 
   // Pairs currently scheduled (bursting or refreshing).
   size_t size() const { return entries_.size(); }
@@ -85,16 +91,16 @@ class Announcer {
  private:
   using Key = std::pair<IpAddress, int>;
   struct Entry {
-    absl::Time due;
+    MonoTime due;
     int round = 1;
   };
   struct Bucket {
-    double tokens = 0;
-    absl::Time updated = absl::InfinitePast();
-    std::set<std::pair<absl::Time, IpAddress>> queue;
+    TokenBucket pacing;  // Frames.
+    // Pending announcements, earliest due first.
+    std::set<std::pair<MonoTime, IpAddress>> queue;
   };
+  // Frames per announcement.
   static int Cost(const IpAddress& a) { return a.is_v4() ? 2 : 1; }
-  void Refill(Bucket& b, absl::Time now) const;
 
   AnnounceOptions options_;
   absl::flat_hash_map<Key, Entry> entries_;

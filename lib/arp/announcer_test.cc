@@ -9,14 +9,14 @@ namespace {
 
 const IpAddress kVip = *IpAddress::Parse("192.168.1.240");
 const IpAddress kVip6 = *IpAddress::Parse("fd77::240");
-const absl::Time kT0 = absl::FromUnixSeconds(1000);
+constexpr MonoTime kT0 = MonoTime::FromOrigin(absl::Hours(1000));
 
 TEST_CASE("a takeover burst is 5 rounds 1.1 s apart, then silence") {
   Announcer a(AnnounceOptions{});
   a.Start(kVip, 2, kT0);
-  std::vector<absl::Time> sent;
-  absl::Time now = kT0;
-  for (int i = 0; i < 20 && now != absl::InfiniteFuture(); ++i) {
+  std::vector<MonoTime> sent;
+  MonoTime now = kT0;
+  for (int i = 0; i < 20 && now != MonoTime::InfiniteFuture(); ++i) {
     for (const Announcer::Due& d : a.TakeDue(now)) {
       CHECK(d.address == kVip);
       CHECK(d.ifindex == 2);
@@ -30,7 +30,7 @@ TEST_CASE("a takeover burst is 5 rounds 1.1 s apart, then silence") {
     CHECK(sent[i] == kT0 + absl::Milliseconds(1100) * static_cast<int>(i));
   }
   CHECK(a.size() == 0);
-  CHECK(a.NextDeadline(now) == absl::InfiniteFuture());
+  CHECK(a.NextDeadline(now) == MonoTime::InfiniteFuture());
 }
 
 TEST_CASE("nothing is due early") {
@@ -49,7 +49,7 @@ TEST_CASE("refresh keeps announcing after the burst") {
   a.Start(kVip6, 3, kT0);
   CHECK(a.TakeDue(kT0).size() == 1);
   CHECK(a.TakeDue(kT0 + absl::Milliseconds(1100)).size() == 1);
-  absl::Time t = kT0 + absl::Milliseconds(1100);
+  MonoTime t = kT0 + absl::Milliseconds(1100);
   CHECK(a.NextDeadline(t) == t + absl::Seconds(60));
   auto due = a.TakeDue(t + absl::Seconds(60));
   REQUIRE(due.size() == 1);
@@ -92,11 +92,11 @@ TEST_CASE("10k addresses are paced per interface, first rounds first") {
   }
   a.Start(kVip, 9, kT0);  // another interface has its own budget
   std::map<int, int> per_if;
-  std::vector<std::pair<absl::Time, int>> rounds;  // when, round
-  absl::Time now = kT0;
+  std::vector<std::pair<MonoTime, int>> rounds;  // when, round
+  MonoTime now = kT0;
   int first_rounds_done_at = -1;
   int taken = 0;
-  while (now < kT0 + absl::Seconds(60) && now != absl::InfiniteFuture()) {
+  while (now < kT0 + absl::Seconds(60) && now != MonoTime::InfiniteFuture()) {
     for (const Announcer::Due& d : a.TakeDue(now)) {
       ++per_if[d.ifindex];
       if (d.ifindex == 2) {

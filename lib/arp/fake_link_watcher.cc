@@ -34,6 +34,7 @@ absl::StatusOr<bool> FakeLinkWatcher::Poll() {
   absl::MutexLock lock(&mu_);
   uint64_t v;
   (void)!read(event_fd_, &v, sizeof(v));
+  polled_edits_ = edits_;
   if (!next_poll_.ok()) return std::exchange(next_poll_, absl::OkStatus());
   return std::exchange(changed_, false);
 }
@@ -45,10 +46,28 @@ std::vector<Link> FakeLinkWatcher::Links() const {
   return out;
 }
 
+bool FakeLinkWatcher::AwaitPolled(absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  auto polled = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return polled_edits_ == edits_;
+  };
+  return mu_.AwaitWithTimeout(absl::Condition(&polled), timeout);
+}
+
 void FakeLinkWatcher::Changed() {
   changed_ = true;
+  Signal();
+}
+
+void FakeLinkWatcher::Signal() {
+  ++edits_;
   uint64_t one = 1;
   (void)!write(event_fd_, &one, sizeof(one));
+}
+
+void FakeLinkWatcher::Nudge() {
+  absl::MutexLock lock(&mu_);
+  Signal();
 }
 
 void FakeLinkWatcher::SetLink(const Link& link) {

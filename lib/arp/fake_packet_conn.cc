@@ -18,12 +18,26 @@ FakePacketConn::FakePacketConn(FakePacketConnFactory* owner, int ifindex,
       event_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
 
 FakePacketConn::~FakePacketConn() {
-  owner_->Closed(this);
+  size_t dropped;
+  {
+    absl::MutexLock lock(&mu_);
+    dropped = queue_.size();
+  }
+  owner_->Closed(this, dropped);
   close(event_fd_);
 }
 
 absl::StatusOr<size_t> FakePacketConn::Receive(absl::Span<ReceivedFrame> out) {
-  absl::MutexLock lock(&mu_);
+  size_t n = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    n = ReceiveLocked(out);
+  }
+  if (n > 0) owner_->Delivered(n);
+  return n;
+}
+
+size_t FakePacketConn::ReceiveLocked(absl::Span<ReceivedFrame> out) {
   size_t n = 0;
   while (n < out.size() && !queue_.empty()) {
     auto& [type, bytes] = queue_.front();
@@ -41,22 +55,30 @@ absl::StatusOr<size_t> FakePacketConn::Receive(absl::Span<ReceivedFrame> out) {
   return n;
 }
 
-absl::Status FakePacketConn::Send(
-    absl::Span<const std::vector<uint8_t>> frames) {
+absl::Status FakePacketConn::Send(absl::Span<const std::vector<uint8_t>> frames,
+                                  size_t* sent) {
   absl::MutexLock lock(&mu_);
-  if (!send_status_.ok()) return send_status_;
+  if (sent != nullptr) *sent = 0;
   for (const auto& f : frames) {
     if (f.size() < 14) {
       return absl::InvalidArgumentError(
           absl::StrCat("frame of ", f.size(), " bytes has no Ethernet header"));
     }
+  }
+  for (const auto& f : frames) {
+    if (!send_status_.ok()) {
+      if (sends_before_failure_ == 0) return send_status_;
+      --sends_before_failure_;
+    }
     sent_.push_back(f);
+    if (sent != nullptr) ++*sent;
   }
   return absl::OkStatus();
 }
 
 absl::Status FakePacketConn::JoinGroup(const IpAddress& group) {
   absl::MutexLock lock(&mu_);
+  if (!join_status_.ok()) return join_status_;
   groups_.insert(group);
   return absl::OkStatus();
 }
@@ -68,6 +90,7 @@ absl::Status FakePacketConn::LeaveGroup(const IpAddress& group) {
 }
 
 void FakePacketConn::Inject(PacketType type, absl::Span<const uint8_t> frame) {
+  owner_->Injected(1);
   absl::MutexLock lock(&mu_);
   queue_.emplace_back(type, std::vector<uint8_t>(frame.begin(), frame.end()));
   uint64_t one = 1;
@@ -79,9 +102,23 @@ std::vector<std::vector<uint8_t>> FakePacketConn::TakeSent() {
   return std::exchange(sent_, {});
 }
 
-void FakePacketConn::FailSends(absl::Status status) {
+bool FakePacketConn::AwaitSent(size_t n, absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  auto enough = [this, n]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return sent_.size() >= n;
+  };
+  return mu_.AwaitWithTimeout(absl::Condition(&enough), timeout);
+}
+
+void FakePacketConn::FailSends(absl::Status status, size_t after) {
   absl::MutexLock lock(&mu_);
   send_status_ = std::move(status);
+  sends_before_failure_ = after;
+}
+
+void FakePacketConn::FailJoins(absl::Status status) {
+  absl::MutexLock lock(&mu_);
+  join_status_ = std::move(status);
 }
 
 std::set<IpAddress> FakePacketConn::groups() {
@@ -116,8 +153,27 @@ void FakePacketConnFactory::FailOpen(int ifindex, absl::Status status) {
   fail_open_[ifindex] = std::move(status);
 }
 
-void FakePacketConnFactory::Closed(FakePacketConn* conn) {
+bool FakePacketConnFactory::AwaitDelivered(absl::Duration timeout) {
   absl::MutexLock lock(&mu_);
+  auto delivered = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return undelivered_ == 0;
+  };
+  return mu_.AwaitWithTimeout(absl::Condition(&delivered), timeout);
+}
+
+void FakePacketConnFactory::Injected(size_t n) {
+  absl::MutexLock lock(&mu_);
+  undelivered_ += n;
+}
+
+void FakePacketConnFactory::Delivered(size_t n) {
+  absl::MutexLock lock(&mu_);
+  undelivered_ -= n;
+}
+
+void FakePacketConnFactory::Closed(FakePacketConn* conn, size_t dropped) {
+  absl::MutexLock lock(&mu_);
+  undelivered_ -= dropped;
   auto it = open_.find({conn->ifindex(), conn->protocol()});
   if (it != open_.end() && it->second == conn) open_.erase(it);
 }

@@ -1,7 +1,5 @@
 #include "lib/arp/log_sink.h"
 
-#include <algorithm>
-
 #include "absl/strings/str_cat.h"
 
 namespace lb::arp {
@@ -10,24 +8,14 @@ RateLimitedLog::RateLimitedLog(Clock& clock, LogSink* sink, double per_second,
                                int burst)
     : clock_(clock),
       sink_(sink),
-      per_second_(per_second),
-      burst_(burst),
-      tokens_(burst),
-      updated_(clock.Now()) {}
+      budget_(per_second, burst, clock.Monotonic()) {}
 
 bool RateLimitedLog::Acquire() {
-  absl::Time now = clock_.Now();
-  if (now > updated_) {
-    tokens_ = std::min<double>(
-        burst_, tokens_ + absl::ToDoubleSeconds(now - updated_) * per_second_);
-    updated_ = now;
-  }
-  if (tokens_ < 1) {
+  if (!budget_.TryTake(clock_.Monotonic())) {
     ++suppressed_;
     ++suppressed_total_;
     return false;
   }
-  tokens_ -= 1;
   return true;
 }
 

@@ -2,12 +2,14 @@
 //
 // Where lib/arp writes its log lines: an injected sink (the speaker adapts
 // it to klog), never a global logger. RateLimitedLog bounds the rate of
-// lines (a token bucket over the injected Clock) and reports how many it
-// suppressed.
+// lines (an lb::TokenBucket on the injected Clock's monotonic time) and
+// reports how many it suppressed.
 //
-//   class KlogSink : public LogSink { void Log(LogLevel l, absl::string_view m)
-//   override; }; RateLimitedLog log(clock, &sink, /*per_second=*/10,
-//   /*burst=*/20); log.Log(LogLevel::kInfo, "Request: who-has ...");
+//   class KlogSink : public LogSink {
+//     void Log(LogLevel l, absl::string_view m) override;
+//   };
+//   RateLimitedLog log(clock, &sink, /*per_second=*/10, /*burst=*/20);
+//   log.Log(LogLevel::kInfo, "Request: who-has ...");
 //
 // Thread-safety: LogSink implementations must accept concurrent calls.
 // RateLimitedLog is not thread-safe; its owner serialises calls.
@@ -21,6 +23,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "lib/base/clock.h"
+#include "lib/base/token_bucket.h"
 
 namespace lb::arp {
 
@@ -56,10 +59,7 @@ class RateLimitedLog {
  private:
   Clock& clock_;
   LogSink* const sink_;
-  const double per_second_;
-  const int burst_;
-  double tokens_;
-  absl::Time updated_;
+  TokenBucket budget_;  // Lines.
   uint64_t suppressed_ = 0;
   uint64_t suppressed_total_ = 0;
 };

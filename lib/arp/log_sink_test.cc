@@ -34,6 +34,19 @@ TEST_CASE("lines beyond the rate are suppressed and counted") {
   CHECK(sink.lines.back() == "w (1 similar lines suppressed)");
 }
 
+TEST_CASE("the budget refills with monotonic time, not the wall clock") {
+  SimulatedClock clock(absl::FromUnixSeconds(100));
+  VectorSink sink;
+  RateLimitedLog log(clock, &sink, /*per_second=*/1, /*burst=*/1);
+  CHECK(log.Log(LogLevel::kInfo, "a"));
+  clock.StepWallClock(absl::Hours(1));  // an NTP step forward
+  CHECK_FALSE(log.Log(LogLevel::kInfo, "b"));
+  clock.StepWallClock(-absl::Hours(2));  // and back past the start
+  clock.AdvanceTime(absl::Seconds(1));
+  CHECK(log.Log(LogLevel::kInfo, "c"));
+  CHECK(sink.lines.back() == "c (1 similar lines suppressed)");
+}
+
 TEST_CASE("a null sink drops quietly") {
   SimulatedClock clock;
   RateLimitedLog log(clock, nullptr, 1, 1);

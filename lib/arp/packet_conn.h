@@ -71,10 +71,18 @@ class PacketConn {
   virtual absl::StatusOr<size_t> Receive(absl::Span<ReceivedFrame> out) = 0;
 
   // Sends each element as one complete Ethernet frame (the destination MAC
-  // is taken from its first 6 bytes). ResourceExhausted if the device queue
-  // is full (frames dropped), Unavailable if the interface is gone,
-  // InvalidArgument for a frame shorter than an Ethernet header.
-  virtual absl::Status Send(absl::Span<const std::vector<uint8_t>> frames) = 0;
+  // is taken from its first 6 bytes), in order, stopping at the first frame
+  // that cannot be sent. `*sent` (if not null) is set to how many frames went
+  // out: all of them when OK, the ones before the failing frame otherwise.
+  // ResourceExhausted if the device queue is full (the rest dropped),
+  // Unavailable if the interface is gone, InvalidArgument (nothing sent) if a
+  // frame is shorter than an Ethernet header.
+  virtual absl::Status Send(absl::Span<const std::vector<uint8_t>> frames,
+                            size_t* sent) = 0;
+  // Send(frames, nullptr).
+  absl::Status Send(absl::Span<const std::vector<uint8_t>> frames) {
+    return Send(frames, nullptr);
+  }
 
   // Joins / leaves an IPv6 multicast group on this interface so that the
   // NIC passes it up and MLD-snooping switches forward it (NDP connections

@@ -1,27 +1,28 @@
 #include "lib/arp/responder.h"
 
-#include <pthread.h>
-#include <sched.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "lib/arp/internal/connection_set.h"
+#include "lib/arp/internal/event_loop.h"
 #include "lib/arp/wire.h"
+#include "lib/base/status_macros.h"
 
 namespace lb::arp {
 namespace {
 
-constexpr uint64_t kWakeKey = ~uint64_t{0};
-constexpr uint64_t kLinksKey = ~uint64_t{0} - 1;
+// Event-loop keys: (ifindex << 1 | protocol) for connections, and one for
+// the link watcher.
+constexpr uint64_t kLinksKey = EventLoop::kReservedKey - 1;
 
-uint64_t EncodeKey(int ifindex, Protocol protocol) {
-  return (static_cast<uint64_t>(ifindex) << 1) |
-         (protocol == Protocol::kNdp ? 1 : 0);
+uint64_t EncodeKey(const std::pair<int, Protocol>& key) {
+  return (static_cast<uint64_t>(key.first) << 1) |
+         (key.second == Protocol::kNdp ? 1 : 0);
+}
+
+std::pair<int, Protocol> DecodeKey(uint64_t key) {
+  return {static_cast<int>(key >> 1),
+          (key & 1) ? Protocol::kNdp : Protocol::kArp};
 }
 
 Protocol ProtocolFor(const IpAddress& ip) {
@@ -50,18 +51,9 @@ class Responder::View final : public OwnershipView {
 };
 
 absl::Status ValidateResponderOptions(const ResponderOptions& o) {
-  absl::Status s = ValidatePolicy(o.interfaces);
-  if (!s.ok()) return s;
-  s = ValidateAnnounceOptions(o.announce);
-  if (!s.ok()) return s;
-  if (o.probe.probes < 1) {
-    return absl::InvalidArgumentError("probe count must be >= 1");
-  }
-  if (o.probe.interval <= absl::ZeroDuration() ||
-      o.probe.wait < absl::ZeroDuration()) {
-    return absl::InvalidArgumentError(
-        "probe interval must be positive and wait not negative");
-  }
+  LB_RETURN_IF_ERROR(ValidatePolicy(o.interfaces));
+  LB_RETURN_IF_ERROR(ValidateAnnounceOptions(o.announce));
+  LB_RETURN_IF_ERROR(ValidateProbeOptions(o.probe));
   if (!(o.log_lines_per_second > 0) || o.log_burst < 1) {
     return absl::InvalidArgumentError(
         "log_lines_per_second must be positive and log_burst >= 1");
@@ -80,36 +72,19 @@ absl::Status ValidateResponderOptions(const ResponderOptions& o) {
 absl::StatusOr<std::unique_ptr<Responder>> Responder::Create(
     Clock& clock, LinkWatcher& links, PacketConnFactory& packets,
     ResponderOptions options) {
-  absl::Status s = ValidateResponderOptions(options);
-  if (!s.ok()) return s;
-  int epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-  if (epoll_fd < 0) {
-    return absl::InternalError(
-        absl::StrCat("epoll_create1: ", std::strerror(errno)));
-  }
-  int wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (wake_fd < 0) {
-    close(epoll_fd);
-    return absl::InternalError(absl::StrCat("eventfd: ", std::strerror(errno)));
-  }
-  epoll_event ev{};
-  ev.events = EPOLLIN;
-  ev.data.u64 = kWakeKey;
-  epoll_ctl(epoll_fd, EPOLL_CTL_ADD, wake_fd, &ev);
-  ev.data.u64 = kLinksKey;
-  if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, links.ReadyFd(), &ev) != 0) {
-    close(epoll_fd);
-    close(wake_fd);
-    return absl::InternalError(
-        absl::StrCat("epoll_ctl on the link watcher: ", std::strerror(errno)));
-  }
+  LB_RETURN_IF_ERROR(ValidateResponderOptions(options));
+  LB_ASSIGN_OR_RETURN(
+      std::unique_ptr<EventLoop> loop,
+      EventLoop::Create(clock, {options.realtime_priority, options.log}));
+  LB_RETURN_IF_ERROR(Annotate(loop->Watch(links.ReadyFd(), kLinksKey),
+                              "watching the link watcher"));
   auto r = std::unique_ptr<Responder>(new Responder(
-      clock, links, packets, std::move(options), epoll_fd, wake_fd));
+      clock, links, packets, std::move(options), std::move(loop)));
   // Read the initial interface table.
   Pending p;
   {
     absl::MutexLock lock(&r->mu_);
-    (void)r->PollLinksLocked(p);
+    r->PollLinksLocked(p);
     r->ReconcileLocked(p);
   }
   r->Deliver(p);
@@ -118,26 +93,30 @@ absl::StatusOr<std::unique_ptr<Responder>> Responder::Create(
 
 Responder::Responder(Clock& clock, LinkWatcher& links,
                      PacketConnFactory& packets, ResponderOptions options,
-                     int epoll_fd, int wake_fd)
+                     std::unique_ptr<EventLoop> loop)
     : clock_(clock),
       links_watcher_(links),
-      packets_(packets),
       options_(std::move(options)),
-      epoll_fd_(epoll_fd),
-      wake_fd_(wake_fd),
+      loop_(std::move(loop)),
+      conns_(std::make_unique<ConnectionSet>(
+          packets, ConnectionSet::Hooks{
+                       [this](const ConnKey& key, PacketConn& conn) {
+                         return loop_->Watch(conn.ReadyFd(), EncodeKey(key));
+                       },
+                       [this](const ConnKey&, PacketConn& conn) {
+                         loop_->Unwatch(conn.ReadyFd());
+                       }})),
       announcer_(options_.announce),
+      prober_(options_.probe),
       log_(clock, options_.log, options_.log_lines_per_second,
            options_.log_burst),
       rx_(options_.receive_batch) {}
 
 Responder::~Responder() {
-  Stop();
-  {
-    absl::MutexLock lock(&mu_);
-    conns_.clear();
-  }
-  close(epoll_fd_);
-  close(wake_fd_);
+  loop_->Stop();
+  absl::MutexLock lock(&mu_);
+  contexts_.clear();
+  conns_.reset();  // Unwatches through loop_, which is still there.
 }
 
 absl::Status Responder::ValidateAddress(const IpAddress& address,
@@ -164,11 +143,9 @@ void Responder::AddLocked(const IpAddress& address,
   e.options = options;
   if (restart) {
     e.serving.clear();
-    e.probes_sent = 0;
     if (options.probe_first) {
       e.state = AddressState::kProbing;
-      e.next_probe = clock_.Now();
-      probing_.insert(address);
+      prober_.Start(address, clock_.Monotonic());
     } else {
       e.state = AddressState::kOwned;
     }
@@ -181,15 +158,14 @@ void Responder::RemoveLocked(const IpAddress& address) {
   for (const auto& [ifindex, mac] : it->second.serving) {
     announcer_.Stop(address, ifindex);
   }
-  probing_.erase(address);
+  prober_.Stop(address);
   addresses_.erase(it);
   per_address_.erase(address);
 }
 
 absl::Status Responder::AddAddress(const IpAddress& address,
                                    const AddressOptions& options) {
-  absl::Status s = ValidateAddress(address, options);
-  if (!s.ok()) return s;
+  LB_RETURN_IF_ERROR(ValidateAddress(address, options));
   Pending p;
   {
     absl::MutexLock lock(&mu_);
@@ -219,8 +195,7 @@ absl::Status Responder::SetAddresses(
     const std::vector<std::pair<IpAddress, AddressOptions>>& addresses) {
   std::set<IpAddress> wanted;
   for (const auto& [address, options] : addresses) {
-    absl::Status s = ValidateAddress(address, options);
-    if (!s.ok()) return s;
+    LB_RETURN_IF_ERROR(ValidateAddress(address, options));
     if (!wanted.insert(address).second) {
       return absl::InvalidArgumentError(
           absl::StrCat(address.ToString(), " is listed twice"));
@@ -245,8 +220,9 @@ absl::Status Responder::SetAddresses(
         per_address_.size() * 4 < per_address_.capacity()) {
       per_address_.rehash(0);
     }
-    for (const auto& [address, options] : addresses)
+    for (const auto& [address, options] : addresses) {
       AddLocked(address, options);
+    }
     ReconcileLocked(p);
   }
   Deliver(p);
@@ -275,20 +251,19 @@ std::string Responder::InterfaceName(int ifindex) const {
   return it == links_.end() ? absl::StrCat("if", ifindex) : it->second.name;
 }
 
-absl::Status Responder::PollLinksLocked(Pending& p) {
+void Responder::PollLinksLocked(Pending& p) {
   absl::StatusOr<bool> changed = links_watcher_.Poll();
   if (!changed.ok()) {
     std::string line =
         absl::StrCat("link watcher failed: ", changed.status().ToString());
     if (log_.Admit(&line)) p.logs.emplace_back(LogLevel::kError, line);
-    return absl::UnavailableError(line);
+    return;
   }
   if (*changed) {
     links_.clear();
     for (Link& l : links_watcher_.Links()) links_[l.ifindex] = std::move(l);
     ReconcileLocked(p);
   }
-  return absl::OkStatus();
 }
 
 void Responder::ReconcileAddressLocked(const IpAddress& address, Entry& e) {
@@ -304,7 +279,7 @@ void Responder::ReconcileAddressLocked(const IpAddress& address, Entry& e) {
     }
   }
   if (e.state == AddressState::kOwned) {
-    absl::Time now = clock_.Now();
+    MonoTime now = clock_.Monotonic();
     for (const auto& [ifindex, mac] : serving) {
       auto old = e.serving.find(ifindex);
       if (old == e.serving.end() || old->second != mac) {
@@ -316,16 +291,20 @@ void Responder::ReconcileAddressLocked(const IpAddress& address, Entry& e) {
     if (!serving.count(ifindex)) announcer_.Stop(address, ifindex);
   }
   e.serving = std::move(serving);
+  // A probe needs an interface to go out on.
+  if (e.state == AddressState::kProbing) {
+    prober_.SetReady(address, !e.serving.empty());
+  }
 }
 
 void Responder::ReconcileLocked(Pending& p) {
   for (auto& [address, e] : addresses_) ReconcileAddressLocked(address, e);
   ReconcileConnsLocked(p);
-  timer_wake_ = true;
+  loop_->Kick();
 }
 
 void Responder::ReconcileConnsLocked(Pending& p) {
-  std::map<ConnKey, std::set<IpAddress>> wanted;
+  ConnectionSet::Wanted wanted;
   for (const auto& [address, e] : addresses_) {
     if (e.state == AddressState::kConflict) continue;
     for (const auto& [ifindex, mac] : e.serving) {
@@ -333,34 +312,26 @@ void Responder::ReconcileConnsLocked(Pending& p) {
       if (address.is_v6()) groups.insert(SolicitedNodeMulticast(address));
     }
   }
-  for (auto it = conns_.begin(); it != conns_.end();) {
-    if (!wanted.count(it->first)) {
-      epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, it->second.conn->ReadyFd(), nullptr);
-      it = conns_.erase(it);
+  for (const ConnectionSet::Failure& f : conns_->Reconcile(wanted)) {
+    std::string line;
+    LogLevel level;
+    if (f.group.has_value()) {
+      level = LogLevel::kWarning;
+      line =
+          absl::StrCat("cannot join ", f.group->ToString(), " on ",
+                       InterfaceName(f.key.first), ": ", f.status.ToString());
     } else {
-      ++it;
+      level = LogLevel::kError;
+      line = absl::StrCat(
+          "cannot open ", f.key.second == Protocol::kArp ? "ARP" : "NDP",
+          " socket on ", InterfaceName(f.key.first), ": ", f.status.ToString());
     }
+    if (log_.Admit(&line)) p.logs.emplace_back(level, std::move(line));
   }
-  for (const auto& [key, groups] : wanted) {
-    auto it = conns_.find(key);
-    if (it == conns_.end()) {
-      absl::StatusOr<std::unique_ptr<PacketConn>> conn =
-          packets_.Open(key.first, key.second);
-      if (!conn.ok()) {
-        std::string line = absl::StrCat(
-            "cannot open ", key.second == Protocol::kArp ? "ARP" : "NDP",
-            " socket on ", InterfaceName(key.first), ": ",
-            conn.status().ToString());
-        if (log_.Admit(&line)) p.logs.emplace_back(LogLevel::kError, line);
-        continue;
-      }
-      epoll_event ev{};
-      ev.events = EPOLLIN;
-      ev.data.u64 = EncodeKey(key.first, key.second);
-      epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, (*conn)->ReadyFd(), &ev);
-      it = conns_.emplace(key, Conn{std::move(*conn), {}}).first;
-    }
-    Conn& c = it->second;
+  contexts_.clear();
+  for (const auto& [key, conn] : conns_->All()) {
+    ConnContext& c = contexts_[key];
+    c.conn = conn;
     auto link = links_.find(key.first);
     if (link != links_.end()) {
       c.iface = {key.first, link->second.name, link->second.mac,
@@ -370,44 +341,28 @@ void Responder::ReconcileConnsLocked(Pending& p) {
                  IpAddress::V6({})};
     }
     c.counters = &counters_.per_interface[c.iface.name];
-    for (auto g = c.groups.begin(); g != c.groups.end();) {
-      if (!groups.count(*g)) {
-        (void)c.conn->LeaveGroup(*g);
-        g = c.groups.erase(g);
-      } else {
-        ++g;
-      }
-    }
-    for (const IpAddress& g : groups) {
-      if (c.groups.count(g)) continue;
-      absl::Status s = c.conn->JoinGroup(g);
-      if (s.ok()) {
-        c.groups.insert(g);
-      } else {
-        std::string line =
-            absl::StrCat("cannot join ", g.ToString(), " on ",
-                         InterfaceName(key.first), ": ", s.ToString());
-        if (log_.Admit(&line)) p.logs.emplace_back(LogLevel::kWarning, line);
-      }
-    }
   }
 }
 
-void Responder::SendLocked(int ifindex, Protocol protocol,
-                           const std::vector<std::vector<uint8_t>>& frames,
-                           Pending& p) {
-  if (frames.empty()) return;
-  auto it = conns_.find({ifindex, protocol});
-  absl::Status s = it == conns_.end() ? absl::UnavailableError("no socket open")
-                                      : it->second.conn->Send(frames);
+size_t Responder::SendLocked(const ConnKey& key,
+                             const std::vector<std::vector<uint8_t>>& frames,
+                             Pending& p) {
+  if (frames.empty()) return 0;
+  auto it = contexts_.find(key);
+  size_t sent = 0;
+  absl::Status s = it == contexts_.end()
+                       ? absl::UnavailableError("no socket open")
+                       : it->second.conn->Send(frames, &sent);
   if (!s.ok()) {
-    InterfaceCounters& ic = counters_.per_interface[InterfaceName(ifindex)];
-    counters_.send_errors += frames.size();
-    ic.send_errors += frames.size();
-    std::string line = absl::StrCat("send on ", InterfaceName(ifindex),
+    size_t failed = frames.size() - sent;
+    InterfaceCounters& ic = counters_.per_interface[InterfaceName(key.first)];
+    counters_.send_errors += failed;
+    ic.send_errors += failed;
+    std::string line = absl::StrCat("send on ", InterfaceName(key.first),
                                     " failed: ", s.ToString());
     if (log_.Admit(&line)) p.logs.emplace_back(LogLevel::kWarning, line);
   }
+  return sent;
 }
 
 void Responder::HandleConflictLocked(const IpAddress& address, int ifindex,
@@ -418,11 +373,11 @@ void Responder::HandleConflictLocked(const IpAddress& address, int ifindex,
   Entry& e = it->second;
   ++counters_.conflicts;
   ++per_address_[address].conflicts;
-  absl::Time now = clock_.Now();
+  MonoTime now = clock_.Monotonic();
   bool probing = e.state == AddressState::kProbing;
   if (probing) {
+    prober_.Conflict(address);
     e.state = AddressState::kConflict;
-    probing_.erase(address);
     conns_dirty_ = true;
   } else {
     auto last = e.last_conflict_report.find(mac);
@@ -432,7 +387,8 @@ void Responder::HandleConflictLocked(const IpAddress& address, int ifindex,
     }
   }
   e.last_conflict_report[mac] = now;
-  Conflict c{address, InterfaceName(ifindex), mac, reason, probing, now};
+  Conflict c{address, InterfaceName(ifindex), mac, reason, probing, {}};
+  c.time = clock_.Now();
   std::string line = absl::StrCat(
       "conflict: ", address.ToString(), " is also claimed by ", mac.ToString(),
       " on ", c.interface, " (", DecisionReasonName(reason),
@@ -442,13 +398,16 @@ void Responder::HandleConflictLocked(const IpAddress& address, int ifindex,
 }
 
 void Responder::ProcessConnLocked(const ConnKey& key, Pending& p) {
-  auto it = conns_.find(key);
-  if (it == conns_.end()) return;
+  auto it = contexts_.find(key);
+  if (it == contexts_.end()) return;
   PacketConn& conn = *it->second.conn;
   const InterfaceContext& iface = it->second.iface;
   InterfaceCounters& ic = *it->second.counters;
   View view(*this);
   std::vector<std::vector<uint8_t>> replies;
+  // The address each reply answers for, counted once the reply is sent.
+  std::vector<IpAddress>& replied = replied_;
+  replied.clear();
   // A bounded number of batches per call keeps the loop fair.
   for (int batch = 0; batch < 4; ++batch) {
     absl::StatusOr<size_t> n = conn.Receive(absl::MakeSpan(rx_));
@@ -482,9 +441,7 @@ void Responder::ProcessConnLocked(const ConnKey& key, Pending& p) {
       }
       if (d.reply.has_value()) {
         replies.push_back(std::move(*d.reply));
-        ++counters_.replies_sent;
-        ++ic.replies_sent;
-        ++per_address_[*d.address].replies_sent;
+        replied.push_back(*d.address);
         if (d.reason == DecisionReason::kAnswered && options_.log != nullptr &&
             log_.Acquire()) {
           std::string line = d.LogLine();
@@ -499,113 +456,116 @@ void Responder::ProcessConnLocked(const ConnKey& key, Pending& p) {
     }
     if (*n < rx_.size()) break;
   }
-  SendLocked(key.first, key.second, replies, p);
+  size_t sent = SendLocked(key, replies, p);
+  counters_.replies_sent += sent;
+  ic.replies_sent += sent;
+  for (size_t i = 0; i < sent; ++i) ++per_address_[replied[i]].replies_sent;
   if (conns_dirty_) {
     conns_dirty_ = false;
     ReconcileConnsLocked(p);
   }
 }
 
-void Responder::RunTimersLocked(Pending& p) {
-  absl::Time now = clock_.Now();
-  // Probes.
-  std::vector<IpAddress> done;
-  for (const IpAddress& address : probing_) {
-    Entry& e = addresses_[address];
-    if (e.next_probe > now || e.serving.empty()) continue;
-    if (e.probes_sent < options_.probe.probes) {
-      for (const auto& [ifindex, mac] : e.serving) {
-        std::vector<std::vector<uint8_t>> frame;
-        if (address.is_v4()) {
-          frame.push_back(BuildArpFrame(MakeArpProbe(mac, address)));
-        } else {
-          frame.push_back(BuildNdFrame(
-              MakeNeighborSolicitation(mac, IpAddress::V6({}), address)));
-        }
-        SendLocked(ifindex, ProtocolFor(address), frame, p);
-        ++counters_.probes_sent;
-        ++per_address_[address].probes_sent;
+void Responder::RunTimersLocked(MonoTime now, Pending& p) {
+  // Probes: one per serving interface.
+  Prober::Step step = prober_.TakeDue(now);
+  for (const IpAddress& address : step.probe) {
+    const Entry& e = addresses_.at(address);
+    for (const auto& [ifindex, mac] : e.serving) {
+      std::vector<std::vector<uint8_t>> frame;
+      if (address.is_v4()) {
+        frame.push_back(BuildArpFrame(MakeArpProbe(mac, address)));
+      } else {
+        frame.push_back(BuildNdFrame(
+            MakeNeighborSolicitation(mac, IpAddress::V6({}), address)));
       }
-      ++e.probes_sent;
-      e.next_probe =
-          now + (e.probes_sent < options_.probe.probes ? options_.probe.interval
-                                                       : options_.probe.wait);
-    } else {
-      done.push_back(address);
+      size_t sent = SendLocked({ifindex, ProtocolFor(address)}, frame, p);
+      counters_.probes_sent += sent;
+      per_address_[address].probes_sent += sent;
     }
   }
-  for (const IpAddress& address : done) {
-    probing_.erase(address);
-    Entry& e = addresses_[address];
+  // Claims that survived probing: answered from now on, and announced.
+  for (const IpAddress& address : step.claimed) {
+    Entry& e = addresses_.at(address);
     e.state = AddressState::kOwned;
     for (const auto& [ifindex, mac] : e.serving) {
       announcer_.Start(address, ifindex, now);
     }
   }
-  // Announcements, grouped per connection.
-  std::map<ConnKey, std::vector<std::vector<uint8_t>>> out;
+  // Announcements, grouped per connection, each frame with its address.
+  struct Batch {
+    std::vector<std::vector<uint8_t>> frames;
+    std::vector<IpAddress> addresses;
+  };
+  std::map<ConnKey, Batch> out;
   for (const Announcer::Due& due : announcer_.TakeDue(now)) {
     auto link = links_.find(due.ifindex);
     if (link == links_.end()) continue;
     const MacAddress& mac = link->second.mac;
-    auto& frames = out[{due.ifindex, ProtocolFor(due.address)}];
-    size_t before = frames.size();
+    Batch& batch = out[{due.ifindex, ProtocolFor(due.address)}];
     if (due.address.is_v4()) {
-      frames.push_back(BuildArpFrame(MakeGratuitousRequest(mac, due.address)));
-      frames.push_back(BuildArpFrame(MakeGratuitousReply(mac, due.address)));
+      batch.frames.push_back(
+          BuildArpFrame(MakeGratuitousRequest(mac, due.address)));
+      batch.frames.push_back(
+          BuildArpFrame(MakeGratuitousReply(mac, due.address)));
     } else {
       IpAddress source = link->second.Ipv6LinkLocal();
       if (source.IsUnspecified()) source = due.address;
-      frames.push_back(
+      batch.frames.push_back(
           BuildNdFrame(MakeUnsolicitedAdvertisement(mac, source, due.address)));
     }
-    uint64_t sent = frames.size() - before;
+    batch.addresses.resize(batch.frames.size(), due.address);
+  }
+  for (const auto& [key, batch] : out) {
+    size_t sent = SendLocked(key, batch.frames, p);
     counters_.announcements_sent += sent;
-    per_address_[due.address].announcements_sent += sent;
-    counters_.per_interface[link->second.name].announcements_sent += sent;
-  }
-  for (const auto& [key, frames] : out) {
-    SendLocked(key.first, key.second, frames, p);
+    counters_.per_interface[InterfaceName(key.first)].announcements_sent +=
+        sent;
+    for (size_t i = 0; i < sent; ++i) {
+      ++per_address_[batch.addresses[i]].announcements_sent;
+    }
   }
 }
 
-absl::Time Responder::NextDeadlineLocked(absl::Time now) const {
-  absl::Time next = announcer_.NextDeadline(now);
-  for (const IpAddress& address : probing_) {
-    const Entry& e = addresses_.at(address);
-    if (!e.serving.empty()) next = std::min(next, e.next_probe);
-  }
-  return next;
+MonoTime Responder::NextDeadlineLocked(MonoTime now) const {
+  return std::min(announcer_.NextDeadline(now), prober_.NextDeadline());
 }
 
-absl::Time Responder::NextDeadline() const {
-  absl::MutexLock lock(&mu_);
-  return NextDeadlineLocked(clock_.Now());
-}
-
-absl::Status Responder::RunOnce() {
+void Responder::OnReady(absl::Span<const uint64_t> keys) {
   Pending p;
-  absl::Status status;
   {
     absl::MutexLock lock(&mu_);
-    status = PollLinksLocked(p);
-    std::vector<ConnKey> keys;
-    for (const auto& [key, conn] : conns_) keys.push_back(key);
-    for (const ConnKey& key : keys) ProcessConnLocked(key, p);
-    RunTimersLocked(p);
+    for (uint64_t key : keys) {
+      if (key == kLinksKey) {
+        PollLinksLocked(p);
+      } else {
+        ProcessConnLocked(DecodeKey(key), p);
+      }
+    }
   }
   Deliver(p);
-  return status;
+}
+
+MonoTime Responder::OnTimers(MonoTime now) {
+  Pending p;
+  MonoTime next;
+  {
+    absl::MutexLock lock(&mu_);
+    RunTimersLocked(now, p);
+    next = NextDeadlineLocked(now);
+  }
+  Deliver(p);
+  return next;
 }
 
 CountersSnapshot Responder::Counters() const {
   absl::MutexLock lock(&mu_);
   // Kernel drop counters are read here rather than per wake-up: one
   // getsockopt less on the reply path.
-  for (const auto& [key, conn] : conns_) {
-    uint64_t drops = conn.conn->TakeKernelDrops();
+  for (const auto& [key, c] : contexts_) {
+    uint64_t drops = c.conn->TakeKernelDrops();
     counters_.kernel_drops += drops;
-    counters_.per_interface[InterfaceName(key.first)].kernel_drops += drops;
+    counters_.per_interface[c.iface.name].kernel_drops += drops;
   }
   CountersSnapshot c = counters_;
   c.per_address.insert(per_address_.begin(), per_address_.end());
@@ -623,95 +583,11 @@ void Responder::Deliver(Pending& p) {
 }
 
 absl::Status Responder::Start() {
-  absl::MutexLock lock(&mu_);
-  if (running_) return absl::FailedPreconditionError("already running");
-  uint64_t v;
-  while (read(wake_fd_, &v, sizeof(v)) > 0) {
-  }
-  running_ = true;
-  stop_ = false;
-  io_thread_ = std::thread([this] { IoLoop(); });
-  timer_thread_ = std::thread([this] { TimerLoop(); });
-  return absl::OkStatus();
+  return loop_->Start(
+      {[this](absl::Span<const uint64_t> keys) { OnReady(keys); },
+       [this](MonoTime now) { return OnTimers(now); }});
 }
 
-void Responder::Stop() {
-  {
-    absl::MutexLock lock(&mu_);
-    if (!running_) return;
-    stop_ = true;
-    timer_wake_ = true;
-  }
-  uint64_t one = 1;
-  (void)!write(wake_fd_, &one, sizeof(one));
-  io_thread_.join();
-  timer_thread_.join();
-  absl::MutexLock lock(&mu_);
-  running_ = false;
-}
-
-void Responder::IoLoop() {
-  if (options_.realtime_priority > 0) {
-    sched_param param{};
-    param.sched_priority = options_.realtime_priority;
-    int err = pthread_setschedparam(pthread_self(), SCHED_FIFO, &param);
-    if (err != 0 && options_.log != nullptr) {
-      options_.log->Log(
-          LogLevel::kWarning,
-          absl::StrCat("cannot run the event loop with SCHED_FIFO priority ",
-                       options_.realtime_priority, ": ", std::strerror(err)));
-    }
-  }
-  epoll_event events[32];
-  while (true) {
-    int n = epoll_wait(epoll_fd_, events, 32, -1);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      // Not expected with a valid epoll fd; say so rather than go quiet.
-      if (options_.log != nullptr) {
-        options_.log->Log(LogLevel::kError,
-                          absl::StrCat("event loop stopped: epoll_wait: ",
-                                       std::strerror(errno)));
-      }
-      break;
-    }
-    Pending p;
-    {
-      absl::MutexLock lock(&mu_);
-      if (stop_) break;
-      for (int i = 0; i < n; ++i) {
-        uint64_t key = events[i].data.u64;
-        if (key == kWakeKey) continue;
-        if (key == kLinksKey) {
-          (void)PollLinksLocked(p);
-          continue;
-        }
-        ProcessConnLocked({static_cast<int>(key >> 1),
-                           (key & 1) ? Protocol::kNdp : Protocol::kArp},
-                          p);
-      }
-    }
-    Deliver(p);
-  }
-}
-
-void Responder::TimerLoop() {
-  mu_.Lock();
-  while (!stop_) {
-    absl::Time now = clock_.Now();
-    absl::Time deadline = NextDeadlineLocked(now);
-    if (!timer_wake_ && deadline > now) {
-      clock_.AwaitWithDeadline(&mu_, absl::Condition(&timer_wake_), deadline);
-    }
-    timer_wake_ = false;
-    if (stop_) break;
-    Pending p;
-    RunTimersLocked(p);
-    mu_.Unlock();
-    Deliver(p);
-    mu_.Lock();
-  }
-  mu_.Unlock();
-}
+void Responder::Stop() { loop_->Stop(); }
 
 }  // namespace lb::arp

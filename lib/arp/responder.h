@@ -14,14 +14,21 @@
 //   ResponderOptions options;
 //   options.log = &my_sink;
 //   options.on_conflict = [](const Conflict& c) { ... };
-//   auto responder = Responder::Create(clock, *links, packets,
-//   options).value();
+//   auto responder =
+//       Responder::Create(clock, *links, packets, options).value();
 //   responder->AddAddress(*IpAddress::Parse("192.168.1.240"));  // own it
 //   responder->Start();                  // event loop + timer threads
 //   ...
 //   responder->RemoveAddress(vip);       // stops answering at once
 //   CountersSnapshot c = responder->Counters();
 //   responder->Stop();
+//
+// Structure: the pure cores decide (lib/arp/decision.h per frame,
+// lib/arp/announcer.h and lib/arp/prober.h over time); the responder keeps
+// the owned set and the interface table, and wires the cores to its
+// sockets (internal/connection_set.h) and threads (internal/event_loop.h).
+// Every time it keeps is monotonic (Clock::Monotonic()); wall time appears
+// only in Conflict::time.
 //
 // Interfaces: by default an address is served on every eligible interface
 // (lib/arp/interface_policy.h) carrying a prefix that contains it;
@@ -51,7 +58,6 @@
 #include <memory>
 #include <set>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -69,16 +75,13 @@
 #include "lib/arp/link_watcher.h"
 #include "lib/arp/log_sink.h"
 #include "lib/arp/packet_conn.h"
+#include "lib/arp/prober.h"
 #include "lib/base/clock.h"
 
 namespace lb::arp {
 
-// Probing before a claim (RFC 5227 for IPv4, DAD for IPv6).
-struct ProbeOptions {
-  int probes = 3;                              // >= 1
-  absl::Duration interval = absl::Seconds(1);  // between probes, > 0
-  absl::Duration wait = absl::Seconds(2);      // after the last, >= 0
-};
+class ConnectionSet;  // internal/connection_set.h
+class EventLoop;      // internal/event_loop.h
 
 struct AddressOptions {
   // Serve only on these interfaces (no prefix match needed). Empty: the
@@ -94,7 +97,7 @@ struct Conflict {
   MacAddress other_mac;
   DecisionReason reason = DecisionReason::kConflictAnnouncement;
   bool while_probing = false;  // The claim was abandoned.
-  absl::Time time;
+  absl::Time time;             // When it was seen: wall clock, for reports.
 };
 
 enum class AddressState {
@@ -113,6 +116,8 @@ struct AddressStatus {
 struct ResponderOptions {
   InterfacePolicy interfaces;
   AnnounceOptions announce;
+  // Probing before a claim (RFC 5227 for IPv4, DAD for IPv6), for
+  // addresses added with AddressOptions::probe_first.
   ProbeOptions probe;
   // Answered requests are logged here in MetalLB's format, rate-limited;
   // warnings (socket errors, conflicts) too. May be null.
@@ -160,39 +165,35 @@ class Responder {
   std::vector<AddressStatus> Addresses() const;
 
   // Starts the event-loop thread (frames and link changes, via epoll) and
-  // the timer thread (announcements and probes, via the Clock).
-  // FailedPrecondition if already running.
+  // the timer thread (announcements and probes, waiting on the Clock).
+  // Nothing is answered, announced or probed until then. A link watcher
+  // failure is logged (kError) and processing continues with the last
+  // table. FailedPrecondition if already running.
   absl::Status Start();
   // Stops both threads; owned addresses and sockets stay. Idempotent.
   void Stop();
 
-  // For callers without Start(): processes link changes, queued frames and
-  // due announcements/probes once, without blocking. Unavailable if the
-  // link watcher failed (processing continues with the last table).
-  absl::Status RunOnce();
-  // When RunOnce next has timed work; InfiniteFuture if none.
-  absl::Time NextDeadline() const;
-
+  // A consistent snapshot: every frame counted as received has been
+  // handled in full (its reply counted as sent or as a send error).
   CountersSnapshot Counters() const;
 
  private:
+  using ConnKey = std::pair<int, Protocol>;  // (ifindex, protocol)
   struct Entry {
     AddressOptions options;
     AddressState state = AddressState::kOwned;
     std::map<int, MacAddress> serving;  // ifindex -> MAC announced with.
-    int probes_sent = 0;
-    absl::Time next_probe;
     // Last report per conflicting MAC (rate limit).
-    std::map<MacAddress, absl::Time> last_conflict_report;
+    std::map<MacAddress, MonoTime> last_conflict_report;
   };
-  struct Conn {
-    std::unique_ptr<PacketConn> conn;
-    std::set<IpAddress> groups;
-    // Refreshed on every reconcile so the receive path does no lookups.
+  // An open connection and what the receive path needs with it, refreshed
+  // on every reconcile so that it does no lookups of its own.
+  struct ConnContext {
+    PacketConn* conn = nullptr;
     InterfaceContext iface;
     InterfaceCounters* counters = nullptr;  // Into counters_.per_interface.
   };
-  using ConnKey = std::pair<int, Protocol>;
+  // Callbacks and log lines collected under the lock, delivered after it.
   struct Pending {
     std::vector<Conflict> conflicts;
     std::vector<std::pair<LogLevel, std::string>> logs;
@@ -200,7 +201,7 @@ class Responder {
   class View;
 
   Responder(Clock& clock, LinkWatcher& links, PacketConnFactory& packets,
-            ResponderOptions options, int epoll_fd, int wake_fd);
+            ResponderOptions options, std::unique_ptr<EventLoop> loop);
 
   absl::Status ValidateAddress(const IpAddress& address,
                                const AddressOptions& options) const;
@@ -208,7 +209,7 @@ class Responder {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RemoveLocked(const IpAddress& address)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status PollLinksLocked(Pending& p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void PollLinksLocked(Pending& p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ReconcileLocked(Pending& p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ReconcileAddressLocked(const IpAddress& address, Entry& e)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -218,45 +219,46 @@ class Responder {
   void HandleConflictLocked(const IpAddress& address, int ifindex,
                             const MacAddress& mac, DecisionReason reason,
                             Pending& p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void RunTimersLocked(Pending& p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Time NextDeadlineLocked(absl::Time now) const
+  void RunTimersLocked(MonoTime now, Pending& p)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void SendLocked(int ifindex, Protocol protocol,
-                  const std::vector<std::vector<uint8_t>>& frames, Pending& p)
+  MonoTime NextDeadlineLocked(MonoTime now) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Sends `frames` on the connection for `key`; returns how many were sent
+  // and counts the rest as send errors.
+  size_t SendLocked(const ConnKey& key,
+                    const std::vector<std::vector<uint8_t>>& frames, Pending& p)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string InterfaceName(int ifindex) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Deliver(Pending& p);
-  void IoLoop();
-  void TimerLoop();
+  // The event loop's handlers.
+  void OnReady(absl::Span<const uint64_t> keys) ABSL_LOCKS_EXCLUDED(mu_);
+  MonoTime OnTimers(MonoTime now) ABSL_LOCKS_EXCLUDED(mu_);
 
   Clock& clock_;
   LinkWatcher& links_watcher_;
-  PacketConnFactory& packets_;
   const ResponderOptions options_;
-  const int epoll_fd_;
-  const int wake_fd_;
+  // Outlives conns_, which unwatches through it as connections close.
+  const std::unique_ptr<EventLoop> loop_;
 
   mutable absl::Mutex mu_;
   absl::flat_hash_map<IpAddress, Entry> addresses_ ABSL_GUARDED_BY(mu_);
-  std::set<IpAddress> probing_ ABSL_GUARDED_BY(mu_);
   std::map<int, Link> links_ ABSL_GUARDED_BY(mu_);
-  std::map<ConnKey, Conn> conns_ ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<ConnectionSet> conns_ ABSL_GUARDED_BY(mu_);
+  std::map<ConnKey, ConnContext> contexts_ ABSL_GUARDED_BY(mu_);
   Announcer announcer_ ABSL_GUARDED_BY(mu_);
+  Prober prober_ ABSL_GUARDED_BY(mu_);
   mutable CountersSnapshot counters_ ABSL_GUARDED_BY(mu_);
   // Kept apart from counters_ in a hash map: it is touched per frame.
   absl::flat_hash_map<IpAddress, AddressCounters> per_address_
       ABSL_GUARDED_BY(mu_);
   RateLimitedLog log_ ABSL_GUARDED_BY(mu_);
   std::vector<ReceivedFrame> rx_ ABSL_GUARDED_BY(mu_);
-  bool running_ ABSL_GUARDED_BY(mu_) = false;
-  bool stop_ ABSL_GUARDED_BY(mu_) = false;
-  bool timer_wake_ ABSL_GUARDED_BY(mu_) = false;
+  // Reused by the receive path: the address each queued reply is for.
+  std::vector<IpAddress> replied_ ABSL_GUARDED_BY(mu_);
   // Set when a connection may no longer be needed; reconciled after the
   // connection being read is done with.
   bool conns_dirty_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread io_thread_;
-  std::thread timer_thread_;
 };
 
 }  // namespace lb::arp

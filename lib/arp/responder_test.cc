@@ -2,13 +2,12 @@
 
 #include <doctest/doctest.h>
 
-#include <chrono>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "lib/arp/fake_link_watcher.h"
 #include "lib/arp/fake_packet_conn.h"
+#include "lib/arp/settling_clock.h"
 #include "lib/base/simulated_clock.h"
 #include "tests/status_matchers.h"
 
@@ -40,15 +39,21 @@ class VectorSink : public LogSink {
   std::vector<std::string> lines_;
 };
 
+// The responder runs on its own threads over the fakes; the test moves
+// simulated time and waits, with deadlines, until the responder has handled
+// everything it was given.
 struct Fixture {
-  SimulatedClock clock{absl::FromUnixSeconds(1000)};
+  SimulatedClock time{absl::FromUnixSeconds(1000)};
+  SettlingClock clock{time};
   FakeLinkWatcher links;
   FakePacketConnFactory net;
   VectorSink sink;
+  // Written by the event loop before it polls the link watcher again, read
+  // by the test after Run() has seen it do so.
   std::vector<Conflict> conflicts;
   std::unique_ptr<Responder> responder;
 
-  explicit Fixture(ResponderOptions options = {}) {
+  explicit Fixture(ResponderOptions options = {}, bool start = true) {
     links.SetLink(
         EthernetLink(2, "eth0", kNodeMac,
                      {"192.168.1.10/24", "fd77::10/64", "fe80::10/64"}));
@@ -57,6 +62,7 @@ struct Fixture {
     auto r = Responder::Create(clock, links, net, options);
     REQUIRE_OK(r);
     responder = std::move(*r);
+    if (start) REQUIRE_OK(responder->Start());
   }
   FakePacketConn* Arp(int ifindex = 2) {
     return net.Conn(ifindex, Protocol::kArp);
@@ -68,11 +74,26 @@ struct Fixture {
     REQUIRE(c != nullptr);
     return c->TakeSent();
   }
-  void Run() { CHECK_OK(responder->RunOnce()); }
+  // Waits until the responder has handled every frame injected and every
+  // link change made so far, delivered what they caused (replies, logs,
+  // conflict callbacks), and its timer thread has done what is due now.
+  void Run() {
+    REQUIRE(net.AwaitDelivered());
+    // The event loop polls the watcher after it has finished with the
+    // frames above; polled twice, it has also delivered what the first
+    // poll caused.
+    for (int i = 0; i < 2; ++i) {
+      links.Nudge();
+      REQUIRE(links.AwaitPolled());
+    }
+    REQUIRE(clock.Settle());
+  }
   void Advance(absl::Duration d) {
     clock.AdvanceTime(d);
     Run();
   }
+  // When the responder next has timed work (after Run()).
+  MonoTime NextDeadline() { return clock.EarliestDeadline(); }
 };
 
 TEST_CASE("owning an address opens one ARP socket and sends the burst") {
@@ -104,7 +125,7 @@ TEST_CASE("owning an address opens one ARP socket and sends the burst") {
   CHECK(rounds == 5);
   CHECK(fx.responder->Counters().announcements_sent == 10);
   CHECK(fx.responder->Counters().per_address[kVip].announcements_sent == 10);
-  CHECK(fx.responder->NextDeadline() == absl::InfiniteFuture());
+  CHECK(fx.NextDeadline() == MonoTime::InfiniteFuture());
 }
 
 TEST_CASE("optional refresh re-announces after the burst") {
@@ -118,11 +139,12 @@ TEST_CASE("optional refresh re-announces after the burst") {
   CHECK(fx.Sent(fx.Arp()).size() == 4);  // two rounds of two frames
   fx.Advance(absl::Seconds(50));
   CHECK(fx.Sent(fx.Arp()).empty());
-  CHECK(fx.responder->NextDeadline() == fx.clock.Now() + absl::Seconds(50));
+  CHECK(fx.NextDeadline() == fx.clock.Monotonic() + absl::Seconds(50));
   fx.Advance(absl::Seconds(50));
   CHECK(fx.Sent(fx.Arp()).size() == 2);
   REQUIRE_OK(fx.responder->RemoveAddress(kVip));
-  CHECK(fx.responder->NextDeadline() == absl::InfiniteFuture());
+  fx.Run();
+  CHECK(fx.NextDeadline() == MonoTime::InfiniteFuture());
 }
 
 TEST_CASE("requests are answered, logged and counted; release silences") {
@@ -162,12 +184,15 @@ TEST_CASE("requests are answered, logged and counted; release silences") {
   CHECK(fx.responder->Counters().decision(DecisionReason::kNotOwned) == 1);
 
   // Release: the request queued before RemoveAddress is not answered and no
-  // announcement follows.
+  // announcement follows. (The loop is stopped so that the request is still
+  // queued when the address goes.)
+  fx.responder->Stop();
   FakePacketConn* conn = fx.Arp();
   conn->Inject(PacketType::kBroadcast,
                BuildArpFrame(MakeArpRequest(kClientMac, kClientIp, kVip)));
   REQUIRE_OK(fx.responder->RemoveAddress(kVip));
   CHECK(fx.net.open_count() == 0);  // socket closed with the last address
+  REQUIRE_OK(fx.responder->Start());
   fx.Advance(absl::Seconds(5));
   CHECK(fx.responder->Counters().replies_sent == 1);
   CHECK_STATUS(fx.responder->RemoveAddress(kVip), absl::StatusCode::kNotFound,
@@ -403,6 +428,45 @@ TEST_CASE("passive conflicts on an owned address are reported, rate-limited") {
   CHECK(fx.conflicts.size() == 3);
 }
 
+TEST_CASE("wall-clock steps move no announcement, probe or report limit") {
+  Fixture fx;
+  REQUIRE_OK(fx.responder->AddAddress(kVip));
+  fx.Run();
+  CHECK(fx.Sent(fx.Arp()).size() == 2);  // round 1
+  fx.clock.StepWallClock(absl::Seconds(30));
+  fx.Run();
+  CHECK(fx.Sent(fx.Arp()).empty());  // round 2 is still 1.1 s away
+  fx.Advance(absl::Milliseconds(1100));
+  CHECK(fx.Sent(fx.Arp()).size() == 2);
+  fx.clock.StepWallClock(-absl::Seconds(60));
+  fx.Advance(absl::Milliseconds(1100));
+  CHECK(fx.Sent(fx.Arp()).size() == 2);  // round 3 on time
+
+  // Conflict reports: limited on monotonic time, stamped with wall time.
+  fx.Arp()->Inject(PacketType::kBroadcast,
+                   BuildArpFrame(MakeGratuitousRequest(kOtherMac, kVip)));
+  fx.Run();
+  REQUIRE(fx.conflicts.size() == 1);
+  CHECK(fx.conflicts[0].time == fx.clock.Now());
+  fx.clock.StepWallClock(absl::Seconds(30));
+  fx.Arp()->Inject(PacketType::kBroadcast,
+                   BuildArpFrame(MakeGratuitousRequest(kOtherMac, kVip)));
+  fx.Run();
+  CHECK(fx.conflicts.size() == 1);  // the same MAC within 10 s
+  CHECK(fx.responder->Counters().conflicts == 2);
+
+  // Probes keep their spacing across a step.
+  AddressOptions o;
+  o.probe_first = true;
+  REQUIRE_OK(fx.responder->AddAddress(kVip6, o));
+  fx.Run();
+  CHECK(fx.Sent(fx.Ndp()).size() == 1);
+  fx.clock.StepWallClock(absl::Seconds(30));
+  fx.Run();
+  CHECK(fx.Sent(fx.Ndp()).empty());
+  CHECK(fx.responder->Addresses()[1].state == AddressState::kProbing);
+}
+
 TEST_CASE("log lines are rate-limited") {
   ResponderOptions o;
   o.log_lines_per_second = 1;
@@ -457,9 +521,86 @@ TEST_CASE("socket and watcher failures are reported, not fatal") {
   fx.Arp()->FailSends(absl::ResourceExhaustedError("ENOBUFS"));
   fx.Advance(absl::Milliseconds(1100));
   CHECK(fx.responder->Counters().send_errors > 0);
+  // A failed poll is reported and processing continues with the last
+  // table.
+  fx.Arp()->FailSends(absl::OkStatus());
   fx.links.FailNextPoll(absl::InternalError("netlink overrun"));
-  CHECK_STATUS(fx.responder->RunOnce(), absl::StatusCode::kUnavailable,
-               "netlink overrun");
+  fx.Run();
+  logged = false;
+  for (const auto& l : fx.sink.lines()) {
+    logged |= l.find("link watcher failed: INTERNAL: netlink overrun") !=
+              std::string::npos;
+  }
+  CHECK(logged);
+  fx.Sent(fx.Arp());
+  fx.Arp()->Inject(PacketType::kBroadcast,
+                   BuildArpFrame(MakeArpRequest(kClientMac, kClientIp, kVip)));
+  fx.Run();
+  CHECK(fx.Sent(fx.Arp()).size() == 1);
+}
+
+TEST_CASE("replies are counted as sent only once sent; failures are errors") {
+  Fixture fx;
+  REQUIRE_OK(fx.responder->AddAddress(kVip));
+  fx.Run();
+  fx.Sent(fx.Arp());
+  auto request = BuildArpFrame(MakeArpRequest(kClientMac, kClientIp, kVip));
+  // The device queue takes one frame of the batch of three, then is full.
+  fx.Arp()->FailSends(absl::ResourceExhaustedError("ENOBUFS"), /*after=*/1);
+  for (int i = 0; i < 3; ++i) {
+    fx.Arp()->Inject(PacketType::kBroadcast, request);
+  }
+  fx.Run();
+  CHECK(fx.Sent(fx.Arp()).size() == 1);
+  CountersSnapshot c = fx.responder->Counters();
+  CHECK(c.requests_seen == 3);
+  CHECK(c.replies_sent == 1);
+  CHECK(c.per_interface["eth0"].replies_sent == 1);
+  CHECK(c.per_address[kVip].replies_sent == 1);
+  CHECK(c.send_errors == 2);
+  CHECK(c.per_interface["eth0"].send_errors == 2);
+  // A send that fails outright counts nothing as sent.
+  fx.Arp()->FailSends(absl::UnavailableError("interface gone"));
+  fx.Arp()->Inject(PacketType::kBroadcast, request);
+  fx.Run();
+  CHECK(fx.Sent(fx.Arp()).empty());
+  c = fx.responder->Counters();
+  CHECK(c.replies_sent == 1);
+  CHECK(c.per_address[kVip].replies_sent == 1);
+  CHECK(c.send_errors == 3);
+  // Once sends work again, replies count again.
+  fx.Arp()->FailSends(absl::OkStatus());
+  fx.Arp()->Inject(PacketType::kBroadcast, request);
+  fx.Run();
+  CHECK(fx.Sent(fx.Arp()).size() == 1);
+  c = fx.responder->Counters();
+  CHECK(c.replies_sent == 2);
+  CHECK(c.per_interface["eth0"].replies_sent == 2);
+  CHECK(c.per_address[kVip].replies_sent == 2);
+  CHECK(c.send_errors == 3);
+}
+
+TEST_CASE("announcements and probes are counted as sent only once sent") {
+  Fixture fx({}, /*start=*/false);
+  AddressOptions probe;
+  probe.probe_first = true;
+  REQUIRE_OK(fx.responder->AddAddress(kVip6, probe));
+  REQUIRE_OK(fx.responder->AddAddress(kVip));
+  // The first gratuitous pair: the request-style frame goes out, the
+  // reply-style one does not.
+  fx.Arp()->FailSends(absl::ResourceExhaustedError("ENOBUFS"), /*after=*/1);
+  fx.Ndp()->FailSends(absl::ResourceExhaustedError("ENOBUFS"));
+  REQUIRE_OK(fx.responder->Start());
+  fx.Run();
+  CHECK(fx.Sent(fx.Arp()).size() == 1);
+  CHECK(fx.Sent(fx.Ndp()).empty());
+  CountersSnapshot c = fx.responder->Counters();
+  CHECK(c.announcements_sent == 1);
+  CHECK(c.per_address[kVip].announcements_sent == 1);
+  CHECK(c.per_interface["eth0"].announcements_sent == 1);
+  CHECK(c.probes_sent == 0);
+  CHECK(c.per_address[kVip6].probes_sent == 0);
+  CHECK(c.send_errors == 2);
 }
 
 TEST_CASE("option validation") {
@@ -480,28 +621,20 @@ TEST_CASE("option validation") {
                absl::StatusCode::kInvalidArgument, "rounds");
 }
 
-template <typename F>
-bool WaitFor(F f) {
-  for (int i = 0; i < 500; ++i) {
-    if (f()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return false;
-}
-
 TEST_CASE("threads: replies from the event loop, bursts on simulated time") {
-  Fixture fx;
+  Fixture fx({}, /*start=*/false);
   REQUIRE_OK(fx.responder->AddAddress(kVip));
+  FakePacketConn* conn = fx.Arp();
+  REQUIRE(conn != nullptr);
+  CHECK(conn->TakeSent().empty());  // nothing before Start
   REQUIRE_OK(fx.responder->Start());
   CHECK_STATUS(fx.responder->Start(), absl::StatusCode::kFailedPrecondition,
                "running");
-  FakePacketConn* conn = fx.Arp();
   std::vector<std::vector<uint8_t>> sent;
   auto collect = [&](size_t want) {
-    return WaitFor([&] {
-      for (auto& f : conn->TakeSent()) sent.push_back(std::move(f));
-      return sent.size() >= want;
-    });
+    if (!conn->AwaitSent(want - sent.size())) return false;
+    for (auto& f : conn->TakeSent()) sent.push_back(std::move(f));
+    return sent.size() == want;
   };
   CHECK(collect(2));  // first round at once
   conn->Inject(PacketType::kBroadcast,
@@ -510,12 +643,16 @@ TEST_CASE("threads: replies from the event loop, bursts on simulated time") {
   CHECK(ParseArpFrame(sent[2])->op == ArpOp::kReply);
   CHECK(ParseArpFrame(sent[2])->ethernet.destination == kClientMac);
   // The timer thread waits on the simulated clock.
-  CHECK(WaitFor([&] { return fx.clock.WaiterCount() > 0; }));
+  REQUIRE(fx.clock.Settle());
+  CHECK(fx.NextDeadline() ==
+        SimulatedClock::kMonotonicStart + absl::Milliseconds(1100));
   fx.clock.AdvanceTime(absl::Milliseconds(1100));
   CHECK(collect(5));
   // Link changes reach the event loop through the watcher's fd.
   fx.links.SetUp(2, false);
-  CHECK(WaitFor([&] { return fx.Arp() == nullptr; }));
+  REQUIRE(fx.links.AwaitPolled());
+  fx.responder->Addresses();  // the poll's reconcile is done
+  CHECK(fx.Arp() == nullptr);
   fx.responder->Stop();
   fx.responder->Stop();
 }

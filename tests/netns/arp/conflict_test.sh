@@ -35,28 +35,24 @@ grep -qi "DUPLICATE" <<<"$out" && grep -qi "$MAC1" <<<"$out" && grep -qi "$MAC2"
 out=$(ip netns exec "$NS_CLIENT" ndisc6 -m -n -r 1 -w 1000 fd77::240 eth0)
 echo "$out"
 [ "$(grep -ci "Target link-layer" <<<"$out")" -eq 2 ] || fail "ndisc6 -m did not see two answers"
-for i in $(seq 1 20); do
-  grep -qi "CONFLICT 10.77.0.240 claimed by $MAC2" "$DIR/conflict_n1.log" && break
-  sleep 0.1
-done
-grep -qi "CONFLICT 10.77.0.240 claimed by $MAC2" "$DIR/conflict_n1.log" ||
+wait_for 5 grep -qi "CONFLICT 10.77.0.240 claimed by $MAC2" "$DIR/conflict_n1.log" ||
   fail "node 1 did not report node 2's claim"
-grep -qi "CONFLICT fd77::240 claimed by $MAC2" "$DIR/conflict_n1.log" ||
+wait_for 5 grep -qi "CONFLICT fd77::240 claimed by $MAC2" "$DIR/conflict_n1.log" ||
   fail "node 1 did not report node 2's IPv6 claim"
 pass "duplicate responders detected (probe, ndisc6 -m, passive conflict)"
 stop_pid "$PID2"
 
 # Probe before claim: a taken address is not claimed, a free one is.
 start_arptool "$N2" "$DIR/conflict_n2p.log" --probe 10.77.0.240 10.77.0.241
-for i in $(seq 1 60); do
-  grep -q "10.77.0.240 claimed by $MAC1.*not claimed" "$DIR/conflict_n2p.log" && break
-  sleep 0.1
-done
-grep -qi "CONFLICT 10.77.0.240 claimed by $MAC1 .*not claimed" "$DIR/conflict_n2p.log" ||
+wait_for 6 grep -qi "CONFLICT 10.77.0.240 claimed by $MAC1 .*not claimed" "$DIR/conflict_n2p.log" ||
   fail "probing node did not back off from a taken address"
-sleep 3.5  # 3 probes 1 s apart + 2 s wait, counted from start
+# Both addresses were probed on the same schedule (3 probes 1 s apart, then
+# 2 s): once the free one is claimed, the taken one would have been too.
+claimed_241() {
+  ip netns exec "$NS_CLIENT" "$ARPTOOL" probe -i eth0 -c 1 -w 500 10.77.0.241 |
+    grep -qi "10.77.0.241 is-at $MAC2"
+}
+wait_for 15 claimed_241 || fail "free address not claimed after probing"
 out=$(ip netns exec "$NS_CLIENT" "$ARPTOOL" probe -i eth0 -c 2 -w 500 10.77.0.240)
 grep -qi "10.77.0.240 is-at $MAC1" <<<"$out" || fail "taken address answered by others: $out"
-out=$(ip netns exec "$NS_CLIENT" "$ARPTOOL" probe -i eth0 -c 1 -w 500 10.77.0.241)
-grep -qi "10.77.0.241 is-at $MAC2" <<<"$out" || fail "free address not claimed after probing: $out"
 pass "probe before claim: backs off from 10.77.0.240, claims 10.77.0.241"

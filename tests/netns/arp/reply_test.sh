@@ -23,12 +23,13 @@ grep -i "reply from" <<<"$out" | grep -vqi "$MAC1" &&
 pass "arping answered by node 1 ($MAC1)"
 
 # The reply is unicast to the client, op 2, sender = the VIP.
-ip netns exec "$NS_CLIENT" tcpdump -l -n -e -i eth0 -c 1 \
-  "arp[6:2] = 2 and arp[14:4] = 0x0a4d00f0 and arp[24:4] != 0x0a4d00f0" >"$LOG.cap" 2>/dev/null &
+ip netns exec "$NS_CLIENT" tcpdump --immediate-mode -l -n -e -i eth0 -c 1 \
+  "arp[6:2] = 2 and arp[14:4] = 0x0a4d00f0 and arp[24:4] != 0x0a4d00f0" >"$LOG.cap" 2>"$LOG.cap.err" &
 cap=$!
 BG_PIDS+=("$cap")
-sleep 0.5
+wait_for 10 grep -q "listening on" "$LOG.cap.err" || fail "tcpdump did not start"
 ip netns exec "$NS_CLIENT" arping -c 1 -w 2 -I eth0 10.77.0.240 >/dev/null
+wait_for 5 grep -q "is-at" "$LOG.cap" || fail "no ARP reply captured"
 wait "$cap"
 cat "$LOG.cap"
 grep -qi "$MAC1 > $MACC" "$LOG.cap" || fail "reply not unicast from node 1 to the client"
@@ -54,13 +55,10 @@ ip netns exec "$NS_CLIENT" ip -6 neigh replace fd77::240 lladdr 02:00:00:00:00:9
   dev eth0 nud stale
 ip netns exec "$NS_CLIENT" ndisc6 -n -r 1 -w 1000 fd77::240 eth0 >/dev/null
 ip netns exec "$NS_CLIENT" bash -c "exec 3<>/dev/udp/fd77::240/9; echo x >&3" 2>/dev/null
-for i in $(seq 1 40); do
-  ip -n "$NS_CLIENT" -6 neigh show fd77::240 | grep -qi "$MAC1" && break
-  sleep 0.25
-done
+neigh_is_node1() { ip -n "$NS_CLIENT" -6 neigh show fd77::240 | grep -qi "$MAC1"; }
+wait_for 10 neigh_is_node1
 ip -n "$NS_CLIENT" -6 neigh show fd77::240
-ip -n "$NS_CLIENT" -6 neigh show fd77::240 | grep -qi "$MAC1" ||
-  fail "client neighbour entry not updated to node 1"
+neigh_is_node1 || fail "client neighbour entry not updated to node 1"
 pass "stale IPv6 entry replaced by node 1's MAC"
 
 # Node 2 (not owning) stayed silent; node 1 counted the answers.

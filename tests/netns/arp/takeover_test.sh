@@ -12,17 +12,17 @@ DIR="${TEST_TMPDIR:-/tmp}"
 PCAP="$DIR/takeover_$$.pcap"
 
 # --- the burst: 3 rounds, 400 ms apart.
-ip netns exec "$NS_CLIENT" tcpdump -U -n -i eth0 -w "$PCAP" \
-  "arp or (icmp6 and ip6[40] = 136)" 2>/dev/null &
-cap=$!
-BG_PIDS+=("$cap")
-sleep 0.5
+start_capture "$NS_CLIENT" "$PCAP" "arp or (icmp6 and ip6[40] = 136)"
+cap=$CAP_PID
 start_arptool "$N1" "$DIR/takeover_n1.log" --rounds 3 --interval 400 10.77.0.240 fd77::240
-sleep 1.5
-kill "$cap"
-wait "$cap" 2>/dev/null
+# Three rounds of three frames; a fourth round, if there were one, would
+# follow the third by 400 ms: watch 600 ms more for it.
+wait_for 10 pcap_count_at_least 9 "$PCAP" "ether src $MAC1" ||
+  fail "the burst did not complete: $(pcap_count "$PCAP" "ether src $MAC1") frames from node 1"
+wait_for 0.6 pcap_count_at_least 10 "$PCAP" "ether src $MAC1"
+stop_pid "$cap"
 
-count() { tcpdump -n -r "$PCAP" "$1" 2>/dev/null | wc -l; }
+count() { pcap_count "$PCAP" "$1"; }
 # Request-style: op 1, SPA = TPA = VIP, THA zero, Ethernet broadcast.
 req=$(count "arp[6:2] = 1 and arp[14:4] = 0x0a4d00f0 and arp[24:4] = 0x0a4d00f0 and arp[18:4] = 0 and arp[22:2] = 0 and ether dst ff:ff:ff:ff:ff:ff")
 # Reply-style: op 2, SPA = TPA = VIP, THA = SHA, Ethernet broadcast.

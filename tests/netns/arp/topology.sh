@@ -75,6 +75,48 @@ fail() {
 
 pass() { echo "ok: $*"; }
 
+# wait_for SECONDS COMMAND...: runs COMMAND every 50 ms until it succeeds
+# (returns 0) or SECONDS (may be fractional) have passed (returns 1).
+wait_for() {
+  local limit_ms now
+  # Milliseconds: some awks print %d as a 32-bit integer.
+  limit_ms=$(awk -v s="$1" 'BEGIN { printf "%d", s * 1000 }')
+  shift
+  local deadline=$(($(date +%s%N) + limit_ms * 1000000))
+  while true; do
+    "$@" && return 0
+    now=$(date +%s%N)
+    ((now >= deadline)) && return 1
+    sleep 0.05
+  done
+}
+
+# start_capture NAMESPACE PCAP FILTER: tcpdump on eth0 into PCAP; returns
+# once tcpdump is capturing. Each packet is in PCAP as soon as it is
+# captured (immediate mode: libpcap would otherwise hand packets over in
+# blocks up to a second late, and lose them when stopped). Its pid is in
+# CAP_PID (stop it with stop_pid).
+start_capture() {
+  local ns=$1 pcap=$2 filter=$3
+  ip netns exec "$ns" tcpdump --immediate-mode -U -n -i eth0 -w "$pcap" "$filter" \
+    2>"$pcap.log" &
+  CAP_PID=$!
+  BG_PIDS+=("$CAP_PID")
+  wait_for 10 grep -q "listening on" "$pcap.log" || {
+    cat "$pcap.log" >&2
+    fail "tcpdump did not start in $ns"
+  }
+}
+
+# pcap_count PCAP FILTER: how many captured packets match FILTER.
+pcap_count() { tcpdump -n -r "$1" "$2" 2>/dev/null | wc -l; }
+
+# pcap_count_at_least N PCAP FILTER: whether at least N packets match.
+pcap_count_at_least() { (($(pcap_count "$2" "$3") >= $1)); }
+
+# exited PID: whether the background process PID has ended.
+exited() { ! kill -0 "$1" 2>/dev/null; }
+
 # start_arptool NAMESPACE LOGFILE ARGS...: runs `arptool announce` in the
 # background; its pid is in LAST_PID.
 start_arptool() {
