@@ -108,11 +108,12 @@ class RecordingConn final : public arp::PacketConn {
   absl::StatusOr<size_t> Receive(absl::Span<arp::ReceivedFrame> out) override {
     return inner_->Receive(out);
   }
-  absl::Status Send(absl::Span<const std::vector<uint8_t>> frames) override {
-    absl::Status s = inner_->Send(frames);
-    if (s.ok()) {
-      for (const auto& f : frames) log_.Add(Describe(f));
-    }
+  absl::Status Send(absl::Span<const std::vector<uint8_t>> frames,
+                    size_t* sent) override {
+    size_t n = 0;
+    absl::Status s = inner_->Send(frames, &n);
+    for (size_t i = 0; i < n; ++i) log_.Add(Describe(frames[i]));
+    if (sent != nullptr) *sent = n;
     return s;
   }
   absl::Status JoinGroup(const IpAddress& group) override {
