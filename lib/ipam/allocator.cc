@@ -239,6 +239,23 @@ absl::Status Allocator::SetConfig(const Config& config) {
     }
     placed.emplace_back(address, *p);
   }
+  // A service's addresses share one pool: the assignment names one pool, and
+  // re-learning refuses addresses from two.
+  for (const auto& [service, record] : services_) {
+    for (size_t i = 1; i < record.addresses.size(); ++i) {
+      std::optional<size_t> first = find_pool(record.addresses[0]);
+      std::optional<size_t> other = find_pool(record.addresses[i]);
+      if (!first || !other || *first == *other) continue;  // orphans: above
+      orphans.push_back(
+          absl::StrCat("service ", Quote(service), " cannot keep ",
+                       Quote(record.addresses[0].ToString()), " and ",
+                       Quote(record.addresses[i].ToString()),
+                       " under new config: they would be in pools ",
+                       Quote(pools[*first]->space.pool().name), " and ",
+                       Quote(pools[*other]->space.pool().name),
+                       ", and a service's addresses share one pool"));
+    }
+  }
   if (!orphans.empty()) {
     std::sort(orphans.begin(), orphans.end());
     return absl::FailedPreconditionError(absl::StrCat(

@@ -146,9 +146,9 @@ class Allocator {
   Allocator& operator=(const Allocator&) = delete;
 
   // Installs a new config. kFailedPrecondition, with the previous config kept,
-  // when an address in use would belong to no pool; the message names every
-  // such service and address. Pools may be renamed, split, grown or shrunk
-  // around addresses in use.
+  // when an address in use would belong to no pool, or one service's
+  // addresses to two pools; the message names every such service and address.
+  // Pools may be renamed, split, grown or shrunk around addresses in use.
   absl::Status SetConfig(const Config& config);
   bool has_config() const { return has_config_; }
 

@@ -474,6 +474,112 @@ address-pools:
   CHECK(f.allocator.Lookup("d/relearn")->addresses.size() == 2);
 }
 
+// Checks that, for every pool and family, in_use is exactly the number of
+// distinct addresses `services` hold there and that in_use + held fits the
+// capacity (a counter that wrapped below zero would not).
+void CheckUsageMatchesHolders(const Allocator& allocator,
+                              const std::vector<std::string>& services) {
+  std::map<std::pair<std::string, IpFamily>, std::set<IpAddress>> held;
+  for (const std::string& service : services) {
+    std::optional<Assignment> a = allocator.Lookup(service);
+    if (!a) continue;
+    for (const IpAddress& address : a->addresses) {
+      CHECK(allocator.PoolOf(address) == a->pool);
+      held[{a->pool, address.family()}].insert(address);
+    }
+  }
+  for (const PoolUsage& u : allocator.Usage()) {
+    INFO("pool ", u.pool, " ", FamilyName(u.family));
+    size_t want = held[{u.pool, u.family}].size();
+    CHECK(u.in_use == want);
+    CHECK(u.in_use <= u.capacity);
+    CHECK(u.held <= u.capacity - u.in_use);
+  }
+}
+
+TEST_CASE(
+    "a dual-stack service keeps both addresses in one pool, and usage per "
+    "pool and family stays exact") {
+  constexpr char kDual[] = R"(
+address-pools:
+- name: dual
+  protocol: arp
+  cidr: [10.0.1.0/28, "2001:db8:1::/120"]
+)";
+  constexpr char kSplit[] = R"(
+address-pools:
+- name: v4
+  protocol: arp
+  cidr: [10.0.1.0/28]
+- name: v6
+  protocol: arp
+  cidr: ["2001:db8:1::/120"]
+)";
+  const std::vector<std::string> services = {"d/dual"};
+  Fixture f(kDual);
+  Request dual = Req("d/dual");
+  dual.family_policy = IpFamilyPolicy::kRequireDualStack;
+  dual.families = {IpFamily::kV4, IpFamily::kV6};
+  absl::StatusOr<Assignment> got = f.allocator.Allocate(dual);
+  REQUIRE_OK(got);
+  REQUIRE(got->addresses ==
+          std::vector<IpAddress>{Ip("10.0.1.1"), Ip("2001:db8:1::")});
+  CheckUsageMatchesHolders(f.allocator, services);
+
+  // Splitting the pool by family would put the service's addresses in two
+  // pools: refused, naming the service, its addresses and the pools.
+  CHECK_STATUS(f.allocator.SetConfig(MustParse(kSplit)),
+               absl::StatusCode::kFailedPrecondition,
+               "service \"d/dual\" cannot keep \"10.0.1.1\" and "
+               "\"2001:db8:1::\" under new config: they would be in pools "
+               "\"v4\" and \"v6\", and a service's addresses share one pool");
+  CHECK(f.allocator.Lookup("d/dual")->pool == "dual");
+  CheckUsageMatchesHolders(f.allocator, services);
+
+  // Release: both addresses leave use and enter hold-down, in their pool.
+  CHECK(f.allocator.Release("d/dual"));
+  CheckUsageMatchesHolders(f.allocator, services);
+  std::vector<PoolUsage> u = f.allocator.Usage();
+  REQUIRE(u.size() == 2);
+  CHECK(u[0].family == IpFamily::kV4);
+  CHECK(u[0].capacity == 15);
+  CHECK(u[0].in_use == 0);
+  CHECK(u[0].held == 1);
+  CHECK(u[1].family == IpFamily::kV6);
+  CHECK(u[1].capacity == 256);
+  CHECK(u[1].in_use == 0);
+  CHECK(u[1].held == 1);
+
+  // Re-learning takes them out of hold-down and back into use.
+  CHECK_OK(f.allocator.Assign(dual, {Ip("10.0.1.1"), Ip("2001:db8:1::")}));
+  CheckUsageMatchesHolders(f.allocator, services);
+  u = f.allocator.Usage();
+  CHECK(u[0].in_use == 1);
+  CHECK(u[0].held == 0);
+  CHECK(u[1].in_use == 1);
+  CHECK(u[1].held == 0);
+
+  // Once nobody holds them, the split goes through; the held addresses stay
+  // held, each in its new pool.
+  CHECK(f.allocator.Release("d/dual"));
+  REQUIRE_OK(f.allocator.SetConfig(MustParse(kSplit)));
+  u = f.allocator.Usage();
+  REQUIRE(u.size() == 2);
+  CHECK(u[0].pool == "v4");
+  CHECK(u[0].in_use == 0);
+  CHECK(u[0].held == 1);
+  CHECK(u[1].pool == "v6");
+  CHECK(u[1].in_use == 0);
+  CHECK(u[1].held == 1);
+  // Addresses in two pools cannot be re-learned as one service's either.
+  CHECK_STATUS(f.allocator.Assign(dual, {Ip("10.0.1.1"), Ip("2001:db8:1::")}),
+               absl::StatusCode::kInvalidArgument,
+               "requested addresses are in different pools");
+  CheckUsageMatchesHolders(f.allocator, services);
+  CHECK(f.allocator.Usage()[0].held == 1);
+  CHECK(f.allocator.Usage()[1].held == 1);
+}
+
 TEST_CASE("usage of an IPv6 /64 is exact") {
   Fixture f(
       "address-pools:\n- name: big\n  protocol: arp\n  cidr: "
