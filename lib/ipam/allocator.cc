@@ -241,11 +241,16 @@ absl::Status Allocator::SetConfig(const Config& config) {
   }
   // A service's addresses share one pool: the assignment names one pool, and
   // re-learning refuses addresses from two.
-  for (const auto& [service, record] : services_) {
+  std::vector<std::pair<ServiceRecord*, uint32_t>> service_pools;
+  service_pools.reserve(services_.size());
+  for (auto& [service, record] : services_) {
+    if (record.addresses.empty()) continue;
+    std::optional<size_t> first = find_pool(record.addresses[0]);
+    if (!first) continue;  // an orphan, named above
+    service_pools.emplace_back(&record, static_cast<uint32_t>(*first));
     for (size_t i = 1; i < record.addresses.size(); ++i) {
-      std::optional<size_t> first = find_pool(record.addresses[0]);
       std::optional<size_t> other = find_pool(record.addresses[i]);
-      if (!first || !other || *first == *other) continue;  // orphans: above
+      if (!other || *other == *first) continue;
       orphans.push_back(
           absl::StrCat("service ", Quote(service), " cannot keep ",
                        Quote(record.addresses[0].ToString()), " and ",
@@ -278,11 +283,7 @@ absl::Status Allocator::SetConfig(const Config& config) {
     MarkOccupied(p, address);
     ++pools_[p]->in_use[FamilyIndex(address.family())];
   }
-  for (auto& [name, record] : services_) {
-    if (!record.addresses.empty()) {
-      record.pool = static_cast<uint32_t>(*usable_pool(record.addresses[0]));
-    }
-  }
+  for (const auto& [record, pool] : service_pools) record->pool = pool;
   // Held addresses stay held where they still belong to a pool.
   std::vector<IpAddress> dropped;
   for (auto& [address, held] : held_) {
@@ -634,12 +635,13 @@ void Allocator::Detach(const std::string& service, bool hold) {
         if (by_key->second.empty()) by_sharing_key_.erase(by_key);
       }
     }
+    // Every address of a service is in the service's pool (SetConfig keeps it
+    // so), which is therefore where it is counted, held or freed.
     --pools_[record.pool]->in_use[FamilyIndex(a.family())];
-    std::optional<size_t> pool = PoolIndexOf(a);
     if (hold && options_.hold_down > absl::ZeroDuration()) {
-      Hold(a, *pool, now);
+      Hold(a, record.pool, now);
     } else {
-      UnmarkOccupied(*pool, a);
+      UnmarkOccupied(record.pool, a);
     }
   }
   if (hold && options_.remember_previous > absl::ZeroDuration()) {

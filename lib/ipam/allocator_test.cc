@@ -580,6 +580,76 @@ address-pools:
   CHECK(f.allocator.Usage()[1].held == 1);
 }
 
+TEST_CASE(
+    "moving, re-learning and releasing a dual-stack service frees its "
+    "addresses in its own pool") {
+  constexpr char kTwoPools[] = R"(
+address-pools:
+- name: one
+  protocol: bgp
+  cidr: [10.0.0.0/29, "2001:db8::/125"]
+- name: two
+  protocol: bgp
+  auto-assign: false
+  cidr: [10.0.1.0/29, "2001:db8:1::/125"]
+)";
+  const std::vector<std::string> services = {"d/s", "d/t"};
+  auto usage = [](const Allocator& a, size_t i) {
+    PoolUsage u = a.Usage().at(i);
+    return std::make_pair(static_cast<int>(u.in_use), static_cast<int>(u.held));
+  };
+  using P = std::pair<int, int>;  // (in use, held)
+  for (bool hold : {true, false}) {
+    CAPTURE(hold);
+    AllocatorOptions o;
+    if (!hold) o.hold_down = absl::ZeroDuration();
+    Fixture f(kTwoPools, o);
+    // Usage rows: one IPv4, one IPv6, two IPv4, two IPv6.
+    Request s = Req("d/s");
+    s.family_policy = IpFamilyPolicy::kRequireDualStack;
+    s.families = {IpFamily::kV6, IpFamily::kV4};
+    REQUIRE_OK(f.allocator.Allocate(s));
+    CheckUsageMatchesHolders(f.allocator, services);
+    CHECK(usage(f.allocator, 0) == P{1, 0});
+    CHECK(usage(f.allocator, 1) == P{1, 0});
+
+    // A changed pool annotation moves it: its old addresses are released (and
+    // held) in pool one.
+    s.pool = "two";
+    absl::StatusOr<Assignment> moved = f.allocator.Allocate(s);
+    REQUIRE_OK(moved);
+    CHECK(moved->addresses ==
+          std::vector<IpAddress>{Ip("2001:db8:1::"), Ip("10.0.1.0")});
+    CheckUsageMatchesHolders(f.allocator, services);
+    CHECK(usage(f.allocator, 0) == P{0, hold ? 1 : 0});
+    CHECK(usage(f.allocator, 1) == P{0, hold ? 1 : 0});
+    CHECK(usage(f.allocator, 2) == P{1, 0});
+    CHECK(usage(f.allocator, 3) == P{1, 0});
+
+    // Re-learning it in pool one frees its pool-two addresses there, at once.
+    s.pool.clear();
+    CHECK_OK(f.allocator.Assign(s, {Ip("10.0.0.0"), Ip("2001:db8::")}));
+    CheckUsageMatchesHolders(f.allocator, services);
+    CHECK(usage(f.allocator, 0) == P{1, 0});
+    CHECK(usage(f.allocator, 1) == P{1, 0});
+    CHECK(usage(f.allocator, 2) == P{0, 0});
+    CHECK(usage(f.allocator, 3) == P{0, 0});
+    Request t = Req("d/t");
+    t.pool = "two";
+    CHECK(First(f.allocator.Allocate(t)) == "10.0.1.0");
+
+    // Released: held in pool one, or free at once without hold-down.
+    CHECK(f.allocator.Release("d/s"));
+    CheckUsageMatchesHolders(f.allocator, services);
+    CHECK(usage(f.allocator, 0) == P{0, hold ? 1 : 0});
+    CHECK(usage(f.allocator, 1) == P{0, hold ? 1 : 0});
+    CHECK(usage(f.allocator, 2) == P{1, 0});
+    CHECK(usage(f.allocator, 3) == P{0, 0});
+    CHECK(First(f.allocator.Allocate(Req("d/u"))) ==
+          (hold ? "10.0.0.1" : "10.0.0.0"));
+  }
+}
+
 TEST_CASE("usage of an IPv6 /64 is exact") {
   Fixture f(
       "address-pools:\n- name: big\n  protocol: arp\n  cidr: "
