@@ -654,6 +654,33 @@ void Allocator::Detach(const std::string& service, bool hold) {
   services_.erase(it);
 }
 
+void Allocator::Reshare(ServiceRecord& record, const Request& request) {
+  absl::string_view old_key =
+      record.sharing ? absl::string_view(record.sharing->key) : "";
+  if (old_key != request.sharing_key) {
+    // Satisfies() held, so nobody else holds these addresses: under a new key,
+    // or none, nobody could share them.
+    for (const IpAddress& a : record.addresses) {
+      if (!old_key.empty()) {
+        auto by_key = by_sharing_key_.find(old_key);
+        if (by_key != by_sharing_key_.end()) {
+          by_key->second.erase(a);
+          if (by_key->second.empty()) by_sharing_key_.erase(by_key);
+        }
+      }
+      if (!request.sharing_key.empty()) {
+        by_sharing_key_[request.sharing_key].insert(a);
+      }
+    }
+  }
+  if (request.sharing_key.empty()) {
+    record.sharing.reset();
+  } else {
+    record.sharing = std::make_unique<Sharing>(
+        Sharing{request.sharing_key, BackendKey(request), request.ports});
+  }
+}
+
 void Allocator::Commit(const Request& request, const Choice& choice) {
   auto [it, inserted] = services_.try_emplace(request.service);
   ServiceRecord& record = it->second;
@@ -704,10 +731,7 @@ absl::StatusOr<Assignment> Allocator::Allocate(const Request& request) {
   if (auto it = services_.find(request.service); it != services_.end()) {
     if (Satisfies(it->second, request)) {
       // Keep the addresses; refresh what sharing decisions depend on.
-      if (!request.sharing_key.empty()) {
-        it->second.sharing = std::make_unique<Sharing>(
-            Sharing{request.sharing_key, BackendKey(request), request.ports});
-      }
+      Reshare(it->second, request);
       pending_.erase(request.service);
       return *Lookup(request.service);
     }

@@ -230,6 +230,8 @@ class Allocator {
   bool Satisfies(const ServiceRecord& record, const Request& request) const;
   std::optional<size_t> PoolIndexOf(const IpAddress& a) const;
   void Commit(const Request& request, const Choice& choice);
+  // Gives a service that keeps its addresses the sharing of `request`.
+  void Reshare(ServiceRecord& record, const Request& request);
   void Detach(const std::string& service, bool hold);
   void Hold(const IpAddress& a, size_t pool, absl::Time now);
   void Unhold(const IpAddress& a);

@@ -236,6 +236,50 @@ TEST_CASE(
   CHECK(f.allocator.Usage()[0].in_use == 3);
 }
 
+TEST_CASE(
+    "a service that keeps its address while its sharing key changes shares "
+    "under the new key only") {
+  auto tcp = [](uint16_t p) { return ServicePort{"TCP", p}; };
+  SUBCASE("a key added: others with that key share the address") {
+    Fixture f;
+    CHECK(First(f.allocator.Allocate(Req("d/a"))) == "192.168.1.240");
+    CHECK(First(f.allocator.Allocate(Shared("d/a", "k", {tcp(80)}))) ==
+          "192.168.1.240");
+    CHECK(First(f.allocator.Allocate(Shared("d/b", "k", {tcp(443)}))) ==
+          "192.168.1.240");
+  }
+  SUBCASE("the key removed: nobody shares the address any more") {
+    Fixture f;
+    CHECK(First(f.allocator.Allocate(Shared("d/a", "k", {tcp(80)}))) ==
+          "192.168.1.240");
+    CHECK(First(f.allocator.Allocate(Req("d/a"))) == "192.168.1.240");
+    CHECK(First(f.allocator.Allocate(Shared("d/b", "k", {tcp(443)}))) ==
+          "192.168.1.241");
+    Request explicit_share = Shared("d/c", "k", {tcp(8080)});
+    explicit_share.requested = {Ip("192.168.1.240")};
+    CHECK_STATUS(f.allocator.Allocate(explicit_share),
+                 absl::StatusCode::kAlreadyExists,
+                 "\"192.168.1.240\" is already in use by \"d/a\", which does "
+                 "not allow sharing");
+  }
+  SUBCASE("the key changed: the old key leads nowhere after release") {
+    Fixture f;
+    CHECK(First(f.allocator.Allocate(Shared("d/a", "k1", {tcp(80)}))) ==
+          "192.168.1.240");
+    CHECK(First(f.allocator.Allocate(Shared("d/a", "k2", {tcp(80)}))) ==
+          "192.168.1.240");
+    CHECK(First(f.allocator.Allocate(Shared("d/b", "k1", {tcp(443)}))) ==
+          "192.168.1.241");
+    CHECK(f.allocator.Release("d/a"));
+    // 192.168.1.240 is in hold-down, whatever key asks.
+    CHECK(First(f.allocator.Allocate(Shared("d/c", "k1", {tcp(8080)}))) ==
+          "192.168.1.241");
+    CHECK(First(f.allocator.Allocate(Shared("d/d", "k2", {tcp(8080)}))) ==
+          "192.168.1.242");
+    CHECK(f.allocator.Usage()[0].held == 1);
+  }
+}
+
 TEST_CASE("sharing with traffic policy Local needs the same backend") {
   Fixture f;
   Request a = Shared("d/a", "k", {{"TCP", 80}});
