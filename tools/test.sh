@@ -4,14 +4,15 @@
 #   2. the same suite under ASan + UBSan (network-namespace tests excepted: they drive
 #      the binaries from stage 1), then under ThreadSanitizer (also without the tests
 #      tagged external or no_tsan);
-#   3. every libFuzzer target, built with clang, for FUZZ_SECONDS each (default 15);
+#   3. the C++ tree built with clang (its thread-safety analysis as errors), then
+#      every libFuzzer target for FUZZ_SECONDS each (default 15);
 #   4. clang-format on every C++ file.
 # Usage: bash tools/test.sh [--quick]   (--quick: stages 1 and 4 only)
 #
 # Nothing is taken on trust: a package that fails to load, a target that fails to
 # build, a Bazel invocation that exits non-zero, or fewer test results than
 # `bazel query` says the stage holds, is a failure, printed with its cause.
-# LB_TEST_PATTERN (default //...) narrows the Bazel stages; tools/check_ci.sh uses it.
+# LB_TEST_PATTERN (default //...) narrows the Bazel stages; .ci/check_test_command.sh uses it.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash tools/install.sh || {
@@ -99,7 +100,7 @@ if [ "$QUICK" = 0 ]; then
   # Tests tagged no_tsan run gRPC or OpenSSL threads, whose locking TSan cannot see.
   run_suite tsan "-netns,-bench,-external,-no_tsan" --config=tsan
 
-  echo "== 3. fuzz targets, ${FUZZ_SECONDS}s each"
+  echo "== 3. clang build, then fuzz targets, ${FUZZ_SECONDS}s each"
   if ! command -v clang >/dev/null; then
     fail "clang is not installed (tools/install.sh installs it)"
   elif ! fuzz_list="$(bazel query "attr(tags, '\\bfuzz_target\\b', $QUERY_PATTERN)" 2>"$LOG_DIR/fuzz-query.err")"; then
@@ -111,8 +112,11 @@ if [ "$QUICK" = 0 ]; then
       [ "$PATTERN" = "//..." ] && fail "no fuzz targets found"
     else
       FUZZ_BASE="${HOME}/.cache/lb-bazel-fuzz"
+      # The whole C++ tree is built with clang too, not only the fuzzers' deps:
+      # clang's -Wthread-safety (under -Werror) checks every lock annotation.
+      mapfile -t cc_targets < <(bazel query "kind('cc_(library|binary|test)', $QUERY_PATTERN)" 2>/dev/null | grep '^//')
       if CC=clang CXX=clang++ bazel --output_base="$FUZZ_BASE" build --config=fuzz --symlink_prefix=/ \
-        "${fuzzers[@]}" >"$LOG_DIR/fuzz-build.log" 2>&1 &&
+        "${fuzzers[@]}" "${cc_targets[@]}" >"$LOG_DIR/fuzz-build.log" 2>&1 &&
         bin="$(CC=clang bazel --output_base="$FUZZ_BASE" info --config=fuzz bazel-bin 2>/dev/null)"; then
         for t in "${fuzzers[@]}"; do
           path="${t#//}"
@@ -136,9 +140,9 @@ if [ "$QUICK" = 0 ]; then
           rm -rf "$work"
         done
       else
-        grep -E '^ERROR' "$LOG_DIR/fuzz-build.log" | head -10
+        grep -E '^ERROR|error:' "$LOG_DIR/fuzz-build.log" | head -20
         tail -20 "$LOG_DIR/fuzz-build.log"
-        fail "fuzz build"
+        fail "clang build of the fuzz targets and the C++ tree"
       fi
     fi
   fi

@@ -37,6 +37,7 @@ Subscriber::Subscriber(std::shared_ptr<grpc::ChannelInterface> channel,
                        RefusalLog on_refusal)
     : channel_(std::move(channel)),
       options_(std::move(options)),
+      clock_(options_.clock != nullptr ? *options_.clock : real_clock_),
       on_change_(std::move(on_change)),
       on_refusal_(std::move(on_refusal)) {}
 
@@ -217,7 +218,7 @@ void Subscriber::Run() {
     if (stopping) return;
     // Back off, but wake at once on Stop.
     absl::MutexLock lock(&mu_);
-    mu_.AwaitWithTimeout(absl::Condition(&stopping_), backoff);
+    clock_.AwaitWithTimeout(&mu_, absl::Condition(&stopping_), backoff);
     backoff = std::min(backoff * 2, options_.max_backoff);
   }
 }

@@ -35,6 +35,7 @@
 #include "cmd/channel/announcement.h"
 #include "cmd/channel/assignments.grpc.pb.h"
 #include "cmd/channel/assignments.pb.h"
+#include "lib/base/clock.h"
 #include "lib/ipam/pool.h"
 
 namespace lb::channel {
@@ -68,6 +69,9 @@ class Subscriber {
     std::string node;
     absl::Duration min_backoff = absl::Milliseconds(100);
     absl::Duration max_backoff = absl::Seconds(5);
+    // Measures the reconnect backoff (on its monotonic timeline); null: the
+    // subscriber's own RealClock.
+    Clock* clock = nullptr;
   };
   using Callback = std::function<void(const ReceivedState&)>;
   // Called once for each announcement that becomes refused, with the reason,
@@ -104,6 +108,8 @@ class Subscriber {
 
   const std::shared_ptr<grpc::ChannelInterface> channel_;
   const Options options_;
+  RealClock real_clock_;
+  Clock& clock_;
   const Callback on_change_;
   const RefusalLog on_refusal_;
 

@@ -67,9 +67,7 @@ void Actions::Append(Actions other) {
 }
 
 Reconciler::Reconciler(Clock& clock, ReconcilerOptions options)
-    : clock_(clock),
-      options_(std::move(options)),
-      allocator_(clock, options_.allocator) {}
+    : options_(std::move(options)), allocator_(clock, options_.allocator) {}
 
 std::string Reconciler::Key(const std::string& ns, const std::string& name) {
   return absl::StrCat(ns, "/", name);

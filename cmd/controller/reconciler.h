@@ -169,7 +169,6 @@ class Reconciler {
   std::set<std::string> ReadyEndpointNodes(const std::string& key,
                                            bool* any_ready) const;
 
-  Clock& clock_;
   const ReconcilerOptions options_;
   ipam::Allocator allocator_;
   std::optional<ipam::Config> config_;

@@ -304,6 +304,7 @@ absl::Status Daemon::Start() {
 
   channel::Subscriber::Options sub;
   sub.node = options_.node;
+  sub.clock = &clock_;
   subscriber_ = std::make_unique<channel::Subscriber>(
       io_.dial_controller(options_.channel_plaintext ? nullptr : &*pki), sub,
       [this](const channel::ReceivedState& state) {

@@ -16,8 +16,9 @@
 
 namespace {
 
-absl::StatusOr<lb::speaker::Heartbeats> OpenUdp(const std::string& local) {
-  auto udp = lb::election::UdpTransport::Create(local);
+absl::StatusOr<lb::speaker::Heartbeats> OpenUdp(const std::string& local,
+                                                lb::Clock& clock) {
+  auto udp = lb::election::UdpTransport::Create(local, clock);
   if (!udp.ok()) return udp.status();
   lb::election::UdpTransport* raw = udp->get();
   return lb::speaker::Heartbeats{std::move(*udp),
@@ -52,7 +53,9 @@ int main(int argc, char** argv) {
   io.client = client->get();
   io.links = links->get();
   io.packets = &packets;
-  io.open_heartbeats = OpenUdp;
+  io.open_heartbeats = [&clock](const std::string& local) {
+    return OpenUdp(local, clock);
+  };
   io.dial_controller = [&cl](const lb::channel::ChannelPki* pki) {
     return lb::channel::DialController(cl.controller, pki, cl.controller_name);
   };

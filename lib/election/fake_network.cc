@@ -17,6 +17,10 @@ class FakeNetwork::Endpoint final : public HeartbeatTransport {
   absl::StatusOr<std::optional<std::vector<uint8_t>>> TryReceive() override {
     return net_->Receive(this);
   }
+  absl::StatusOr<bool> WaitReadable(MonoTime deadline) override {
+    return net_->WaitReadable(this, deadline);
+  }
+  void Wake() override { net_->Wake(this); }
   const std::string& name() const { return name_; }
 
  private:
@@ -34,9 +38,9 @@ std::unique_ptr<HeartbeatTransport> FakeNetwork::Attach(
   auto e = std::make_unique<Endpoint>(this, name);
   absl::MutexLock lock(&mu_);
   auto it = endpoints_.find(name);
-  if (it != endpoints_.end()) queues_.erase(it->second);
+  if (it != endpoints_.end()) inboxes_.erase(it->second);
   endpoints_[name] = e.get();
-  queues_[e.get()];
+  inboxes_[e.get()];
   return e;
 }
 
@@ -44,7 +48,7 @@ void FakeNetwork::Detach(const Endpoint* e) {
   absl::MutexLock lock(&mu_);
   auto it = endpoints_.find(e->name());
   if (it != endpoints_.end() && it->second == e) endpoints_.erase(it);
-  queues_.erase(e);
+  inboxes_.erase(e);
 }
 
 void FakeNetwork::SetLoss(double probability) {
@@ -72,29 +76,30 @@ void FakeNetwork::Heal() {
   group_.clear();
 }
 
+int FakeNetwork::GroupOf(const std::string& name) const {
+  auto it = group_.find(name);
+  return it == group_.end() ? 0 : it->second;
+}
+
 absl::Status FakeNetwork::Send(const Endpoint* from,
                                absl::Span<const uint8_t> datagram) {
-  const absl::Time now = clock_.Now();
+  const MonoTime now = clock_.Monotonic();
   absl::MutexLock lock(&mu_);
   auto self = endpoints_.find(from->name());
   if (self == endpoints_.end() || self->second != from) {
     return absl::UnavailableError("endpoint detached");
   }
-  auto group_of = [&](const std::string& n) {
-    auto it = group_.find(n);
-    return it == group_.end() ? 0 : it->second;
-  };
-  const int my_group = group_of(from->name());
+  const int my_group = GroupOf(from->name());
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   for (const auto& [name, ep] : endpoints_) {
     if (ep == from) continue;
-    if (group_of(name) != my_group || unit(rng_) < loss_) {
+    if (GroupOf(name) != my_group || unit(rng_) < loss_) {
       ++dropped_;
       continue;
     }
     const absl::Duration delay =
         delay_min_ + (delay_max_ - delay_min_) * unit(rng_);
-    queues_[ep].push_back(
+    inboxes_[ep].queue.push_back(
         {now + delay, order_++,
          std::vector<uint8_t>(datagram.begin(), datagram.end())});
   }
@@ -102,23 +107,54 @@ absl::Status FakeNetwork::Send(const Endpoint* from,
 }
 
 std::optional<std::vector<uint8_t>> FakeNetwork::Receive(const Endpoint* at) {
-  const absl::Time now = clock_.Now();
+  const MonoTime now = clock_.Monotonic();
   absl::MutexLock lock(&mu_);
-  auto q = queues_.find(at);
-  if (q == queues_.end() || q->second.empty()) return std::nullopt;
-  auto best = q->second.end();
-  for (auto it = q->second.begin(); it != q->second.end(); ++it) {
+  auto inbox = inboxes_.find(at);
+  if (inbox == inboxes_.end()) return std::nullopt;
+  std::vector<InFlight>& q = inbox->second.queue;
+  auto best = q.end();
+  for (auto it = q.begin(); it != q.end(); ++it) {
     if (it->deliver_at > now) continue;
-    if (best == q->second.end() || it->deliver_at < best->deliver_at ||
+    if (best == q.end() || it->deliver_at < best->deliver_at ||
         (it->deliver_at == best->deliver_at && it->order < best->order)) {
       best = it;
     }
   }
-  if (best == q->second.end()) return std::nullopt;
+  if (best == q.end()) return std::nullopt;
   std::vector<uint8_t> data = std::move(best->data);
-  q->second.erase(best);
+  q.erase(best);
   ++delivered_;
   return data;
+}
+
+bool FakeNetwork::Ready(const Endpoint* at, MonoTime now) const {
+  auto inbox = inboxes_.find(at);
+  if (inbox == inboxes_.end()) return false;
+  if (inbox->second.woken) return true;
+  for (const InFlight& f : inbox->second.queue) {
+    if (f.deliver_at <= now) return true;
+  }
+  return false;
+}
+
+bool FakeNetwork::WaitReadable(const Endpoint* at, MonoTime deadline) {
+  absl::MutexLock lock(&mu_);
+  auto ready = [this, at]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return Ready(at, clock_.Monotonic());
+  };
+  const bool got =
+      clock_.AwaitWithDeadline(&mu_, absl::Condition(&ready), deadline);
+  if (auto inbox = inboxes_.find(at); inbox != inboxes_.end()) {
+    inbox->second.woken = false;
+  }
+  return got;
+}
+
+void FakeNetwork::Wake(const Endpoint* at) {
+  absl::MutexLock lock(&mu_);
+  if (auto inbox = inboxes_.find(at); inbox != inboxes_.end()) {
+    inbox->second.woken = true;
+  }
 }
 
 int64_t FakeNetwork::delivered() const {

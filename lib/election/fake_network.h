@@ -3,7 +3,10 @@
 // Provides `FakeNetwork`, an in-memory datagram network for tests and
 // simulations: endpoints attach by name and get a HeartbeatTransport; the
 // network drops, delays and partitions datagrams under a seeded random
-// generator and the injected Clock, so a run is reproducible from its seed.
+// generator and the injected Clock (delays on its monotonic timeline), so a
+// run is reproducible from its seed. WaitReadable() waits on that Clock, so a
+// thread blocked in it is woken by simulated time moving, by a datagram
+// becoming deliverable or by Wake().
 //
 // Thread-safety: safe for concurrent use.
 //
@@ -56,14 +59,26 @@ class FakeNetwork {
   int64_t dropped() const;
 
  private:
+  // The partition group `name` is in; 0 when no partition names it.
+  int GroupOf(const std::string& name) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   class Endpoint;
   struct InFlight {
-    absl::Time deliver_at;
+    MonoTime deliver_at;
     uint64_t order;
     std::vector<uint8_t> data;
   };
+  struct Inbox {
+    std::vector<InFlight> queue;
+    bool woken = false;
+  };
   absl::Status Send(const Endpoint* from, absl::Span<const uint8_t> datagram);
   std::optional<std::vector<uint8_t>> Receive(const Endpoint* at);
+  bool WaitReadable(const Endpoint* at, MonoTime deadline);
+  void Wake(const Endpoint* at);
+  // Whether `at` has a datagram due at `now` or a pending wake.
+  bool Ready(const Endpoint* at, MonoTime now) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Detach(const Endpoint* e);
 
   Clock& clock_;
@@ -74,7 +89,7 @@ class FakeNetwork {
   absl::Duration delay_max_ ABSL_GUARDED_BY(mu_) = absl::ZeroDuration();
   std::map<std::string, int> group_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, const Endpoint*> endpoints_ ABSL_GUARDED_BY(mu_);
-  std::map<const Endpoint*, std::vector<InFlight>> queues_ ABSL_GUARDED_BY(mu_);
+  std::map<const Endpoint*, Inbox> inboxes_ ABSL_GUARDED_BY(mu_);
   uint64_t order_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t delivered_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t dropped_ ABSL_GUARDED_BY(mu_) = 0;

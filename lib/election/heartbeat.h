@@ -5,9 +5,16 @@
 // so a stranger on the LAN cannot inject liveness.
 //
 // Layout (big endian), 28 + len(node) + 32 bytes:
-//   "LBHB" | version=1 (u8) | flags (u8; bit 0 leaving, bit 1 active) |
-//   len(node) (u16) |
-//   incarnation (u64) | sequence (u64) | stable_ms (u32) | node | HMAC-SHA256
+//   offset  size  field
+//        0     4  magic "LBHB"
+//        4     1  version = 1
+//        5     1  flags: bit 0 leaving, bit 1 active
+//        6     2  len(node)
+//        8     8  incarnation
+//       16     8  sequence
+//       24     4  stable_ms
+//       28     n  node (n = len(node))
+//     28+n    32  HMAC-SHA256
 // The MAC covers every byte before it. Replay protection is the receiver's
 // job (Membership): per node, sequences grow within an incarnation, and an
 // incarnation once replaced is never accepted again.

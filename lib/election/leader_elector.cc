@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "lib/base/status_macros.h"
 
 namespace lb::election {
 
@@ -45,9 +46,7 @@ absl::Status ValidateLeaderElectorOptions(const LeaderElectorOptions& o) {
 
 absl::StatusOr<std::unique_ptr<LeaderElector>> LeaderElector::Create(
     LeaseStore& store, Clock& clock, LeaderElectorOptions options) {
-  if (absl::Status s = ValidateLeaderElectorOptions(options); !s.ok()) {
-    return s;
-  }
+  LB_RETURN_IF_ERROR(ValidateLeaderElectorOptions(options));
   return std::unique_ptr<LeaderElector>(
       new LeaderElector(store, clock, std::move(options)));
 }
@@ -64,7 +63,7 @@ absl::Duration LeaderElector::Jittered(absl::Duration d) {
   return d + dist(rng_) * kRetryJitterFactor * d;
 }
 
-void LeaderElector::RecordObserved(const Lease& lease, absl::Time now) {
+void LeaderElector::RecordObserved(const Lease& lease, MonoTime now) {
   if (!observed_lease_.has_value() || observed_lease_->spec != lease.spec) {
     observed_time_ = now;
   }
@@ -73,7 +72,7 @@ void LeaderElector::RecordObserved(const Lease& lease, absl::Time now) {
   observed_holder_ = lease.spec.holder_identity;
 }
 
-bool LeaderElector::TryAcquireOrRenew(absl::Time now) {
+bool LeaderElector::TryAcquireOrRenew(MonoTime now, absl::Time wall) {
   {
     absl::MutexLock lock(&mu_);
     ++stats_.attempts;
@@ -83,8 +82,8 @@ bool LeaderElector::TryAcquireOrRenew(absl::Time now) {
   LeaseSpec desired;
   desired.holder_identity = options_.identity;
   desired.lease_duration_seconds = duration_s;
-  desired.acquire_time = now;
-  desired.renew_time = now;
+  desired.acquire_time = wall;
+  desired.renew_time = wall;
 
   auto fail = [this] {
     absl::MutexLock lock(&mu_);
@@ -173,8 +172,8 @@ void LeaderElector::SetLeading(bool leading) {
   if (!leading && options_.on_stopped_leading) options_.on_stopped_leading();
 }
 
-absl::Time LeaderElector::Step() {
-  absl::Time now = clock_.Now();
+MonoTime LeaderElector::Step() {
+  const MonoTime now = clock_.Monotonic();
   if (now < next_step_) return next_step_;
   bool leading = IsLeader();
   if (leading && now - last_renew_ >= options_.renew_deadline) {
@@ -182,9 +181,9 @@ absl::Time LeaderElector::Step() {
     SetLeading(false);
     leading = false;
   }
-  const bool ok = TryAcquireOrRenew(now);
+  const bool ok = TryAcquireOrRenew(now, clock_.Now());
   ReportLeaderIfChanged();
-  const absl::Time after = clock_.Now();
+  const MonoTime after = clock_.Monotonic();
   if (ok) {
     last_renew_ = now;
     if (!leading) SetLeading(true);
@@ -206,7 +205,7 @@ absl::Time LeaderElector::Step() {
 
 void LeaderElector::Run() {
   while (true) {
-    const absl::Time next = Step();
+    const MonoTime next = Step();
     absl::MutexLock lock(&mu_);
     if (clock_.AwaitWithDeadline(&mu_, absl::Condition(&stop_requested_),
                                  next)) {
@@ -233,25 +232,29 @@ absl::Status LeaderElector::Release() {
   for (int attempt = 0; attempt < 3; ++attempt) {
     absl::StatusOr<Lease> current = store_.Get(options_.ns, options_.name);
     if (!current.ok()) {
-      last = current.status();
+      last = Annotate(
+          current.status(),
+          absl::StrCat("reading Lease ", options_.ns, "/", options_.name));
       continue;
     }
     if (current->spec.holder_identity != options_.identity) {
       return absl::OkStatus();
     }
     Lease update = *current;
-    const absl::Time now = clock_.Now();
+    const absl::Time wall = clock_.Now();
     update.spec.holder_identity.clear();
     update.spec.lease_duration_seconds = 1;
-    update.spec.acquire_time = now;
-    update.spec.renew_time = now;
+    update.spec.acquire_time = wall;
+    update.spec.renew_time = wall;
     absl::StatusOr<Lease> written = store_.Update(update);
     if (written.ok()) {
-      RecordObserved(*written, now);
+      RecordObserved(*written, clock_.Monotonic());
       ReportLeaderIfChanged();
       return absl::OkStatus();
     }
-    last = written.status();
+    last = Annotate(
+        written.status(),
+        absl::StrCat("releasing Lease ", options_.ns, "/", options_.name));
     if (!absl::IsAborted(last)) break;
   }
   return last;

@@ -6,8 +6,10 @@
 // and callbacks for started leading, stopped leading and a new observed
 // leader. Candidates never compare the Lease's timestamps with their own
 // clock: a holder is considered valid for LeaseDuration after the record was
-// last *seen to change*, measured on the injected Clock, so clock offsets
-// between nodes are harmless and only clock *rate* differences matter.
+// last *seen to change*, measured on the injected Clock's monotonic timeline,
+// so clock offsets between nodes and wall-clock steps are harmless and only
+// clock *rate* differences matter. Wall time (Clock::Now()) is used only for
+// the acquireTime and renewTime written into the Lease.
 //
 // Two differences from client-go, both on the safe side: a leader gives up
 // once RenewDeadline has passed since its last successful renewal (client-go
@@ -105,10 +107,10 @@ class LeaderElector {
   LeaderElector(const LeaderElector&) = delete;
   LeaderElector& operator=(const LeaderElector&) = delete;
 
-  // Performs whatever is due at clock.Now() (an acquire or renew attempt, or
-  // stepping down after the renew deadline) and returns when the next step is
-  // due. Fires callbacks.
-  absl::Time Step();
+  // Performs whatever is due at clock.Monotonic() (an acquire or renew
+  // attempt, or stepping down after the renew deadline) and returns when the
+  // next step is due. Fires callbacks.
+  MonoTime Step();
 
   // Calls Step() whenever it is due, waiting on the clock, until Stop(). Then
   // stops leading (on_stopped_leading) and, if release_on_stop, releases the
@@ -133,8 +135,9 @@ class LeaderElector {
   LeaderElector(LeaseStore& store, Clock& clock, LeaderElectorOptions options);
 
   // One client-go tryAcquireOrRenew. True if this candidate holds the Lease.
-  bool TryAcquireOrRenew(absl::Time now);
-  void RecordObserved(const Lease& lease, absl::Time now);
+  // `now` measures, `wall` is written into the Lease.
+  bool TryAcquireOrRenew(MonoTime now, absl::Time wall);
+  void RecordObserved(const Lease& lease, MonoTime now);
   void ReportLeaderIfChanged();
   absl::Duration Jittered(absl::Duration d);
   void SetLeading(bool leading);
@@ -146,9 +149,10 @@ class LeaderElector {
 
   // Touched only by the stepping thread.
   std::optional<Lease> observed_lease_;  // Last fetched or written object.
-  absl::Time observed_time_ = absl::InfinitePast();
-  absl::Time last_renew_ = absl::InfinitePast();
-  absl::Time next_step_ = absl::InfinitePast();
+  // When this candidate last saw the record change, on its own clock.
+  MonoTime observed_time_ = MonoTime::InfinitePast();
+  MonoTime last_renew_ = MonoTime::InfinitePast();
+  MonoTime next_step_ = MonoTime::InfinitePast();
   std::string reported_leader_;
   bool reported_any_ = false;
 

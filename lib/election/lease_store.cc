@@ -2,6 +2,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "lib/base/status_macros.h"
 
 namespace lb::election {
 namespace {
@@ -26,8 +27,8 @@ absl::Status InMemoryLeaseStore::CheckReachable() const {
 absl::StatusOr<Lease> InMemoryLeaseStore::Get(absl::string_view ns,
                                               absl::string_view name) {
   absl::MutexLock lock(&mu_);
-  if (absl::Status s = CheckReachable(); !s.ok()) return s;
-  if (absl::Status s = ValidateKey(ns, name); !s.ok()) return s;
+  LB_RETURN_IF_ERROR(CheckReachable());
+  LB_RETURN_IF_ERROR(ValidateKey(ns, name));
   auto it = leases_.find({std::string(ns), std::string(name)});
   if (it == leases_.end()) {
     return absl::NotFoundError(
@@ -39,8 +40,8 @@ absl::StatusOr<Lease> InMemoryLeaseStore::Get(absl::string_view ns,
 
 absl::StatusOr<Lease> InMemoryLeaseStore::Create(const Lease& lease) {
   absl::MutexLock lock(&mu_);
-  if (absl::Status s = CheckReachable(); !s.ok()) return s;
-  if (absl::Status s = ValidateKey(lease.ns, lease.name); !s.ok()) return s;
+  LB_RETURN_IF_ERROR(CheckReachable());
+  LB_RETURN_IF_ERROR(ValidateKey(lease.ns, lease.name));
   auto key = std::make_pair(lease.ns, lease.name);
   if (leases_.count(key) != 0) {
     return absl::AlreadyExistsError(
@@ -55,8 +56,8 @@ absl::StatusOr<Lease> InMemoryLeaseStore::Create(const Lease& lease) {
 
 absl::StatusOr<Lease> InMemoryLeaseStore::Update(const Lease& lease) {
   absl::MutexLock lock(&mu_);
-  if (absl::Status s = CheckReachable(); !s.ok()) return s;
-  if (absl::Status s = ValidateKey(lease.ns, lease.name); !s.ok()) return s;
+  LB_RETURN_IF_ERROR(CheckReachable());
+  LB_RETURN_IF_ERROR(ValidateKey(lease.ns, lease.name));
   auto it = leases_.find({lease.ns, lease.name});
   if (it == leases_.end()) {
     return absl::NotFoundError(
@@ -78,7 +79,7 @@ absl::StatusOr<Lease> InMemoryLeaseStore::Update(const Lease& lease) {
 absl::StatusOr<std::vector<Lease>> InMemoryLeaseStore::List(
     absl::string_view ns, absl::string_view name_prefix) {
   absl::MutexLock lock(&mu_);
-  if (absl::Status s = CheckReachable(); !s.ok()) return s;
+  LB_RETURN_IF_ERROR(CheckReachable());
   if (ns.empty()) {
     return absl::InvalidArgumentError("lease namespace must not be empty");
   }

@@ -14,7 +14,8 @@
 //    heartbeat_interval (default 100 ms); a peer unheard for suspect_timeout
 //    (default 300 ms) is no longer live.
 //
-// Decision, on every PollNetwork():
+// Decision, on every PollNetwork() (the pure function Decide() of
+// membership_decision.h):
 //  * heard  = this node plus peers heard within suspect_timeout that have not
 //             announced that they are leaving;
 //  * known  = heard, plus peers heard within 2 * lease_renew_interval, plus
@@ -50,8 +51,17 @@
 //    `leaving` heartbeats (they drop it immediately, without waiting for
 //    suspect_timeout) and releases the Lease.
 //
-// All time comes from the injected Clock; I/O goes through the injected
-// LeaseStore and HeartbeatTransport.
+// All time comes from the injected Clock: every duration (silence, Lease
+// validity, start-up, activation, hold, renewal and retry schedules) on its
+// monotonic timeline, so a wall-clock step changes nothing; wall time only
+// for the renewTime and acquireTime written into this node's Lease. I/O goes
+// through the injected LeaseStore and HeartbeatTransport.
+//
+// RunNetworkLoop() sleeps in HeartbeatTransport::WaitReadable() until a
+// datagram arrives, the next thing is due (this node's heartbeat, a peer's
+// suspect deadline, a Lease expiring, the end of the start-up or activation
+// delay or of a failback hold) or it is woken (Stop(), SetAddresses(), a
+// record read by the store loop): an idle node wakes only for heartbeats.
 //
 // Thread-safety: PollNetwork() and PollStore() may run on two different
 // threads (store calls can block; heartbeats must not wait for them); each
@@ -70,8 +80,12 @@
 //   m->SetAddresses(requests_from_controller);
 //   std::thread net([&] { m->RunNetworkLoop(); });
 //   std::thread api([&] { m->RunStoreLoop(); });
-//   ...                                    // on SIGTERM:
-//   m->Leave(); m->Stop(); net.join(); api.join();
+//   ...
+//   // On SIGTERM:
+//   m->Leave();
+//   m->Stop();
+//   net.join();
+//   api.join();
 
 #ifndef LB_ELECTION_MEMBERSHIP_H_
 #define LB_ELECTION_MEMBERSHIP_H_
@@ -94,6 +108,7 @@
 #include "lib/base/clock.h"
 #include "lib/election/latency_histogram.h"
 #include "lib/election/lease_store.h"
+#include "lib/election/membership_decision.h"
 #include "lib/election/ownership.h"
 #include "lib/election/transport.h"
 
@@ -109,7 +124,10 @@ struct MembershipOptions {
   absl::Duration heartbeat_interval = absl::Milliseconds(100);
   // Silence after which a peer is no longer live; >= 2 heartbeat intervals.
   absl::Duration suspect_timeout = absl::Milliseconds(300);
-  // How often the Run loops poll for received datagrams.
+  // The longest this node may take to act on a received datagram or a due
+  // deadline, as allowed for by the activation delay and SplitBrainBound().
+  // RunNetworkLoop() does not poll at this interval: it wakes on datagrams
+  // and deadlines.
   absl::Duration poll_interval = absl::Milliseconds(10);
   // The per-node Lease: duration (whole seconds) and renewal/list interval;
   // lease_duration >= 2 * lease_renew_interval.
@@ -129,15 +147,6 @@ struct MembershipOptions {
 // kInvalidArgument names the offending field.
 absl::Status ValidateMembershipOptions(const MembershipOptions& options);
 
-// Why this node does or does not claim addresses.
-enum class FenceReason {
-  kNone,      // Claiming.
-  kStarting,  // Record not read yet, or still listening for peers.
-  kNoQuorum,  // Cannot hear a majority of the known nodes.
-  kStopped,   // Leave() was called.
-};
-absl::string_view FenceReasonName(FenceReason reason);
-
 struct MembershipStats {
   int64_t heartbeats_sent = 0;
   int64_t heartbeat_send_errors = 0;
@@ -153,8 +162,10 @@ struct MembershipStats {
   int64_t peers_joined = 0;  // Peers newly heard.
   int64_t fence_transitions = 0;
   int64_t owner_recomputes = 0;
-  int64_t claims_gained = 0;  // Addresses this node started claiming.
-  int64_t claims_lost = 0;    // Addresses this node stopped claiming.
+  int64_t claims_gained = 0;     // Addresses this node started claiming.
+  int64_t claims_lost = 0;       // Addresses this node stopped claiming.
+  int64_t network_polls = 0;     // PollNetwork() calls (network-loop wake-ups).
+  int64_t transport_errors = 0;  // TryReceive()/WaitReadable() failures.
 };
 
 struct MemberState {
@@ -179,7 +190,8 @@ struct MembershipSnapshot {
   MembershipStats stats;
   // From a peer's last heartbeat to the decision that dropped it.
   LatencyHistogram detection_to_decision;
-  absl::Time last_record_read = absl::InfinitePast();
+  // When the record was last read, on the Clock's monotonic timeline.
+  MonoTime last_record_read = MonoTime::InfinitePast();
 };
 
 class Membership {
@@ -192,27 +204,32 @@ class Membership {
   Membership(const Membership&) = delete;
   Membership& operator=(const Membership&) = delete;
 
-  // Replaces the addresses and their eligible nodes (from the controller).
-  // kInvalidArgument (duplicate or empty address): the previous set stays.
+  // Replaces the addresses and their eligible nodes (from the controller) and
+  // wakes the network loop to decide on them. kInvalidArgument (duplicate or
+  // empty address): the previous set stays.
   absl::Status SetAddresses(std::vector<AddressRequest> requests);
 
   // Processes received heartbeats, sends one if due, re-decides. Returns
-  // when something is next due (without counting new datagrams).
-  absl::Time PollNetwork();
+  // when something is next due (without counting new datagrams), on the
+  // Clock's monotonic timeline; InfiniteFuture once stopped.
+  MonoTime PollNetwork();
 
-  // Renews this node's Lease and re-reads the record when due. Returns when
-  // it is next due.
-  absl::Time PollStore();
+  // Renews this node's Lease and re-reads the record when due (a read wakes
+  // the network loop). Returns when it is next due (monotonic).
+  MonoTime PollStore();
 
   // Graceful stop: claim nothing from now on, send `leaving` heartbeats,
   // release this node's Lease. Returns the store error if the release
   // failed (the Lease then expires on its own).
   absl::Status Leave();
 
-  // Run PollNetwork() / PollStore() whenever due (PollNetwork at least every
-  // poll_interval) until Stop().
+  // Run PollNetwork() / PollStore() until Stop(). The network loop calls
+  // PollNetwork() whenever a datagram arrives, what it returned is due, or it
+  // is woken (see the file comment); the store loop whenever PollStore() is
+  // due.
   void RunNetworkLoop();
   void RunStoreLoop();
+  // Makes both loops return soon (wakes the network loop). Idempotent.
   void Stop();
 
   bool Claims(absl::string_view address) const;
@@ -226,74 +243,53 @@ class Membership {
   absl::Duration SplitBrainBound(absl::Duration max_delay) const;
 
  private:
-  struct Peer {
+  // Per peer, against replays.
+  struct Sequence {
     uint64_t incarnation = 0;
     std::vector<uint64_t> past_incarnations;  // Retired; replays rejected.
     uint64_t sequence = 0;
-    absl::Time last_heard = absl::InfinitePast();
-    absl::Time stable_since = absl::InfiniteFuture();
-    bool heard = false;  // In the heard set at the last Evaluate.
-    bool left = false;
-    bool active = false;
-  };
-  struct RecordEntry {
-    LeaseSpec spec;
-    absl::Time observed = absl::InfinitePast();
   };
 
   Membership(LeaseStore& store, HeartbeatTransport& transport, Clock& clock,
              MembershipOptions options);
 
-  void HandleDatagram(const std::vector<uint8_t>& d, absl::Time now)
+  void HandleDatagram(const std::vector<uint8_t>& d, MonoTime now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void SendHeartbeat(absl::Time now, bool leaving)
+  void SendHeartbeat(MonoTime now, bool leaving)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Returns the new claimed set if it changed.
-  std::optional<std::vector<std::string>> Evaluate(absl::Time now)
+  // Decides; returns the new claimed set if it changed.
+  std::optional<std::vector<std::string>> Evaluate(MonoTime now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  std::set<std::string> RecordNodes(absl::Time now) const
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status WriteOwnLease(absl::Time now);
-  // How long a peer stays known after it was last heard or its Lease was
-  // last seen renewed: 2 * lease_renew_interval.
-  absl::Duration RecordGrace() const;
-  // How long after becoming active this node waits before it claims.
-  absl::Duration ActivationDelay() const;
+  absl::Status WriteOwnLease(absl::Time wall);
   void Notify(const std::optional<std::vector<std::string>>& claimed);
 
   LeaseStore& store_;
   HeartbeatTransport& transport_;
   Clock& clock_;
   const MembershipOptions options_;
-  const absl::Time start_;
+  const DecisionOptions decision_options_;
+  const MonoTime start_;
   const uint64_t incarnation_;
 
   // Store thread only.
   std::optional<Lease> own_lease_;
-  absl::Time next_renew_ = absl::InfinitePast();
-  absl::Time next_list_ = absl::InfinitePast();
+  MonoTime next_renew_ = MonoTime::InfinitePast();
+  MonoTime next_list_ = MonoTime::InfinitePast();
 
   mutable absl::Mutex mu_;
   bool stop_requested_ ABSL_GUARDED_BY(mu_) = false;
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t sequence_ ABSL_GUARDED_BY(mu_) = 0;
-  absl::Time next_heartbeat_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
-  std::map<std::string, Peer> peers_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, RecordEntry> record_ ABSL_GUARDED_BY(mu_);
-  bool record_loaded_ ABSL_GUARDED_BY(mu_) = false;
-  absl::Time last_list_ok_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
-  FenceReason fence_ ABSL_GUARDED_BY(mu_) = FenceReason::kStarting;
-  absl::Time stable_since_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
-  int heard_count_ ABSL_GUARDED_BY(mu_) = 0;
-  int known_count_ ABSL_GUARDED_BY(mu_) = 0;
-  std::set<std::string> known_ ABSL_GUARDED_BY(mu_);
+  MonoTime next_heartbeat_ ABSL_GUARDED_BY(mu_) = MonoTime::InfinitePast();
+  PeerTable peers_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, Sequence> sequences_ ABSL_GUARDED_BY(mu_);
+  LeaseRecord record_ ABSL_GUARDED_BY(mu_);
   std::vector<AddressRequest> requests_ ABSL_GUARDED_BY(mu_);
   uint64_t requests_version_ ABSL_GUARDED_BY(mu_) = 0;
-  std::string owners_signature_ ABSL_GUARDED_BY(mu_);
-  // Replaced, never changed: snapshots share it.
-  std::shared_ptr<const OwnerMap> owners_ ABSL_GUARDED_BY(mu_) =
-      std::make_shared<const OwnerMap>();
-  std::vector<std::string> claimed_ ABSL_GUARDED_BY(mu_);
+  // Set when an input of the decision changed other than the silence of
+  // heard peers; otherwise PollNetwork() decides only at next_change.
+  bool dirty_ ABSL_GUARDED_BY(mu_) = true;
+  Decision decision_ ABSL_GUARDED_BY(mu_);
   MembershipStats stats_ ABSL_GUARDED_BY(mu_);
   LatencyHistogram latency_ ABSL_GUARDED_BY(mu_);
 };

@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <chrono>
+#include <future>
 #include <map>
 #include <memory>
 #include <set>
@@ -9,6 +11,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "lib/base/simulated_clock.h"
 #include "lib/election/fake_network.h"
 #include "lib/election/heartbeat.h"
@@ -84,9 +87,11 @@ class Cluster {
   // Steps until every address has exactly one claimer; returns the time it
   // took, or InfiniteDuration after `limit`.
   absl::Duration StepUntilSettled(absl::Duration limit) {
-    const absl::Time start = clock_.Now();
-    while (clock_.Now() - start <= limit) {
-      if (Duplicates() == 0 && Unowned() == 0) return clock_.Now() - start;
+    const MonoTime start = clock_.Monotonic();
+    while (clock_.Monotonic() - start <= limit) {
+      if (Duplicates() == 0 && Unowned() == 0) {
+        return clock_.Monotonic() - start;
+      }
       Step();
     }
     return absl::InfiniteDuration();
@@ -215,14 +220,14 @@ TEST_CASE("a node cut off from the majority fences; healing converges") {
   auto before = c.OwnerOf();
   c.net().Partition({{"a"}});
   absl::Duration duplicated = absl::ZeroDuration();
-  absl::Time fenced_at = absl::InfiniteFuture();
-  const absl::Time cut = c.clock().Now();
+  MonoTime fenced_at = MonoTime::InfiniteFuture();
+  const MonoTime cut = c.clock().Monotonic();
   for (int i = 0; i < 300; ++i) {
     c.Step();
     if (c.Duplicates() > 0) duplicated += absl::Milliseconds(10);
-    if (fenced_at == absl::InfiniteFuture() &&
+    if (fenced_at == MonoTime::InfiniteFuture() &&
         c.Get("a").Snapshot().fence == FenceReason::kNoQuorum) {
-      fenced_at = c.clock().Now();
+      fenced_at = c.clock().Monotonic();
     }
   }
   CHECK(fenced_at - cut <= absl::Milliseconds(330));
@@ -264,14 +269,14 @@ TEST_CASE(
   c.Start("b");
   REQUIRE(c.StepUntilSettled(absl::Seconds(2)) != absl::InfiniteDuration());
   c.Crash("a");
-  const absl::Time crashed = c.clock().Now();
+  const MonoTime crashed = c.clock().Monotonic();
   for (int i = 0; i < 50; ++i) c.Step();
   // b cannot tell a crash from a partition: one of two is not a majority.
   CHECK(c.Get("b").Snapshot().fence == FenceReason::kNoQuorum);
   CHECK(c.Get("b").Claimed().empty());
   // a misses its Lease renewals (every 10 s) and has been silent for 20 s.
   REQUIRE(c.StepUntilSettled(absl::Seconds(60)) != absl::InfiniteDuration());
-  const absl::Duration waited = c.clock().Now() - crashed;
+  const absl::Duration waited = c.clock().Monotonic() - crashed;
   CHECK(waited >= absl::Seconds(20));
   CHECK(waited <= absl::Seconds(31));
   CHECK(c.Get("b").Claimed().size() == 60);
@@ -399,6 +404,131 @@ TEST_CASE("claims callback reports every change") {
   CHECK(seen.back() == c.Get("a").Claimed());
   CHECK_STATUS(c.Get("a").SetAddresses({{"x", {}, true}, {"x", {}, true}}),
                absl::StatusCode::kInvalidArgument, "duplicate");
+}
+
+// Forwards to a transport and records the deadline of every WaitReadable().
+class RecordingTransport final : public HeartbeatTransport {
+ public:
+  explicit RecordingTransport(HeartbeatTransport& t) : t_(t) {}
+  absl::Status SendToPeers(absl::Span<const uint8_t> d) override {
+    return t_.SendToPeers(d);
+  }
+  absl::StatusOr<std::optional<std::vector<uint8_t>>> TryReceive() override {
+    return t_.TryReceive();
+  }
+  absl::StatusOr<bool> WaitReadable(MonoTime deadline) override {
+    {
+      absl::MutexLock lock(&mu_);
+      deadlines_.push_back(deadline);
+    }
+    return t_.WaitReadable(deadline);
+  }
+  void Wake() override { t_.Wake(); }
+
+  // The deadline of the n-th wait (from 1), once it has begun (within 10 s
+  // of real time); InfinitePast if it does not.
+  MonoTime Wait(size_t n) {
+    absl::MutexLock lock(&mu_);
+    auto begun = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return deadlines_.size() >= n;
+    };
+    if (!mu_.AwaitWithTimeout(absl::Condition(&begun), absl::Seconds(10))) {
+      return MonoTime::InfinitePast();
+    }
+    return deadlines_[n - 1];
+  }
+  size_t waits() {
+    absl::MutexLock lock(&mu_);
+    return deadlines_.size();
+  }
+
+ private:
+  HeartbeatTransport& t_;
+  absl::Mutex mu_;
+  std::vector<MonoTime> deadlines_ ABSL_GUARDED_BY(mu_);
+};
+
+TEST_CASE(
+    "the network loop sleeps until a datagram or its next deadline; "
+    "SetAddresses and Stop wake it") {
+  SimulatedClock clock(absl::FromUnixSeconds(1000000));
+  InMemoryLeaseStore store;
+  FakeNetwork net(clock, 1);
+  auto endpoint = net.Attach("a");
+  auto peer = net.Attach("b");
+  RecordingTransport t(*endpoint);
+  MembershipOptions o;
+  o.node = "a";
+  o.hmac_key = kKey;
+  ASSIGN_OR_FAIL(auto m, Membership::Create(store, t, clock, o));
+  const MonoTime t0 = clock.Monotonic();
+  auto loop = std::async(std::launch::async, [&] { m->RunNetworkLoop(); });
+  const absl::Duration ms = absl::Milliseconds(1);
+
+  // First poll at t0: a heartbeat, then sleep until the next one (not for
+  // poll_interval).
+  CHECK(t.Wait(1) == t0 + 100 * ms);
+  CHECK(m->Snapshot().stats.heartbeats_sent == 1);
+  // A datagram wakes it; b is heard and its suspect deadline counts.
+  clock.AdvanceTime(50 * ms);
+  CHECK_OK(
+      peer->SendToPeers(EncodeHeartbeat({"b", 7, 1, false, false, 0}, kKey)));
+  CHECK(t.Wait(2) == t0 + 100 * ms);
+  CHECK(m->Snapshot().stats.heartbeats_received == 1);
+  // Heartbeats at t0 + 100 ms and + 200 ms...
+  clock.AdvanceTime(50 * ms);
+  CHECK(t.Wait(3) == t0 + 200 * ms);
+  clock.AdvanceTime(100 * ms);
+  CHECK(t.Wait(4) == t0 + 300 * ms);
+  // ... and b's suspect deadline, t0 + 50 ms + suspect_timeout, comes before
+  // the next one.
+  clock.AdvanceTime(100 * ms);
+  CHECK(t.Wait(5) == t0 + 350 * ms);
+  CHECK(m->Snapshot().stats.heartbeats_sent == 4);
+  clock.AdvanceTime(50 * ms);
+  CHECK(t.Wait(6) == t0 + 400 * ms);
+  CHECK(m->Snapshot().stats.peers_lost == 1);
+  // SetAddresses wakes the loop without time moving.
+  REQUIRE_OK(m->SetAddresses({{"192.168.1.1", {}, true}}));
+  CHECK(t.Wait(7) == t0 + 400 * ms);
+  CHECK(clock.Monotonic() == t0 + 350 * ms);
+  // One poll per wake-up, nothing in between.
+  CHECK(m->Snapshot().stats.network_polls == 7);
+  // Stop ends the wait at once.
+  m->Stop();
+  CHECK(loop.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  CHECK(t.waits() == 7);
+}
+
+TEST_CASE("a record read by the store loop wakes the network loop") {
+  SimulatedClock clock(absl::FromUnixSeconds(1000000));
+  InMemoryLeaseStore store;
+  FakeNetwork net(clock, 1);
+  auto endpoint = net.Attach("a");
+  RecordingTransport t(*endpoint);
+  MembershipOptions o;
+  o.node = "a";
+  o.hmac_key = kKey;
+  ASSIGN_OR_FAIL(auto m, Membership::Create(store, t, clock, o));
+  const MonoTime t0 = clock.Monotonic();
+  auto loop = std::async(std::launch::async, [&] { m->RunNetworkLoop(); });
+  CHECK(t.Wait(1) == t0 + absl::Milliseconds(100));
+  // Read on this thread (the store side may run anywhere): the network loop
+  // wakes and now waits for the end of the start-up delay as well.
+  m->PollStore();
+  CHECK(t.Wait(2) == t0 + absl::Milliseconds(100));
+  clock.AdvanceTime(absl::Milliseconds(250));
+  CHECK(t.Wait(3) == t0 + absl::Milliseconds(300));
+  // Settled at t0 + 300 ms: the next heartbeat, then the end of the
+  // activation delay, which comes before the heartbeat after.
+  clock.AdvanceTime(absl::Milliseconds(50));
+  CHECK(t.Wait(4) == t0 + absl::Milliseconds(350));
+  clock.AdvanceTime(absl::Milliseconds(50));
+  CHECK(t.Wait(5) == t0 + absl::Milliseconds(300) + o.heartbeat_interval +
+                         2 * o.poll_interval);
+  CHECK(m->Snapshot().claiming());
+  m->Stop();
+  CHECK(loop.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
 }
 
 }  // namespace

@@ -4,13 +4,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <cstring>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "lib/base/status_macros.h"
 
 namespace lb::election {
 namespace {
@@ -60,29 +63,37 @@ absl::Status Errno(absl::string_view what) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<UdpTransport>> UdpTransport::Create(
-    absl::string_view bind_address) {
-  absl::StatusOr<sockaddr_storage> local = ParseEndpoint(bind_address);
-  if (!local.ok()) return local.status();
+    absl::string_view bind_address, Clock& clock) {
+  LB_ASSIGN_OR_RETURN(const sockaddr_storage local,
+                      ParseEndpoint(bind_address));
   int fd =
-      socket(local->ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+      socket(local.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return Errno("socket");
-  if (bind(fd, reinterpret_cast<const sockaddr*>(&*local), AddrLen(*local)) !=
+  if (bind(fd, reinterpret_cast<const sockaddr*>(&local), AddrLen(local)) !=
       0) {
     absl::Status s = Errno(absl::StrCat("bind ", bind_address));
     close(fd);
     return s;
   }
-  return std::unique_ptr<UdpTransport>(new UdpTransport(fd));
+  int wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wake_fd < 0) {
+    absl::Status s = Errno("eventfd");
+    close(fd);
+    return s;
+  }
+  return std::unique_ptr<UdpTransport>(new UdpTransport(fd, wake_fd, clock));
 }
 
-UdpTransport::~UdpTransport() { close(fd_); }
+UdpTransport::~UdpTransport() {
+  close(fd_);
+  close(wake_fd_);
+}
 
 absl::Status UdpTransport::SetPeers(const std::vector<std::string>& peers) {
   std::vector<sockaddr_storage> parsed;
   for (const std::string& p : peers) {
-    absl::StatusOr<sockaddr_storage> ss = ParseEndpoint(p);
-    if (!ss.ok()) return ss.status();
-    parsed.push_back(*ss);
+    LB_ASSIGN_OR_RETURN(const sockaddr_storage ss, ParseEndpoint(p));
+    parsed.push_back(ss);
   }
   absl::MutexLock lock(&mu_);
   peers_ = std::move(parsed);
@@ -143,6 +154,42 @@ absl::StatusOr<std::optional<std::vector<uint8_t>>> UdpTransport::TryReceive() {
     }
     return Errno("recv");
   }
+}
+
+absl::StatusOr<bool> UdpTransport::WaitReadable(MonoTime deadline) {
+  while (true) {
+    pollfd fds[2] = {{fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+    timespec timeout = {0, 0};
+    timespec* wait = &timeout;
+    if (deadline == MonoTime::InfiniteFuture()) {
+      wait = nullptr;
+    } else if (const absl::Duration left = deadline - clock_.Monotonic();
+               left > absl::ZeroDuration()) {
+      timeout = absl::ToTimespec(left);
+    }
+    const int n = ppoll(fds, 2, wait, nullptr);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Errno("ppoll");
+    }
+    if (fds[1].revents != 0) {
+      uint64_t count = 0;
+      // Resets the counter; EAGAIN means another reader got there first.
+      const ssize_t ignored = read(wake_fd_, &count, sizeof(count));
+      (void)ignored;
+      return true;
+    }
+    // POLLERR too: a queued ICMP error, which TryReceive() consumes.
+    if (fds[0].revents != 0) return true;
+    if (wait != nullptr && clock_.Monotonic() >= deadline) return false;
+  }
+}
+
+void UdpTransport::Wake() {
+  const uint64_t one = 1;
+  // EAGAIN only if the counter is saturated, and then a wake is pending.
+  const ssize_t ignored = write(wake_fd_, &one, sizeof(one));
+  (void)ignored;
 }
 
 }  // namespace lb::election

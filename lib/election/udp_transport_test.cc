@@ -42,25 +42,27 @@ void EnterPrivateNetns() {
 }
 
 TEST_CASE("bad endpoints are rejected by name") {
-  CHECK_STATUS(UdpTransport::Create("127.0.0.1"),
+  RealClock clock;
+  CHECK_STATUS(UdpTransport::Create("127.0.0.1", clock),
                absl::StatusCode::kInvalidArgument, "port");
-  CHECK_STATUS(UdpTransport::Create("host:80"),
+  CHECK_STATUS(UdpTransport::Create("host:80", clock),
                absl::StatusCode::kInvalidArgument, "not an IPv4");
-  CHECK_STATUS(UdpTransport::Create("127.0.0.1:70000"),
+  CHECK_STATUS(UdpTransport::Create("127.0.0.1:70000", clock),
                absl::StatusCode::kInvalidArgument, "0..65535");
-  CHECK_STATUS(UdpTransport::Create("[zz]:1"),
+  CHECK_STATUS(UdpTransport::Create("[zz]:1", clock),
                absl::StatusCode::kInvalidArgument, "IPv6");
 }
 
 TEST_CASE("datagrams go to every peer over loopback") {
   EnterPrivateNetns();
-  ASSIGN_OR_FAIL(auto a, UdpTransport::Create("127.0.0.1:0"));
-  ASSIGN_OR_FAIL(auto b, UdpTransport::Create("127.0.0.1:0"));
-  ASSIGN_OR_FAIL(auto c, UdpTransport::Create("[::1]:0"));
+  RealClock clock;
+  ASSIGN_OR_FAIL(auto a, UdpTransport::Create("127.0.0.1:0", clock));
+  ASSIGN_OR_FAIL(auto b, UdpTransport::Create("127.0.0.1:0", clock));
+  ASSIGN_OR_FAIL(auto c, UdpTransport::Create("[::1]:0", clock));
   CHECK_STATUS(a->SetPeers({"127.0.0.1:1", "bogus"}),
                absl::StatusCode::kInvalidArgument, "bogus");
   REQUIRE_OK(a->SetPeers({b->LocalAddress()}));
-  ASSIGN_OR_FAIL(auto a6, UdpTransport::Create("[::1]:0"));
+  ASSIGN_OR_FAIL(auto a6, UdpTransport::Create("[::1]:0", clock));
   REQUIRE_OK(a6->SetPeers({c->LocalAddress()}));
   auto nothing = b->TryReceive();
   REQUIRE_OK(nothing);
@@ -71,23 +73,53 @@ TEST_CASE("datagrams go to every peer over loopback") {
   for (HeartbeatTransport* t : {static_cast<HeartbeatTransport*>(b.get()),
                                 static_cast<HeartbeatTransport*>(c.get())}) {
     std::optional<std::vector<uint8_t>> got;
-    for (int i = 0; i < 1000 && !got; ++i) {
+    const MonoTime deadline = clock.Monotonic() + absl::Seconds(1);
+    while (!got && clock.Monotonic() < deadline) {
+      REQUIRE_OK(t->WaitReadable(deadline));
       auto r = t->TryReceive();
       REQUIRE_OK(r);
       got = *r;
-      if (!got) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     REQUIRE(got.has_value());
     CHECK(*got == msg);
   }
 }
 
+TEST_CASE("WaitReadable wakes on a datagram, on Wake() and at its deadline") {
+  EnterPrivateNetns();
+  RealClock clock;
+  ASSIGN_OR_FAIL(auto a, UdpTransport::Create("127.0.0.1:0", clock));
+  ASSIGN_OR_FAIL(auto b, UdpTransport::Create("127.0.0.1:0", clock));
+  REQUIRE_OK(a->SetPeers({b->LocalAddress()}));
+  // Nothing waiting: a past deadline returns at once, a near one on time.
+  ASSIGN_OR_FAIL(bool ready, b->WaitReadable(MonoTime::InfinitePast()));
+  CHECK_FALSE(ready);
+  const MonoTime start = clock.Monotonic();
+  ASSIGN_OR_FAIL(ready, b->WaitReadable(start + absl::Milliseconds(30)));
+  CHECK_FALSE(ready);
+  CHECK(clock.Monotonic() - start >= absl::Milliseconds(30));
+  // A datagram ends an unbounded wait.
+  std::thread sender([&] { CHECK_OK(a->SendToPeers({1, 2})); });
+  ASSIGN_OR_FAIL(ready, b->WaitReadable(MonoTime::InfiniteFuture()));
+  sender.join();
+  CHECK(ready);
+  ASSIGN_OR_FAIL(auto got, b->TryReceive());
+  CHECK(got == std::vector<uint8_t>{1, 2});
+  // So does Wake() from another thread, and a wake is consumed once.
+  std::thread waker([&] { b->Wake(); });
+  ASSIGN_OR_FAIL(ready, b->WaitReadable(MonoTime::InfiniteFuture()));
+  waker.join();
+  CHECK(ready);
+  ASSIGN_OR_FAIL(ready, b->WaitReadable(MonoTime::InfinitePast()));
+  CHECK_FALSE(ready);
+}
+
 TEST_CASE("two speakers over real UDP agree on owners and fail over") {
   EnterPrivateNetns();
   RealClock clock;
   InMemoryLeaseStore store;
-  ASSIGN_OR_FAIL(auto ta, UdpTransport::Create("127.0.0.1:0"));
-  ASSIGN_OR_FAIL(auto tb, UdpTransport::Create("127.0.0.1:0"));
+  ASSIGN_OR_FAIL(auto ta, UdpTransport::Create("127.0.0.1:0", clock));
+  ASSIGN_OR_FAIL(auto tb, UdpTransport::Create("127.0.0.1:0", clock));
   REQUIRE_OK(ta->SetPeers({tb->LocalAddress()}));
   REQUIRE_OK(tb->SetPeers({ta->LocalAddress()}));
   auto options = [](const char* node) {

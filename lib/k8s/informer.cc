@@ -114,6 +114,7 @@ bool Informer::ListOnce() {
   {
     absl::MutexLock deliver(&deliver_mu_);
     rv = client_.ListEach(resource_, options_.ns, lo, [&](json item) {
+      deliver_mu_.AssertHeld();
       if (options_.transform) options_.transform(item);
       if (auto d = cache_.Upsert(std::move(item), &seen)) Deliver(*d);
     });

@@ -191,7 +191,8 @@ TEST_CASE("SIGKILLed controller: no address twice, every Service converges") {
        unconverged.empty() ? "" : unconverged.front());
   REQUIRE(converged);
   for (const auto& [ip, holders] : seen) {
-    INFO("address ", ip);
+    const std::string& address = ip;
+    INFO("address ", address);
     CHECK(holders.size() == 1);
     CHECK(ip.rfind("10.20.", 0) == 0);
   }

@@ -1316,9 +1316,13 @@ class ApiServer::Impl {
       return false;
     }
     auto stream_over = [&] {
+      mu_.AssertHeld();
       return stopping_ || drop_generation_ != w.drop_generation;
     };
-    auto has_news = [&] { return rv_ > w.pos || stream_over(); };
+    auto has_news = [&] {
+      mu_.AssertHeld();
+      return rv_ > w.pos || stream_over();
+    };
     absl::Time now = clock_->Now();
     if (!has_news()) {
       absl::Time until = std::min(

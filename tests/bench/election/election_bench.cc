@@ -47,18 +47,18 @@ void Failover(int nodes, int trials) {
     for (const auto& [addr, owner] : before) {
       if (owner == sim.name(victim)) moved.push_back(addr);
     }
-    const absl::Time crash = sim.Now();
+    const MonoTime crash = sim.Monotonic();
     sim.Crash(victim);
     std::vector<bool> done(moved.size(), false);
     size_t remaining = moved.size();
-    while (remaining > 0 && sim.Now() - crash < absl::Seconds(5)) {
+    while (remaining > 0 && sim.Monotonic() - crash < absl::Seconds(5)) {
       sim.Step();
       const auto owners = sim.Owners();
       for (size_t i = 0; i < moved.size(); ++i) {
         if (!done[i] && !owners.at(moved[i]).empty()) {
           done[i] = true;
           --remaining;
-          ms.push_back(absl::ToDoubleMilliseconds(sim.Now() - crash));
+          ms.push_back(absl::ToDoubleMilliseconds(sim.Monotonic() - crash));
         }
       }
     }

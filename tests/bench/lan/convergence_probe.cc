@@ -83,7 +83,10 @@ class Observations {
   bool WaitIngress(const std::string& name, absl::Time deadline,
                    std::string* ip, int64_t* time_us) {
     absl::MutexLock lock(&mu_);
-    auto has = [&] { return ingress_.count(name) > 0; };
+    auto has = [&] {
+      mu_.AssertHeld();
+      return ingress_.count(name) > 0;
+    };
     if (!mu_.AwaitWithDeadline(absl::Condition(&has), deadline)) return false;
     *ip = ingress_.at(name).first;
     *time_us = ingress_.at(name).second;
@@ -94,6 +97,7 @@ class Observations {
                ArpSeen* seen) {
     absl::MutexLock lock(&mu_);
     auto find = [&]() -> const ArpSeen* {
+      mu_.AssertHeld();
       auto it = arp_.find(ip);
       if (it == arp_.end()) return nullptr;
       for (const ArpSeen& s : it->second) {

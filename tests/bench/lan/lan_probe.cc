@@ -175,9 +175,16 @@ void NeighLoop(int fd, Options o, int ifindex) {
       }
       return;
     }
-    int left = static_cast<int>(n);
-    for (const nlmsghdr* h = reinterpret_cast<const nlmsghdr*>(buf.data());
-         NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+    // NLMSG_OK/NLMSG_NEXT, spelt out: the macros compare signed with unsigned.
+    size_t offset = 0;
+    while (offset + sizeof(nlmsghdr) <= static_cast<size_t>(n)) {
+      const nlmsghdr* h =
+          reinterpret_cast<const nlmsghdr*>(buf.data() + offset);
+      if (h->nlmsg_len < sizeof(nlmsghdr) ||
+          h->nlmsg_len > static_cast<size_t>(n) - offset) {
+        break;
+      }
+      offset += NLMSG_ALIGN(h->nlmsg_len);
       HandleNeighMessage(h, o, ifindex);
     }
   }

@@ -29,8 +29,8 @@ struct Candidate {
   std::unique_ptr<SkewedClock> clock;
   std::unique_ptr<NodeStore> store;  // This candidate's view of the store.
   std::unique_ptr<LeaderElector> elector;
-  absl::Time paused_until = absl::InfinitePast();
-  absl::Time next_step = absl::InfinitePast();
+  MonoTime paused_until = MonoTime::InfinitePast();
+  MonoTime next_step = MonoTime::InfinitePast();
 };
 
 std::vector<std::string> RunScenario(uint64_t seed) {
@@ -52,7 +52,7 @@ std::vector<std::string> RunScenario(uint64_t seed) {
       return;
     }
     cs[i].elector = std::move(*e);
-    cs[i].next_step = absl::InfinitePast();
+    cs[i].next_step = MonoTime::InfinitePast();
   };
   for (int i = 0; i < 3; ++i) {
     cs[i].id = absl::StrCat("controller-", i);
@@ -64,13 +64,16 @@ std::vector<std::string> RunScenario(uint64_t seed) {
   auto step = [&] {
     clock.AdvanceTime(tick);
     for (Candidate& c : cs) {
-      if (!c.elector || clock.Now() < c.paused_until) continue;
+      if (!c.elector || clock.Monotonic() < c.paused_until) continue;
       // Step when due on the candidate's own clock.
-      if (c.clock->Now() >= c.next_step) c.next_step = c.elector->Step();
+      if (c.clock->Monotonic() >= c.next_step) {
+        c.next_step = c.elector->Step();
+      }
     }
     std::vector<std::string> leaders;
     for (Candidate& c : cs) {
-      if (c.elector && clock.Now() >= c.paused_until && c.elector->IsLeader()) {
+      if (c.elector && clock.Monotonic() >= c.paused_until &&
+          c.elector->IsLeader()) {
         leaders.push_back(c.id);
       }
     }
@@ -83,8 +86,8 @@ std::vector<std::string> RunScenario(uint64_t seed) {
   };
   for (int phase = 0; phase < 6; ++phase) {
     // Chaos: 30 s of events.
-    const absl::Time end = clock.Now() + absl::Seconds(30);
-    while (clock.Now() < end) {
+    const MonoTime end = clock.Monotonic() + absl::Seconds(30);
+    while (clock.Monotonic() < end) {
       if (unit(rng) < 0.01) {  // About every 5 s.
         const int i = static_cast<int>(rng() % 3);
         switch (rng() % 6) {
@@ -105,7 +108,7 @@ std::vector<std::string> RunScenario(uint64_t seed) {
           case 3:
             // A process pause (GC, SIGSTOP) of up to 30 s.
             cs[i].paused_until =
-                clock.Now() + absl::Milliseconds(rng() % 30000);
+                clock.Monotonic() + absl::Milliseconds(rng() % 30000);
             break;
           case 4:
             store.SetAvailable(!(unit(rng) < 0.5));
@@ -122,7 +125,7 @@ std::vector<std::string> RunScenario(uint64_t seed) {
     store.SetAvailable(true);
     for (int i = 0; i < 3; ++i) {
       cs[i].store->set_reachable(true);
-      cs[i].paused_until = absl::InfinitePast();
+      cs[i].paused_until = MonoTime::InfinitePast();
       if (!cs[i].elector) start(i);
     }
     size_t leaders = 0;

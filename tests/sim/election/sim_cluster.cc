@@ -10,13 +10,10 @@
 namespace lb::election::sim {
 
 SkewedClock::SkewedClock(SimulatedClock& base, double rate)
-    : base_(base),
-      wall_origin_(base.Now()),
-      mono_origin_(base.Monotonic()),
-      rate_(rate) {}
+    : base_(base), mono_origin_(base.Monotonic()), rate_(rate) {}
 
 absl::Time SkewedClock::Now() {
-  return wall_origin_ + (base_.Now() - wall_origin_) * rate_;
+  return base_.Now() + (base_.Monotonic() - mono_origin_) * (rate_ - 1);
 }
 
 MonoTime SkewedClock::Monotonic() {
@@ -63,7 +60,8 @@ SimCluster::SimCluster(SimConfig config)
     : config_(std::move(config)),
       rng_(config_.seed),
       clock_(absl::FromUnixSeconds(1700000000)),
-      network_(clock_, config_.seed ^ 0x5eed) {
+      network_(clock_, config_.seed ^ 0x5eed),
+      start_(clock_.Monotonic()) {
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   for (int i = 0; i < config_.nodes; ++i) {
     Node n;
@@ -107,6 +105,13 @@ void SimCluster::Start(int i) {
   MembershipOptions o = config_.membership;
   o.node = n.name;
   if (o.hmac_key.empty()) o.hmac_key = "simulation-cluster-key";
+  o.on_claims_changed = [this, name = n.name,
+                         chained = config_.membership.on_claims_changed](
+                            const std::vector<std::string>& claimed) {
+    Trace(absl::StrCat(name, " claims ", absl::StrJoin(claimed, ",")));
+    if (chained) chained(claimed);
+  };
+  Trace(absl::StrCat("start ", n.name));
   auto m = Membership::Create(*n.store, *n.transport, *n.clock, o);
   if (!m.ok()) {
     violations_.push_back(
@@ -114,37 +119,57 @@ void SimCluster::Start(int i) {
     return;
   }
   n.membership = std::move(*m);
-  n.next_poll =
-      clock_.Now() + config_.membership.poll_interval *
-                         std::uniform_real_distribution<double>(0, 1)(rng_);
+  n.next_network = MonoTime::InfinitePast();
+  n.next_store = MonoTime::InfinitePast();
   (void)n.membership->SetAddresses(requests_);
 }
 
+void SimCluster::Trace(absl::string_view what) {
+  trace_.push_back(absl::StrCat(
+      "+", absl::FormatDuration(clock_.Monotonic() - start_), " ", what));
+}
+
 void SimCluster::Crash(int i) {
+  if (nodes_[i].membership) Trace(absl::StrCat("crash ", nodes_[i].name));
   nodes_[i].membership.reset();
   nodes_[i].transport.reset();
 }
 
 void SimCluster::Leave(int i) {
   if (!nodes_[i].membership) return;
+  Trace(absl::StrCat("leave ", nodes_[i].name));
   (void)nodes_[i].membership->Leave();
   Crash(i);
 }
 
 void SimCluster::Partition(
     const std::vector<std::vector<std::string>>& groups) {
+  std::vector<std::string> parts;
+  for (const auto& g : groups) parts.push_back(absl::StrJoin(g, ","));
+  Trace(absl::StrCat("partition [", absl::StrJoin(parts, "] ["), "]"));
   network_.Partition(groups);
 }
-void SimCluster::Heal() { network_.Heal(); }
-void SimCluster::SetLoss(double p) { network_.SetLoss(p); }
+void SimCluster::Heal() {
+  Trace("heal");
+  network_.Heal();
+}
+void SimCluster::SetLoss(double p) {
+  Trace(absl::StrCat("loss ", p));
+  network_.SetLoss(p);
+}
 void SimCluster::SetDelay(absl::Duration min, absl::Duration max) {
+  Trace(absl::StrCat("delay ", absl::FormatDuration(min), "..",
+                     absl::FormatDuration(max)));
   delay_max_ = max;
   network_.SetDelay(min, max);
 }
 void SimCluster::SetStoreAvailable(bool available) {
+  Trace(available ? "store up" : "store down");
   store_.SetAvailable(available);
 }
 void SimCluster::SetStoreReachable(int i, bool reachable) {
+  Trace(absl::StrCat(nodes_[i].name, reachable ? " reaches" : " loses",
+                     " the store"));
   nodes_[i].store->set_reachable(reachable);
 }
 
@@ -158,16 +183,19 @@ absl::Duration SimCluster::DuplicateBound() const {
 void SimCluster::Step() {
   clock_.AdvanceTime(config_.tick);
   for (Node& n : nodes_) {
-    if (!n.membership || clock_.Now() < n.next_poll) continue;
-    n.membership->PollStore();
-    n.membership->PollNetwork();
-    n.next_poll += config_.membership.poll_interval;
-    if (n.next_poll < clock_.Now()) {
-      n.next_poll = clock_.Now() + config_.membership.poll_interval;
+    if (!n.membership) continue;
+    if (n.clock->Monotonic() >= n.next_store) {
+      n.next_store = n.membership->PollStore();
+    }
+    // A deadline already passed: a check that never blocks.
+    const absl::StatusOr<bool> ready =
+        n.transport->WaitReadable(MonoTime::InfinitePast());
+    if ((ready.ok() && *ready) || n.clock->Monotonic() >= n.next_network) {
+      n.next_network = n.membership->PollNetwork();
     }
   }
   if (!config_.check_every_step) return;
-  const absl::Time now = clock_.Now();
+  const MonoTime now = clock_.Monotonic();
   const absl::Duration bound = DuplicateBound();
   // Fast path: count claims per address without building names.
   std::vector<std::vector<std::string>> claimed;
@@ -201,7 +229,7 @@ void SimCluster::Step() {
     longest_duplicate_ = std::max(longest_duplicate_, lasted);
     if (lasted > bound) {
       violations_.push_back(absl::StrCat(
-          absl::FormatTime(now), ": ", addr, " claimed by ",
+          absl::FormatTime(clock_.Now()), ": ", addr, " claimed by ",
           absl::StrJoin(claimers, ","), " for ", absl::FormatDuration(lasted),
           " > bound ", absl::FormatDuration(bound)));
       it->second = now;  // Report once per bound.
@@ -210,8 +238,8 @@ void SimCluster::Step() {
 }
 
 void SimCluster::RunFor(absl::Duration d) {
-  const absl::Time end = clock_.Now() + d;
-  while (clock_.Now() < end) Step();
+  const MonoTime end = clock_.Monotonic() + d;
+  while (clock_.Monotonic() < end) Step();
 }
 
 std::map<std::string, std::vector<std::string>> SimCluster::Claims() const {

@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "lib/base/clock.h"
 #include "lib/base/simulated_clock.h"
@@ -57,12 +58,11 @@ struct SimConfig {
 };
 
 // A Clock running at `rate` times the base clock (both timelines), from the
-// base clock's time at construction.
+// base clock's time at construction. Steps of the base clock's wall time
+// (SimulatedClock::StepWallClock) show in Now() as they are.
 class SkewedClock final : public Clock {
  public:
   SkewedClock(SimulatedClock& base, double rate);
-  using Clock::AwaitWithDeadline;
-  using Clock::SleepUntil;
   absl::Time Now() override;
   MonoTime Monotonic() override;
   void SleepUntil(MonoTime deadline) override;
@@ -72,7 +72,6 @@ class SkewedClock final : public Clock {
  private:
   MonoTime ToBase(MonoTime t) const;
   SimulatedClock& base_;
-  const absl::Time wall_origin_;
   const MonoTime mono_origin_;
   const double rate_;
 };
@@ -117,12 +116,15 @@ class SimCluster {
   void SetStoreAvailable(bool available);
   void SetStoreReachable(int i, bool reachable);
 
-  // One tick: advance time, poll every running node whose poll is due (every
-  // poll_interval, at a per-node phase), check safety.
+  // One tick: advance time; for every running node, as Membership's loops
+  // do, call PollStore() when it is due and PollNetwork() when a datagram or
+  // a wake is waiting or what it last returned is due; check safety.
   void Step();
   void RunFor(absl::Duration d);
 
+  // The base clock: wall time (for messages) and monotonic time.
   absl::Time Now() { return clock_.Now(); }
+  MonoTime Monotonic() { return clock_.Monotonic(); }
   absl::Duration max_delay() const { return delay_max_; }
   SimulatedClock& clock() { return clock_; }
   InMemoryLeaseStore& store() { return store_; }
@@ -149,6 +151,13 @@ class SimCluster {
   // Longest duplicate claim seen so far.
   absl::Duration longest_duplicate() const { return longest_duplicate_; }
 
+  // What happened, in order, one line each, stamped with the simulated time
+  // since construction: every change of a node's claims ("+1.23s node-01
+  // claims 10.0.0.1,10.0.0.7") and every fault or restart the caller
+  // injected ("+2s crash node-02"). The same seed and calls give the same
+  // trace.
+  const std::vector<std::string>& trace() const { return trace_; }
+
  private:
   struct Node {
     std::string name;
@@ -156,9 +165,9 @@ class SimCluster {
     std::unique_ptr<NodeStore> store;
     std::unique_ptr<HeartbeatTransport> transport;
     std::unique_ptr<Membership> membership;
-    // Nodes poll every membership.poll_interval, each at its own phase, as
-    // Membership::RunNetworkLoop does.
-    absl::Time next_poll = absl::InfinitePast();
+    // What PollNetwork() / PollStore() last returned, on the node's clock.
+    MonoTime next_network = MonoTime::InfinitePast();
+    MonoTime next_store = MonoTime::InfinitePast();
   };
 
   SimConfig config_;
@@ -169,9 +178,13 @@ class SimCluster {
   std::vector<Node> nodes_;
   std::vector<AddressRequest> requests_;
   absl::Duration delay_max_ = absl::ZeroDuration();
-  std::map<std::string, absl::Time> duplicate_since_;
+  std::map<std::string, MonoTime> duplicate_since_;
   absl::Duration longest_duplicate_ = absl::ZeroDuration();
   std::vector<std::string> violations_;
+  const MonoTime start_;
+  std::vector<std::string> trace_;
+
+  void Trace(absl::string_view what);
 };
 
 }  // namespace lb::election::sim
