@@ -13,32 +13,30 @@
 //   req.service = "default/nginx";
 //   absl::StatusOr<Assignment> a = allocator.Allocate(req);   // 192.168.1.240
 //   allocator.Release("default/nginx");
-//   for (const std::string& s : allocator.Retryable()) { /* Allocate(s's
-//   request) */ }
+//   for (const std::string& s : allocator.Retryable()) { /* Allocate(s) */ }
 //
 // Rules:
 //   * Pool choice: the pool annotation when given (auto-assign does not
-//   matter), else
-//     every auto-assign pool in config order. Within a pool, the lowest usable
-//     address that is free, or already used by services this one may share
-//     with.
+//     matter), else every auto-assign pool in config order. Within a pool, the
+//     lowest usable address that is free, or already used by services this one
+//     may share with.
 //   * Sharing (MetalLB's): both services carry the same non-empty sharing key,
-//   their
-//     (protocol, port) pairs do not overlap, and their traffic policies are
-//     compatible (Cluster with Cluster; Local with Local only for the same
+//     their (protocol, port) pairs do not overlap, and their traffic policies
+//     are compatible (Cluster with Cluster; Local with Local only for the same
 //     backend selector).
+//   * One pool per service: a dual-stack service's two addresses come from the
+//     same pool, and stay in one pool across config changes.
 //   * Hold-down: a released address is not handed out automatically again for
 //     `hold_down` while any other address of the pool is free; explicit
 //     requests and re-learning ignore it. A service released and allocated
 //     again under the same key within `remember_previous` gets its previous
 //     addresses back if they are free.
 //   * Start-up: Assign() re-learns an assignment read from a Service's status.
-//   The first
-//     service to claim an address keeps it; a later incompatible claim is
-//     kAlreadyExists.
-//   * SetConfig() rejects a config that would orphan an address in use, naming
-//   every
-//     such service, and keeps the previous config.
+//     The first service to claim an address keeps it; a later incompatible
+//     claim is kAlreadyExists.
+//   * SetConfig() rejects a config that would orphan an address in use, or
+//     split a service's addresses between two pools, naming every such
+//     service, and keeps the previous config.
 //
 // Cost: Allocate, Assign and Release are O(log n) in the number of allocated
 // addresses (plus the number of addresses sharing one key when sharing); memory
@@ -156,16 +154,15 @@ class Allocator {
   // still satisfy the request (idempotent). A service whose request changed
   // (pool, requested addresses, sharing, families) is moved. Errors:
   //   kFailedPrecondition  no config yet; a requested address is in no pool or
-  //   is
-  //                        excluded there; no pool can serve the families
+  //                        is excluded there; no pool can serve the families
   //                        required
   //   kNotFound            the named pool does not exist
   //   kInvalidArgument     malformed request (no service key, two addresses of
-  //   one
-  //                        family, a requested address outside the named pool,
-  //                        ...)
+  //                        one family, a requested address outside the named
+  //                        pool, ...)
   //   kAlreadyExists       a requested address is held by a service it may not
-  //   share with kResourceExhausted   no free address in the eligible pools
+  //                        share with
+  //   kResourceExhausted   no free address in the eligible pools
   // On kAlreadyExists and kResourceExhausted the service is remembered as
   // pending (see Retryable) and holds no address.
   absl::StatusOr<Assignment> Allocate(const Request& request);
