@@ -30,7 +30,8 @@
 //     `hold_down` while any other address of the pool is free; explicit
 //     requests and re-learning ignore it. A service released and allocated
 //     again under the same key within `remember_previous` gets its previous
-//     addresses back if they are free.
+//     addresses back if they are free. Both are measured on the clock's
+//     monotonic timeline, so a wall-clock step changes neither.
 //   * Start-up: Assign() re-learns an assignment read from a Service's status.
 //     The first service to claim an address keeps it; a later incompatible
 //     claim is kAlreadyExists.
@@ -55,7 +56,6 @@
 #include <utility>
 #include <vector>
 
-#include "absl/container/btree_map.h"
 #include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/inlined_vector.h"
@@ -70,6 +70,7 @@
 #include "lib/base/ip_address.h"
 #include "lib/ipam/config.h"
 #include "lib/ipam/pool.h"
+#include "lib/ipam/release_history.h"
 
 namespace lb::ipam {
 
@@ -215,27 +216,24 @@ class Allocator {
   struct PoolState;
   struct Choice;
 
-  absl::StatusOr<Choice> PlanAt(const Request& request, absl::Time now) const;
+  absl::StatusOr<Choice> PlanAt(const Request& request) const;
   absl::StatusOr<Choice> PlanRequested(const Request& request,
                                        absl::Span<const IpAddress> requested,
                                        IpFamilyPolicy policy) const;
   Assignment ToAssignment(const Choice& choice) const;
   absl::Status CheckShareable(const IpAddress& a, const Request& request) const;
   std::optional<IpAddress> FindInPool(const PoolState& pool, IpFamily f,
-                                      const Request& request,
-                                      absl::Time now) const;
+                                      const Request& request) const;
   bool Satisfies(const ServiceRecord& record, const Request& request) const;
   std::optional<size_t> PoolIndexOf(const IpAddress& a) const;
   void Commit(const Request& request, const Choice& choice);
   // Gives a service that keeps its addresses the sharing of `request`.
   void Reshare(ServiceRecord& record, const Request& request);
   void Detach(const std::string& service, bool hold);
-  void Hold(const IpAddress& a, size_t pool, absl::Time now);
+  // Ends the hold of `a`, if any, and counts it out of its pool.
   void Unhold(const IpAddress& a);
-  void PurgeExpired(absl::Time now);
-  void MarkOccupied(size_t pool, const IpAddress& a);
-  void UnmarkOccupied(size_t pool, const IpAddress& a);
-  bool IsOccupied(const PoolState& pool, const IpAddress& a) const;
+  // Frees the holds and forgets the previous addresses that expired by `now`.
+  void PurgeExpired(MonoTime now);
 
   Clock& clock_;
   const AllocatorOptions options_;
@@ -252,16 +250,8 @@ class Allocator {
   // address".
   absl::flat_hash_map<std::string, absl::btree_set<IpAddress>> by_sharing_key_;
 
-  // Hold-down: address -> (release time, pool), and the same ordered by time.
-  absl::flat_hash_map<IpAddress, std::pair<absl::Time, size_t>> held_;
-  absl::btree_set<std::pair<absl::Time, IpAddress>> hold_queue_;
-
-  // Previous addresses of released services, for their return.
-  absl::flat_hash_map<std::string,
-                      std::pair<absl::Time, std::vector<IpAddress>>>
-      previous_;
-  absl::flat_hash_map<IpAddress, std::string> previous_owner_;
-  absl::btree_set<std::pair<absl::Time, std::string>> previous_queue_;
+  HoldDown held_;
+  PreviousAddresses previous_;
 
   absl::flat_hash_map<std::string, Request> pending_;
 };

@@ -321,6 +321,35 @@ TEST_CASE("released addresses are held back while others are free") {
   CHECK(First(f.allocator.Allocate(Req("d/e"))) == "192.168.1.240");
 }
 
+TEST_CASE(
+    "hold-down and previous addresses are measured on the monotonic clock: a "
+    "wall-clock step ends or extends neither") {
+  Fixture f;
+  CHECK(First(f.allocator.Allocate(Req("d/a"))) == "192.168.1.240");
+  CHECK(f.allocator.Release("d/a"));
+  // A forward step past the hold-down does not end it.
+  f.clock.StepWallClock(absl::Hours(2));
+  CHECK(First(f.allocator.Allocate(Req("d/b"))) == "192.168.1.241");
+  CHECK(f.allocator.Usage()[0].held == 1);
+  // A backward step does not extend it: five minutes of monotonic time do.
+  f.clock.StepWallClock(-absl::Hours(4));
+  f.clock.AdvanceTime(absl::Minutes(5));
+  CHECK(First(f.allocator.Allocate(Req("d/c"))) == "192.168.1.240");
+  CHECK(f.allocator.Usage()[0].held == 0);
+  CHECK(f.allocator.Release("d/c"));
+  CHECK(f.allocator.Release("d/b"));
+  // d/b's previous address survives a forward step past remember_previous...
+  f.clock.StepWallClock(absl::Hours(3));
+  f.clock.AdvanceTime(absl::Minutes(10));
+  CHECK(First(f.allocator.Allocate(Req("d/b"))) == "192.168.1.241");
+  CHECK(f.allocator.Release("d/b"));
+  // ...and is forgotten after an hour of monotonic time, whatever the wall
+  // clock did: the lowest free address is given instead.
+  f.clock.StepWallClock(-absl::Hours(5));
+  f.clock.AdvanceTime(absl::Hours(1));
+  CHECK(First(f.allocator.Allocate(Req("d/b"))) == "192.168.1.240");
+}
+
 TEST_CASE("when only held addresses remain, the oldest hold is reused") {
   Fixture f(
       "address-pools:\n- name: p\n  protocol: bgp\n  cidr: [10.0.0.0/30]\n");
