@@ -493,7 +493,7 @@ void Allocator::PurgeExpired(MonoTime now) {
     --pools_[pool]->held[FamilyIndex(a.family())];
     pools_[pool]->occupied.Unmark(a);
   }
-  if (!previous_.empty()) previous_.Expire(now);
+  previous_.Expire(now);
 }
 
 void Allocator::Detach(const std::string& service, bool hold) {
