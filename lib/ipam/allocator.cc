@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "lib/ipam/occupancy.h"
 
 namespace lb::ipam {
 namespace {
@@ -76,12 +77,10 @@ struct Allocator::AddressRecord {
 };
 
 struct Allocator::PoolState {
-  explicit PoolState(const Pool& p) : space(p) {}
+  explicit PoolState(const Pool& p) : space(p), occupied(space) {}
   PoolSpace space;
-  // Occupied addresses (in use or held) as maximal runs start -> end, per
-  // family. Every usable address within a run is occupied; a free usable
-  // address separates runs.
-  absl::btree_map<absl::uint128, absl::uint128> runs[2];
+  // Addresses in use or held down.
+  Occupancy occupied;
   absl::uint128 in_use[2] = {0, 0};
   absl::uint128 held[2] = {0, 0};
 };
@@ -97,78 +96,12 @@ Assignment Allocator::ToAssignment(const Choice& c) const {
 }
 
 Allocator::Allocator(Clock& clock, AllocatorOptions options)
-    : clock_(clock), options_(options) {}
+    : clock_(clock),
+      options_(options),
+      held_(options.hold_down),
+      previous_(options.remember_previous) {}
 
 Allocator::~Allocator() = default;
-
-// ---------------------------------------------------------------------------
-// Occupancy runs
-
-bool Allocator::IsOccupied(const PoolState& pool, const IpAddress& a) const {
-  const auto& runs = pool.runs[FamilyIndex(a.family())];
-  auto it = runs.upper_bound(a.value());
-  if (it == runs.begin()) return false;
-  return std::prev(it)->second >= a.value();
-}
-
-void Allocator::MarkOccupied(size_t pool_index, const IpAddress& a) {
-  PoolState& pool = *pools_[pool_index];
-  auto& runs = pool.runs[FamilyIndex(a.family())];
-  absl::uint128 v = a.value();
-  auto next = runs.upper_bound(v);
-  bool left = false;
-  auto prev = next;
-  if (next != runs.begin()) {
-    prev = std::prev(next);
-    if (prev->second >= v) return;  // already occupied
-    std::optional<IpAddress> after_prev = pool.space.NextUsable(
-        IpAddress::FromValue(a.family(), prev->second + 1));
-    left = after_prev && *after_prev == a;
-  }
-  bool right = false;
-  if (next != runs.end()) {
-    std::optional<IpAddress> after = a.Checked(1);
-    std::optional<IpAddress> after_a =
-        after ? pool.space.NextUsable(*after) : std::optional<IpAddress>();
-    right = after_a && after_a->value() == next->first;
-  }
-  if (left && right) {
-    prev->second = next->second;
-    runs.erase(next);
-  } else if (left) {
-    prev->second = v;
-  } else if (right) {
-    absl::uint128 end = next->second;
-    runs.erase(next);
-    runs.emplace(v, end);
-  } else {
-    runs.emplace(v, v);
-  }
-}
-
-void Allocator::UnmarkOccupied(size_t pool_index, const IpAddress& a) {
-  PoolState& pool = *pools_[pool_index];
-  auto& runs = pool.runs[FamilyIndex(a.family())];
-  absl::uint128 v = a.value();
-  auto it = runs.upper_bound(v);
-  if (it == runs.begin()) return;
-  --it;
-  if (it->second < v) return;
-  absl::uint128 start = it->first, end = it->second;
-  runs.erase(it);
-  if (start < v) {
-    std::optional<IpAddress> left_end =
-        pool.space.PrevUsable(IpAddress::FromValue(a.family(), v - 1));
-    if (left_end && left_end->value() >= start)
-      runs.emplace(start, left_end->value());
-  }
-  if (v < end) {
-    std::optional<IpAddress> right_start =
-        pool.space.NextUsable(IpAddress::FromValue(a.family(), v + 1));
-    if (right_start && right_start->value() <= end)
-      runs.emplace(right_start->value(), end);
-  }
-}
 
 // ---------------------------------------------------------------------------
 // Config
@@ -239,6 +172,28 @@ absl::Status Allocator::SetConfig(const Config& config) {
     }
     placed.emplace_back(address, *p);
   }
+  // A service's addresses share one pool: the assignment names one pool, and
+  // re-learning refuses addresses from two.
+  std::vector<std::pair<ServiceRecord*, uint32_t>> service_pools;
+  service_pools.reserve(services_.size());
+  for (auto& [service, record] : services_) {
+    if (record.addresses.empty()) continue;
+    std::optional<size_t> first = find_pool(record.addresses[0]);
+    if (!first) continue;  // an orphan, named above
+    service_pools.emplace_back(&record, static_cast<uint32_t>(*first));
+    for (size_t i = 1; i < record.addresses.size(); ++i) {
+      std::optional<size_t> other = find_pool(record.addresses[i]);
+      if (!other || *other == *first) continue;
+      orphans.push_back(
+          absl::StrCat("service ", Quote(service), " cannot keep ",
+                       Quote(record.addresses[0].ToString()), " and ",
+                       Quote(record.addresses[i].ToString()),
+                       " under new config: they would be in pools ",
+                       Quote(pools[*first]->space.pool().name), " and ",
+                       Quote(pools[*other]->space.pool().name),
+                       ", and a service's addresses share one pool"));
+    }
+  }
   if (!orphans.empty()) {
     std::sort(orphans.begin(), orphans.end());
     return absl::FailedPreconditionError(absl::StrCat(
@@ -258,29 +213,14 @@ absl::Status Allocator::SetConfig(const Config& config) {
   };
   std::sort(placed.begin(), placed.end());
   for (const auto& [address, p] : placed) {
-    MarkOccupied(p, address);
+    pools_[p]->occupied.Mark(address);
     ++pools_[p]->in_use[FamilyIndex(address.family())];
   }
-  for (auto& [name, record] : services_) {
-    if (!record.addresses.empty()) {
-      record.pool = static_cast<uint32_t>(*usable_pool(record.addresses[0]));
-    }
-  }
+  for (const auto& [record, pool] : service_pools) record->pool = pool;
   // Held addresses stay held where they still belong to a pool.
-  std::vector<IpAddress> dropped;
-  for (auto& [address, held] : held_) {
-    std::optional<size_t> p = usable_pool(address);
-    if (!p) {
-      dropped.push_back(address);
-      continue;
-    }
-    held.second = *p;
-    MarkOccupied(*p, address);
-    ++pools_[*p]->held[FamilyIndex(address.family())];
-  }
-  for (const IpAddress& a : dropped) {
-    hold_queue_.erase({held_[a].first, a});
-    held_.erase(a);
+  for (const auto& [address, p] : held_.Repool(usable_pool)) {
+    pools_[p]->occupied.Mark(address);
+    ++pools_[p]->held[FamilyIndex(address.family())];
   }
   return absl::OkStatus();
 }
@@ -334,20 +274,8 @@ absl::Status Allocator::CheckShareable(const IpAddress& a,
 
 std::optional<IpAddress> Allocator::FindInPool(const PoolState& pool,
                                                IpFamily f,
-                                               const Request& request,
-                                               absl::Time now) const {
-  // Lowest usable address not occupied: runs are maximal, so one jump per run.
-  std::optional<IpAddress> free = pool.space.FirstUsable(f);
-  const auto& runs = pool.runs[FamilyIndex(f)];
-  while (free) {
-    auto it = runs.upper_bound(free->value());
-    if (it == runs.begin()) break;
-    --it;
-    if (it->second < free->value()) break;
-    std::optional<IpAddress> after =
-        IpAddress::FromValue(f, it->second).Checked(1);
-    free = after ? pool.space.NextUsable(*after) : std::nullopt;
-  }
+                                               const Request& request) const {
+  std::optional<IpAddress> free = pool.occupied.LowestFree(f);
   // Lower addresses already used under the same sharing key win, as in MetalLB.
   if (!request.sharing_key.empty()) {
     auto by_key = by_sharing_key_.find(request.sharing_key);
@@ -361,10 +289,10 @@ std::optional<IpAddress> Allocator::FindInPool(const PoolState& pool,
   }
   if (free) return free;
   // Only held addresses are left: reuse the one released longest ago.
-  for (const auto& [when, a] : hold_queue_) {
-    if (a.family() == f && pool.space.Contains(a)) return a;
-  }
-  return std::nullopt;
+  if (held_.empty()) return std::nullopt;
+  return held_.Oldest([&](const IpAddress& a) {
+    return a.family() == f && pool.space.Contains(a);
+  });
 }
 
 absl::StatusOr<Allocator::Choice> Allocator::PlanRequested(
@@ -434,8 +362,8 @@ absl::StatusOr<Allocator::Choice> Allocator::PlanRequested(
   return choice;
 }
 
-absl::StatusOr<Allocator::Choice> Allocator::PlanAt(const Request& request,
-                                                    absl::Time now) const {
+absl::StatusOr<Allocator::Choice> Allocator::PlanAt(
+    const Request& request) const {
   if (request.service.empty()) {
     return absl::InvalidArgumentError("request has no service key");
   }
@@ -460,22 +388,14 @@ absl::StatusOr<Allocator::Choice> Allocator::PlanAt(const Request& request,
 
   // The service's previous addresses, if it is returning within
   // remember_previous.
-  const std::vector<IpAddress>* previous = nullptr;
-  if (!previous_.empty()) {
-    if (auto it = previous_.find(request.service); it != previous_.end()) {
-      previous = &it->second.second;
-    }
-  }
+  const std::vector<IpAddress>* previous = previous_.Of(request.service);
   auto previous_in = [&](const PoolState& pool,
                          IpFamily f) -> std::optional<IpAddress> {
     if (previous == nullptr) return std::nullopt;
     for (const IpAddress& a : *previous) {
       if (a.family() != f || !pool.space.IsUsable(a) || addresses_.contains(a))
         continue;
-      auto owner = previous_owner_.find(a);
-      if (owner == previous_owner_.end() || owner->second != request.service)
-        continue;
-      return a;
+      if (previous_.LeadsTo(a, request.service)) return a;
     }
     return std::nullopt;
   };
@@ -494,7 +414,7 @@ absl::StatusOr<Allocator::Choice> Allocator::PlanAt(const Request& request,
       choice.pool = i;
       for (IpFamily f : families) {
         std::optional<IpAddress> a = previous_in(pool, f);
-        if (!a) a = FindInPool(pool, f, request, now);
+        if (!a) a = FindInPool(pool, f, request);
         if (!a) break;
         choice.addresses.push_back(*a);
       }
@@ -521,7 +441,7 @@ absl::StatusOr<Assignment> Allocator::Plan(const Request& request) const {
       it != services_.end() && Satisfies(it->second, request)) {
     return *Lookup(request.service);
   }
-  absl::StatusOr<Choice> choice = PlanAt(request, clock_.Now());
+  absl::StatusOr<Choice> choice = PlanAt(request);
   if (!choice.ok()) return choice.status();
   return ToAssignment(*choice);
 }
@@ -560,41 +480,20 @@ bool Allocator::Satisfies(const ServiceRecord& record,
 // ---------------------------------------------------------------------------
 // Mutation
 
-void Allocator::Hold(const IpAddress& a, size_t pool, absl::Time now) {
-  held_[a] = {now, pool};
-  hold_queue_.emplace(now, a);
-  ++pools_[pool]->held[FamilyIndex(a.family())];
-}
-
 void Allocator::Unhold(const IpAddress& a) {
-  auto it = held_.find(a);
-  if (it == held_.end()) return;
-  hold_queue_.erase({it->second.first, a});
-  --pools_[it->second.second]->held[FamilyIndex(a.family())];
-  held_.erase(it);
+  if (std::optional<size_t> pool = held_.Unhold(a)) {
+    --pools_[*pool]->held[FamilyIndex(a.family())];
+  }
 }
 
-void Allocator::PurgeExpired(absl::Time now) {
-  while (!hold_queue_.empty() &&
-         hold_queue_.begin()->first + options_.hold_down <= now) {
-    IpAddress a = hold_queue_.begin()->second;
-    size_t pool = held_[a].second;
-    Unhold(a);
-    UnmarkOccupied(pool, a);
+void Allocator::PurgeExpired(MonoTime now) {
+  while (std::optional<std::pair<IpAddress, size_t>> expired =
+             held_.PopExpired(now)) {
+    const auto& [a, pool] = *expired;
+    --pools_[pool]->held[FamilyIndex(a.family())];
+    pools_[pool]->occupied.Unmark(a);
   }
-  while (!previous_queue_.empty() &&
-         previous_queue_.begin()->first + options_.remember_previous <= now) {
-    auto [when, service] = *previous_queue_.begin();
-    previous_queue_.erase(previous_queue_.begin());
-    auto it = previous_.find(service);
-    if (it == previous_.end() || it->second.first != when) continue;
-    for (const IpAddress& a : it->second.second) {
-      auto owner = previous_owner_.find(a);
-      if (owner != previous_owner_.end() && owner->second == service)
-        previous_owner_.erase(owner);
-    }
-    previous_.erase(it);
-  }
+  previous_.Expire(now);
 }
 
 void Allocator::Detach(const std::string& service, bool hold) {
@@ -602,7 +501,7 @@ void Allocator::Detach(const std::string& service, bool hold) {
   if (it == services_.end()) return;
   ServiceRecord& record = it->second;
   const std::string* key = &it->first;
-  absl::Time now = clock_.Now();
+  MonoTime now = clock_.Monotonic();
   for (const IpAddress& a : record.addresses) {
     auto ar = addresses_.find(a);
     if (ar == addresses_.end()) continue;
@@ -617,22 +516,47 @@ void Allocator::Detach(const std::string& service, bool hold) {
         if (by_key->second.empty()) by_sharing_key_.erase(by_key);
       }
     }
+    // Every address of a service is in the service's pool (SetConfig keeps it
+    // so), which is therefore where it is counted, held or freed.
     --pools_[record.pool]->in_use[FamilyIndex(a.family())];
-    std::optional<size_t> pool = PoolIndexOf(a);
-    if (hold && options_.hold_down > absl::ZeroDuration()) {
-      Hold(a, *pool, now);
+    if (hold && held_.enabled()) {
+      held_.Hold(a, record.pool, now);
+      ++pools_[record.pool]->held[FamilyIndex(a.family())];
     } else {
-      UnmarkOccupied(*pool, a);
+      pools_[record.pool]->occupied.Unmark(a);
     }
   }
-  if (hold && options_.remember_previous > absl::ZeroDuration()) {
-    std::vector<IpAddress> addresses(record.addresses.begin(),
-                                     record.addresses.end());
-    for (const IpAddress& a : addresses) previous_owner_[a] = service;
-    previous_[service] = {now, std::move(addresses)};
-    previous_queue_.emplace(now, service);
+  if (hold && previous_.enabled()) {
+    previous_.Remember(service, record.addresses, now);
   }
   services_.erase(it);
+}
+
+void Allocator::Reshare(ServiceRecord& record, const Request& request) {
+  absl::string_view old_key =
+      record.sharing ? absl::string_view(record.sharing->key) : "";
+  if (old_key != request.sharing_key) {
+    // Satisfies() held, so nobody else holds these addresses: under a new key,
+    // or none, nobody could share them.
+    for (const IpAddress& a : record.addresses) {
+      if (!old_key.empty()) {
+        auto by_key = by_sharing_key_.find(old_key);
+        if (by_key != by_sharing_key_.end()) {
+          by_key->second.erase(a);
+          if (by_key->second.empty()) by_sharing_key_.erase(by_key);
+        }
+      }
+      if (!request.sharing_key.empty()) {
+        by_sharing_key_[request.sharing_key].insert(a);
+      }
+    }
+  }
+  if (request.sharing_key.empty()) {
+    record.sharing.reset();
+  } else {
+    record.sharing = std::make_unique<Sharing>(
+        Sharing{request.sharing_key, BackendKey(request), request.ports});
+  }
 }
 
 void Allocator::Commit(const Request& request, const Choice& choice) {
@@ -652,49 +576,30 @@ void Allocator::Commit(const Request& request, const Choice& choice) {
     if (!held_.empty()) Unhold(a);
     AddressRecord& ar = addresses_[a];
     if (ar.owners.empty()) {
-      MarkOccupied(choice.pool, a);
+      pool.occupied.Mark(a);
       ++pool.in_use[FamilyIndex(a.family())];
     }
     ar.owners.push_back(key);
     if (record.sharing) by_sharing_key_[record.sharing->key].insert(a);
     // The address now belongs to this service; nobody else can come back to it.
-    if (previous_owner_.empty()) continue;
-    if (auto owner = previous_owner_.find(a);
-        owner != previous_owner_.end() && owner->second != request.service) {
-      previous_owner_.erase(owner);
-    }
+    previous_.Claimed(a, request.service);
   }
-  if (!previous_.empty()) {
-    if (auto prev = previous_.find(request.service); prev != previous_.end()) {
-      for (const IpAddress& a : prev->second.second) {
-        auto owner = previous_owner_.find(a);
-        if (owner != previous_owner_.end() &&
-            owner->second == request.service) {
-          previous_owner_.erase(owner);
-        }
-      }
-      previous_.erase(prev);
-    }
-  }
+  previous_.Forget(request.service);
   if (!pending_.empty()) pending_.erase(request.service);
 }
 
 absl::StatusOr<Assignment> Allocator::Allocate(const Request& request) {
-  absl::Time now = clock_.Now();
-  PurgeExpired(now);
+  PurgeExpired(clock_.Monotonic());
   if (auto it = services_.find(request.service); it != services_.end()) {
     if (Satisfies(it->second, request)) {
       // Keep the addresses; refresh what sharing decisions depend on.
-      if (!request.sharing_key.empty()) {
-        it->second.sharing = std::make_unique<Sharing>(
-            Sharing{request.sharing_key, BackendKey(request), request.ports});
-      }
+      Reshare(it->second, request);
       pending_.erase(request.service);
       return *Lookup(request.service);
     }
     Detach(request.service, /*hold=*/true);
   }
-  absl::StatusOr<Choice> choice = PlanAt(request, now);
+  absl::StatusOr<Choice> choice = PlanAt(request);
   if (!choice.ok()) {
     if (choice.status().code() == absl::StatusCode::kResourceExhausted ||
         choice.status().code() == absl::StatusCode::kAlreadyExists) {
@@ -723,7 +628,7 @@ absl::Status Allocator::Assign(const Request& request,
   if (!has_config_) {
     return absl::FailedPreconditionError("no configuration loaded yet");
   }
-  PurgeExpired(clock_.Now());
+  PurgeExpired(clock_.Monotonic());
   // What the status says decides the families, whatever the policy says now.
   IpFamilyPolicy policy = addresses.size() == 2
                               ? IpFamilyPolicy::kRequireDualStack
@@ -736,7 +641,7 @@ absl::Status Allocator::Assign(const Request& request,
 }
 
 bool Allocator::Release(absl::string_view service) {
-  PurgeExpired(clock_.Now());
+  PurgeExpired(clock_.Monotonic());
   pending_.erase(service);
   std::string key(service);
   if (!services_.contains(key)) return false;
@@ -774,10 +679,9 @@ std::optional<std::string> Allocator::PoolOf(const IpAddress& address) const {
 }
 
 std::vector<std::string> Allocator::Retryable() const {
-  absl::Time now = clock_.Now();
   std::vector<std::string> out;
   for (const auto& [service, request] : pending_) {
-    if (PlanAt(request, now).ok()) out.push_back(service);
+    if (PlanAt(request).ok()) out.push_back(service);
   }
   std::sort(out.begin(), out.end());
   return out;

@@ -13,32 +13,31 @@
 //   req.service = "default/nginx";
 //   absl::StatusOr<Assignment> a = allocator.Allocate(req);   // 192.168.1.240
 //   allocator.Release("default/nginx");
-//   for (const std::string& s : allocator.Retryable()) { /* Allocate(s's
-//   request) */ }
+//   for (const std::string& s : allocator.Retryable()) { /* Allocate(s) */ }
 //
 // Rules:
 //   * Pool choice: the pool annotation when given (auto-assign does not
-//   matter), else
-//     every auto-assign pool in config order. Within a pool, the lowest usable
-//     address that is free, or already used by services this one may share
-//     with.
+//     matter), else every auto-assign pool in config order. Within a pool, the
+//     lowest usable address that is free, or already used by services this one
+//     may share with.
 //   * Sharing (MetalLB's): both services carry the same non-empty sharing key,
-//   their
-//     (protocol, port) pairs do not overlap, and their traffic policies are
-//     compatible (Cluster with Cluster; Local with Local only for the same
+//     their (protocol, port) pairs do not overlap, and their traffic policies
+//     are compatible (Cluster with Cluster; Local with Local only for the same
 //     backend selector).
+//   * One pool per service: a dual-stack service's two addresses come from the
+//     same pool, and stay in one pool across config changes.
 //   * Hold-down: a released address is not handed out automatically again for
 //     `hold_down` while any other address of the pool is free; explicit
 //     requests and re-learning ignore it. A service released and allocated
 //     again under the same key within `remember_previous` gets its previous
-//     addresses back if they are free.
+//     addresses back if they are free. Both are measured on the clock's
+//     monotonic timeline, so a wall-clock step changes neither.
 //   * Start-up: Assign() re-learns an assignment read from a Service's status.
-//   The first
-//     service to claim an address keeps it; a later incompatible claim is
-//     kAlreadyExists.
-//   * SetConfig() rejects a config that would orphan an address in use, naming
-//   every
-//     such service, and keeps the previous config.
+//     The first service to claim an address keeps it; a later incompatible
+//     claim is kAlreadyExists.
+//   * SetConfig() rejects a config that would orphan an address in use, or
+//     split a service's addresses between two pools, naming every such
+//     service, and keeps the previous config.
 //
 // Cost: Allocate, Assign and Release are O(log n) in the number of allocated
 // addresses (plus the number of addresses sharing one key when sharing); memory
@@ -57,7 +56,6 @@
 #include <utility>
 #include <vector>
 
-#include "absl/container/btree_map.h"
 #include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/inlined_vector.h"
@@ -72,6 +70,7 @@
 #include "lib/base/ip_address.h"
 #include "lib/ipam/config.h"
 #include "lib/ipam/pool.h"
+#include "lib/ipam/release_history.h"
 
 namespace lb::ipam {
 
@@ -146,9 +145,9 @@ class Allocator {
   Allocator& operator=(const Allocator&) = delete;
 
   // Installs a new config. kFailedPrecondition, with the previous config kept,
-  // when an address in use would belong to no pool; the message names every
-  // such service and address. Pools may be renamed, split, grown or shrunk
-  // around addresses in use.
+  // when an address in use would belong to no pool, or one service's
+  // addresses to two pools; the message names every such service and address.
+  // Pools may be renamed, split, grown or shrunk around addresses in use.
   absl::Status SetConfig(const Config& config);
   bool has_config() const { return has_config_; }
 
@@ -156,16 +155,15 @@ class Allocator {
   // still satisfy the request (idempotent). A service whose request changed
   // (pool, requested addresses, sharing, families) is moved. Errors:
   //   kFailedPrecondition  no config yet; a requested address is in no pool or
-  //   is
-  //                        excluded there; no pool can serve the families
+  //                        is excluded there; no pool can serve the families
   //                        required
   //   kNotFound            the named pool does not exist
   //   kInvalidArgument     malformed request (no service key, two addresses of
-  //   one
-  //                        family, a requested address outside the named pool,
-  //                        ...)
+  //                        one family, a requested address outside the named
+  //                        pool, ...)
   //   kAlreadyExists       a requested address is held by a service it may not
-  //   share with kResourceExhausted   no free address in the eligible pools
+  //                        share with
+  //   kResourceExhausted   no free address in the eligible pools
   // On kAlreadyExists and kResourceExhausted the service is remembered as
   // pending (see Retryable) and holds no address.
   absl::StatusOr<Assignment> Allocate(const Request& request);
@@ -218,25 +216,24 @@ class Allocator {
   struct PoolState;
   struct Choice;
 
-  absl::StatusOr<Choice> PlanAt(const Request& request, absl::Time now) const;
+  absl::StatusOr<Choice> PlanAt(const Request& request) const;
   absl::StatusOr<Choice> PlanRequested(const Request& request,
                                        absl::Span<const IpAddress> requested,
                                        IpFamilyPolicy policy) const;
   Assignment ToAssignment(const Choice& choice) const;
   absl::Status CheckShareable(const IpAddress& a, const Request& request) const;
   std::optional<IpAddress> FindInPool(const PoolState& pool, IpFamily f,
-                                      const Request& request,
-                                      absl::Time now) const;
+                                      const Request& request) const;
   bool Satisfies(const ServiceRecord& record, const Request& request) const;
   std::optional<size_t> PoolIndexOf(const IpAddress& a) const;
   void Commit(const Request& request, const Choice& choice);
+  // Gives a service that keeps its addresses the sharing of `request`.
+  void Reshare(ServiceRecord& record, const Request& request);
   void Detach(const std::string& service, bool hold);
-  void Hold(const IpAddress& a, size_t pool, absl::Time now);
+  // Ends the hold of `a`, if any, and counts it out of its pool.
   void Unhold(const IpAddress& a);
-  void PurgeExpired(absl::Time now);
-  void MarkOccupied(size_t pool, const IpAddress& a);
-  void UnmarkOccupied(size_t pool, const IpAddress& a);
-  bool IsOccupied(const PoolState& pool, const IpAddress& a) const;
+  // Frees the holds and forgets the previous addresses that expired by `now`.
+  void PurgeExpired(MonoTime now);
 
   Clock& clock_;
   const AllocatorOptions options_;
@@ -253,16 +250,8 @@ class Allocator {
   // address".
   absl::flat_hash_map<std::string, absl::btree_set<IpAddress>> by_sharing_key_;
 
-  // Hold-down: address -> (release time, pool), and the same ordered by time.
-  absl::flat_hash_map<IpAddress, std::pair<absl::Time, size_t>> held_;
-  absl::btree_set<std::pair<absl::Time, IpAddress>> hold_queue_;
-
-  // Previous addresses of released services, for their return.
-  absl::flat_hash_map<std::string,
-                      std::pair<absl::Time, std::vector<IpAddress>>>
-      previous_;
-  absl::flat_hash_map<IpAddress, std::string> previous_owner_;
-  absl::btree_set<std::pair<absl::Time, std::string>> previous_queue_;
+  HoldDown held_;
+  PreviousAddresses previous_;
 
   absl::flat_hash_map<std::string, Request> pending_;
 };

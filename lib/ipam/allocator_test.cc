@@ -236,6 +236,50 @@ TEST_CASE(
   CHECK(f.allocator.Usage()[0].in_use == 3);
 }
 
+TEST_CASE(
+    "a service that keeps its address while its sharing key changes shares "
+    "under the new key only") {
+  auto tcp = [](uint16_t p) { return ServicePort{"TCP", p}; };
+  SUBCASE("a key added: others with that key share the address") {
+    Fixture f;
+    CHECK(First(f.allocator.Allocate(Req("d/a"))) == "192.168.1.240");
+    CHECK(First(f.allocator.Allocate(Shared("d/a", "k", {tcp(80)}))) ==
+          "192.168.1.240");
+    CHECK(First(f.allocator.Allocate(Shared("d/b", "k", {tcp(443)}))) ==
+          "192.168.1.240");
+  }
+  SUBCASE("the key removed: nobody shares the address any more") {
+    Fixture f;
+    CHECK(First(f.allocator.Allocate(Shared("d/a", "k", {tcp(80)}))) ==
+          "192.168.1.240");
+    CHECK(First(f.allocator.Allocate(Req("d/a"))) == "192.168.1.240");
+    CHECK(First(f.allocator.Allocate(Shared("d/b", "k", {tcp(443)}))) ==
+          "192.168.1.241");
+    Request explicit_share = Shared("d/c", "k", {tcp(8080)});
+    explicit_share.requested = {Ip("192.168.1.240")};
+    CHECK_STATUS(f.allocator.Allocate(explicit_share),
+                 absl::StatusCode::kAlreadyExists,
+                 "\"192.168.1.240\" is already in use by \"d/a\", which does "
+                 "not allow sharing");
+  }
+  SUBCASE("the key changed: the old key leads nowhere after release") {
+    Fixture f;
+    CHECK(First(f.allocator.Allocate(Shared("d/a", "k1", {tcp(80)}))) ==
+          "192.168.1.240");
+    CHECK(First(f.allocator.Allocate(Shared("d/a", "k2", {tcp(80)}))) ==
+          "192.168.1.240");
+    CHECK(First(f.allocator.Allocate(Shared("d/b", "k1", {tcp(443)}))) ==
+          "192.168.1.241");
+    CHECK(f.allocator.Release("d/a"));
+    // 192.168.1.240 is in hold-down, whatever key asks.
+    CHECK(First(f.allocator.Allocate(Shared("d/c", "k1", {tcp(8080)}))) ==
+          "192.168.1.241");
+    CHECK(First(f.allocator.Allocate(Shared("d/d", "k2", {tcp(8080)}))) ==
+          "192.168.1.242");
+    CHECK(f.allocator.Usage()[0].held == 1);
+  }
+}
+
 TEST_CASE("sharing with traffic policy Local needs the same backend") {
   Fixture f;
   Request a = Shared("d/a", "k", {{"TCP", 80}});
@@ -275,6 +319,35 @@ TEST_CASE("released addresses are held back while others are free") {
   // After the hold-down the address is the lowest free again.
   f.clock.AdvanceTime(absl::Minutes(5));
   CHECK(First(f.allocator.Allocate(Req("d/e"))) == "192.168.1.240");
+}
+
+TEST_CASE(
+    "hold-down and previous addresses are measured on the monotonic clock: a "
+    "wall-clock step ends or extends neither") {
+  Fixture f;
+  CHECK(First(f.allocator.Allocate(Req("d/a"))) == "192.168.1.240");
+  CHECK(f.allocator.Release("d/a"));
+  // A forward step past the hold-down does not end it.
+  f.clock.StepWallClock(absl::Hours(2));
+  CHECK(First(f.allocator.Allocate(Req("d/b"))) == "192.168.1.241");
+  CHECK(f.allocator.Usage()[0].held == 1);
+  // A backward step does not extend it: five minutes of monotonic time do.
+  f.clock.StepWallClock(-absl::Hours(4));
+  f.clock.AdvanceTime(absl::Minutes(5));
+  CHECK(First(f.allocator.Allocate(Req("d/c"))) == "192.168.1.240");
+  CHECK(f.allocator.Usage()[0].held == 0);
+  CHECK(f.allocator.Release("d/c"));
+  CHECK(f.allocator.Release("d/b"));
+  // d/b's previous address survives a forward step past remember_previous...
+  f.clock.StepWallClock(absl::Hours(3));
+  f.clock.AdvanceTime(absl::Minutes(10));
+  CHECK(First(f.allocator.Allocate(Req("d/b"))) == "192.168.1.241");
+  CHECK(f.allocator.Release("d/b"));
+  // ...and is forgotten after an hour of monotonic time, whatever the wall
+  // clock did: the lowest free address is given instead.
+  f.clock.StepWallClock(-absl::Hours(5));
+  f.clock.AdvanceTime(absl::Hours(1));
+  CHECK(First(f.allocator.Allocate(Req("d/b"))) == "192.168.1.240");
 }
 
 TEST_CASE("when only held addresses remain, the oldest hold is reused") {
@@ -472,6 +545,182 @@ address-pools:
   Request relearn = Req("d/relearn");
   CHECK_OK(f.allocator.Assign(relearn, {Ip("10.0.1.5"), Ip("2001:db8:1::5")}));
   CHECK(f.allocator.Lookup("d/relearn")->addresses.size() == 2);
+}
+
+// Checks that, for every pool and family, in_use is exactly the number of
+// distinct addresses `services` hold there and that in_use + held fits the
+// capacity (a counter that wrapped below zero would not).
+void CheckUsageMatchesHolders(const Allocator& allocator,
+                              const std::vector<std::string>& services) {
+  std::map<std::pair<std::string, IpFamily>, std::set<IpAddress>> held;
+  for (const std::string& service : services) {
+    std::optional<Assignment> a = allocator.Lookup(service);
+    if (!a) continue;
+    for (const IpAddress& address : a->addresses) {
+      CHECK(allocator.PoolOf(address) == a->pool);
+      held[{a->pool, address.family()}].insert(address);
+    }
+  }
+  for (const PoolUsage& u : allocator.Usage()) {
+    INFO("pool ", u.pool, " ", FamilyName(u.family));
+    size_t want = held[{u.pool, u.family}].size();
+    CHECK(u.in_use == want);
+    CHECK(u.in_use <= u.capacity);
+    CHECK(u.held <= u.capacity - u.in_use);
+  }
+}
+
+TEST_CASE(
+    "a dual-stack service keeps both addresses in one pool, and usage per "
+    "pool and family stays exact") {
+  constexpr char kDual[] = R"(
+address-pools:
+- name: dual
+  protocol: arp
+  cidr: [10.0.1.0/28, "2001:db8:1::/120"]
+)";
+  constexpr char kSplit[] = R"(
+address-pools:
+- name: v4
+  protocol: arp
+  cidr: [10.0.1.0/28]
+- name: v6
+  protocol: arp
+  cidr: ["2001:db8:1::/120"]
+)";
+  const std::vector<std::string> services = {"d/dual"};
+  Fixture f(kDual);
+  Request dual = Req("d/dual");
+  dual.family_policy = IpFamilyPolicy::kRequireDualStack;
+  dual.families = {IpFamily::kV4, IpFamily::kV6};
+  absl::StatusOr<Assignment> got = f.allocator.Allocate(dual);
+  REQUIRE_OK(got);
+  REQUIRE(got->addresses ==
+          std::vector<IpAddress>{Ip("10.0.1.1"), Ip("2001:db8:1::")});
+  CheckUsageMatchesHolders(f.allocator, services);
+
+  // Splitting the pool by family would put the service's addresses in two
+  // pools: refused, naming the service, its addresses and the pools.
+  CHECK_STATUS(f.allocator.SetConfig(MustParse(kSplit)),
+               absl::StatusCode::kFailedPrecondition,
+               "service \"d/dual\" cannot keep \"10.0.1.1\" and "
+               "\"2001:db8:1::\" under new config: they would be in pools "
+               "\"v4\" and \"v6\", and a service's addresses share one pool");
+  CHECK(f.allocator.Lookup("d/dual")->pool == "dual");
+  CheckUsageMatchesHolders(f.allocator, services);
+
+  // Release: both addresses leave use and enter hold-down, in their pool.
+  CHECK(f.allocator.Release("d/dual"));
+  CheckUsageMatchesHolders(f.allocator, services);
+  std::vector<PoolUsage> u = f.allocator.Usage();
+  REQUIRE(u.size() == 2);
+  CHECK(u[0].family == IpFamily::kV4);
+  CHECK(u[0].capacity == 15);
+  CHECK(u[0].in_use == 0);
+  CHECK(u[0].held == 1);
+  CHECK(u[1].family == IpFamily::kV6);
+  CHECK(u[1].capacity == 256);
+  CHECK(u[1].in_use == 0);
+  CHECK(u[1].held == 1);
+
+  // Re-learning takes them out of hold-down and back into use.
+  CHECK_OK(f.allocator.Assign(dual, {Ip("10.0.1.1"), Ip("2001:db8:1::")}));
+  CheckUsageMatchesHolders(f.allocator, services);
+  u = f.allocator.Usage();
+  CHECK(u[0].in_use == 1);
+  CHECK(u[0].held == 0);
+  CHECK(u[1].in_use == 1);
+  CHECK(u[1].held == 0);
+
+  // Once nobody holds them, the split goes through; the held addresses stay
+  // held, each in its new pool.
+  CHECK(f.allocator.Release("d/dual"));
+  REQUIRE_OK(f.allocator.SetConfig(MustParse(kSplit)));
+  u = f.allocator.Usage();
+  REQUIRE(u.size() == 2);
+  CHECK(u[0].pool == "v4");
+  CHECK(u[0].in_use == 0);
+  CHECK(u[0].held == 1);
+  CHECK(u[1].pool == "v6");
+  CHECK(u[1].in_use == 0);
+  CHECK(u[1].held == 1);
+  // Addresses in two pools cannot be re-learned as one service's either.
+  CHECK_STATUS(f.allocator.Assign(dual, {Ip("10.0.1.1"), Ip("2001:db8:1::")}),
+               absl::StatusCode::kInvalidArgument,
+               "requested addresses are in different pools");
+  CheckUsageMatchesHolders(f.allocator, services);
+  CHECK(f.allocator.Usage()[0].held == 1);
+  CHECK(f.allocator.Usage()[1].held == 1);
+}
+
+TEST_CASE(
+    "moving, re-learning and releasing a dual-stack service frees its "
+    "addresses in its own pool") {
+  constexpr char kTwoPools[] = R"(
+address-pools:
+- name: one
+  protocol: bgp
+  cidr: [10.0.0.0/29, "2001:db8::/125"]
+- name: two
+  protocol: bgp
+  auto-assign: false
+  cidr: [10.0.1.0/29, "2001:db8:1::/125"]
+)";
+  const std::vector<std::string> services = {"d/s", "d/t"};
+  auto usage = [](const Allocator& a, size_t i) {
+    PoolUsage u = a.Usage().at(i);
+    return std::make_pair(static_cast<int>(u.in_use), static_cast<int>(u.held));
+  };
+  using P = std::pair<int, int>;  // (in use, held)
+  for (bool hold : {true, false}) {
+    CAPTURE(hold);
+    AllocatorOptions o;
+    if (!hold) o.hold_down = absl::ZeroDuration();
+    Fixture f(kTwoPools, o);
+    // Usage rows: one IPv4, one IPv6, two IPv4, two IPv6.
+    Request s = Req("d/s");
+    s.family_policy = IpFamilyPolicy::kRequireDualStack;
+    s.families = {IpFamily::kV6, IpFamily::kV4};
+    REQUIRE_OK(f.allocator.Allocate(s));
+    CheckUsageMatchesHolders(f.allocator, services);
+    CHECK(usage(f.allocator, 0) == P{1, 0});
+    CHECK(usage(f.allocator, 1) == P{1, 0});
+
+    // A changed pool annotation moves it: its old addresses are released (and
+    // held) in pool one.
+    s.pool = "two";
+    absl::StatusOr<Assignment> moved = f.allocator.Allocate(s);
+    REQUIRE_OK(moved);
+    CHECK(moved->addresses ==
+          std::vector<IpAddress>{Ip("2001:db8:1::"), Ip("10.0.1.0")});
+    CheckUsageMatchesHolders(f.allocator, services);
+    CHECK(usage(f.allocator, 0) == P{0, hold ? 1 : 0});
+    CHECK(usage(f.allocator, 1) == P{0, hold ? 1 : 0});
+    CHECK(usage(f.allocator, 2) == P{1, 0});
+    CHECK(usage(f.allocator, 3) == P{1, 0});
+
+    // Re-learning it in pool one frees its pool-two addresses there, at once.
+    s.pool.clear();
+    CHECK_OK(f.allocator.Assign(s, {Ip("10.0.0.0"), Ip("2001:db8::")}));
+    CheckUsageMatchesHolders(f.allocator, services);
+    CHECK(usage(f.allocator, 0) == P{1, 0});
+    CHECK(usage(f.allocator, 1) == P{1, 0});
+    CHECK(usage(f.allocator, 2) == P{0, 0});
+    CHECK(usage(f.allocator, 3) == P{0, 0});
+    Request t = Req("d/t");
+    t.pool = "two";
+    CHECK(First(f.allocator.Allocate(t)) == "10.0.1.0");
+
+    // Released: held in pool one, or free at once without hold-down.
+    CHECK(f.allocator.Release("d/s"));
+    CheckUsageMatchesHolders(f.allocator, services);
+    CHECK(usage(f.allocator, 0) == P{0, hold ? 1 : 0});
+    CHECK(usage(f.allocator, 1) == P{0, hold ? 1 : 0});
+    CHECK(usage(f.allocator, 2) == P{1, 0});
+    CHECK(usage(f.allocator, 3) == P{0, 0});
+    CHECK(First(f.allocator.Allocate(Req("d/u"))) ==
+          (hold ? "10.0.0.1" : "10.0.0.0"));
+  }
 }
 
 TEST_CASE("usage of an IPv6 /64 is exact") {

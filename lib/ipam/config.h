@@ -11,13 +11,12 @@
 //   allocator.SetConfig(parsed->config);
 //
 // Differences from MetalLB v0.3, all deliberate:
-//   * every error is reported, not only the first, each naming its pool, field,
-//   value
-//     and line;
+//   * every error is reported, not only the first, each naming its pool,
+//     field, value and line;
 //   * unknown keys are warnings instead of being silently dropped;
 //   * IPv6 ARP pools need no explicit arp-network (none is inferred for IPv6);
 //   * pools are kept in document order, which is the allocator's preference
-//   order.
+//     order.
 //
 // Thread-safety: free functions without shared state.
 

@@ -2,8 +2,7 @@
 //
 // Builds an allocator Request from the parts of a Kubernetes Service that
 // matter for address allocation, reading MetalLB's annotations under both
-// prefixes
-// (`metallb.universe.tf/` and `metallb.io/`):
+// prefixes (`metallb.universe.tf/` and `metallb.io/`):
 //   address-pool, allow-shared-ip, loadBalancerIPs (comma-separated).
 //
 //   ServiceFields svc;
