@@ -2,6 +2,7 @@
 
 #include "lib/base/status_macros.h"
 #include "lib/k8s/config.h"
+#include "lib/k8s/http_client.h"
 
 namespace lb::cmd {
 
@@ -16,7 +17,7 @@ absl::StatusOr<std::unique_ptr<k8s::Client>> ConnectToApiServer(
                      "kubeconfig " + options.kubeconfig));
   if (options.qps > 0) config.qps = options.qps;
   if (options.burst > 0) config.burst = options.burst;
-  return k8s::Client::Create(config, clock);
+  return k8s::HttpClient::Create(config, clock);
 }
 
 }  // namespace lb::cmd

@@ -13,8 +13,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "lib/base/clock.h"
-#include "lib/k8s/client.h"
 #include "lib/k8s/config.h"
+#include "lib/k8s/http_client.h"
 #include "lib/k8s/testing/api_server.h"
 #include "tests/status_matchers.h"
 
@@ -76,7 +76,7 @@ TEST_CASE("a status write that fails during sync is retried for its Service") {
   k8s::Config config;
   ASSIGN_OR_FAIL(config, k8s::LoadKubeconfig(kubeconfig));
   std::unique_ptr<k8s::Client> client;
-  ASSIGN_OR_FAIL(client, k8s::Client::Create(config, clock));
+  ASSIGN_OR_FAIL(client, k8s::HttpClient::Create(config, clock));
   REQUIRE_OK(client
                  ->Create(k8s::kNamespaces, "",
                           {{"apiVersion", "v1"},

@@ -9,7 +9,7 @@
 #ifndef LB_CMD_CONTROLLER_TRIM_H_
 #define LB_CMD_CONTROLLER_TRIM_H_
 
-#include "lib/k8s/client.h"
+#include "lib/k8s/json.h"
 
 namespace lb::controller {
 

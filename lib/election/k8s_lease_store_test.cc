@@ -13,8 +13,8 @@
 #include "lib/election/fake_network.h"
 #include "lib/election/leader_elector.h"
 #include "lib/election/membership.h"
-#include "lib/k8s/client.h"
 #include "lib/k8s/config.h"
+#include "lib/k8s/http_client.h"
 #include "lib/k8s/resource.h"
 #include "lib/k8s/testing/api_server.h"
 #include "tests/status_matchers.h"
@@ -32,7 +32,7 @@ struct Fixture {
     auto cfg = k8s::ParseKubeconfig(server->Kubeconfig(""), "");
     REQUIRE_OK(cfg);
     cfg->max_retries = 0;
-    auto c = k8s::Client::Create(*cfg, real_clock);
+    auto c = k8s::HttpClient::Create(*cfg, real_clock);
     REQUIRE_OK(c);
     client = std::move(*c);
     store = std::make_unique<K8sLeaseStore>(*client);

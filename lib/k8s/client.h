@@ -1,48 +1,40 @@
 // lib/k8s/client.h
 //
-// A Kubernetes REST client over JSON objects (nlohmann::json): get, list,
-// create, merge-patch, JSON-patch, update, delete and watch for any Resource,
-// with bearer-token refresh, a client-side QPS limit and retries of
-// throttled/unavailable answers that carry Retry-After. Typed views of the
-// objects live in lib/k8s/objects.h; writes should be merge patches of
+// The Kubernetes API as this project uses it: get, list, create, update,
+// merge patch, JSON patch, delete and watch of JSON objects (lib/k8s/json.h)
+// of any Resource, with the `/status` subresource. Code that talks to the API
+// takes a `Client&`; main passes an HttpClient (lib/k8s/http_client.h), unit
+// tests an in-memory one (lib/k8s/testing/in_memory_client.h). Typed views of
+// the objects live in lib/k8s/objects.h; writes should be merge patches of
 // exactly the fields being changed.
 //
-//   lb::RealClock clock;
-//   LB_ASSIGN_OR_RETURN(Config config, LoadKubeconfig(path));
-//   LB_ASSIGN_OR_RETURN(auto client, Client::Create(config, clock));
-//   LB_ASSIGN_OR_RETURN(json svc, client->Get(kServices, "default", "web"));
-//   LB_RETURN_IF_ERROR(client->MergePatch(
+//   LB_ASSIGN_OR_RETURN(json svc, client.Get(kServices, "default", "web"));
+//   LB_RETURN_IF_ERROR(client.MergePatch(
 //       kServices, "default", "web",
-//       {{"status", {{"loadBalancer", {{"ingress", {{{"ip",
-//       "192.0.2.1"}}}}}}}}}, Subresource::kStatus).status());
+//       {{"status",
+//         {{"loadBalancer", {{"ingress", {{{"ip", "192.0.2.1"}}}}}}}}},
+//       Subresource::kStatus).status());
 //
-// Errors: see lib/k8s/errors.h (the server's Status reason and message are
-// carried in every failure).
+// Errors: see lib/k8s/errors.h. Every failure the server reports carries its
+// Status reason and message; a transport failure is Unavailable.
 //
-// Thread-safety: safe for concurrent use.
+// Thread-safety: implementations are safe for concurrent use.
 
 #ifndef LB_K8S_CLIENT_H_
 #define LB_K8S_CLIENT_H_
 
 #include <functional>
-#include <memory>
 #include <string>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "lib/base/clock.h"
-#include "lib/k8s/backoff.h"
-#include "lib/k8s/config.h"
+#include "lib/k8s/json.h"
 #include "lib/k8s/resource.h"
-#include "lib/k8s/transport.h"
-#include "nlohmann/json.hpp"
+#include "lib/k8s/stream_cancel.h"
 
 namespace lb::k8s {
-
-using json = nlohmann::json;
 
 enum class Subresource { kNone, kStatus };
 
@@ -77,81 +69,109 @@ struct WatchEvent {
 
 class Client {
  public:
-  // Real transport from `config`; errors as NewHttpTransport's.
-  static absl::StatusOr<std::unique_ptr<Client>> Create(const Config& config,
-                                                        Clock& clock);
-  Client(Config config, Clock& clock, std::unique_ptr<HttpTransport> transport);
+  virtual ~Client() = default;
 
+  // NotFound when absent.
   absl::StatusOr<json> Get(const Resource& r, const std::string& ns,
                            const std::string& name,
-                           Subresource sub = Subresource::kNone);
+                           Subresource sub = Subresource::kNone) {
+    return DoGet(r, ns, name, sub);
+  }
+  // `ns` "" lists every namespace. Items carry kind and apiVersion.
   absl::StatusOr<ObjectList> List(const Resource& r, const std::string& ns,
-                                  const ListOptions& options = {});
+                                  const ListOptions& options = {}) {
+    return DoList(r, ns, options);
+  }
   // Like List, but hands each item to `on_item` as it is decoded instead of
   // building the whole list, so a large list never exists as one tree.
   // Returns the list's resourceVersion.
   absl::StatusOr<std::string> ListEach(
       const Resource& r, const std::string& ns, const ListOptions& options,
-      const std::function<void(json item)>& on_item);
+      const std::function<void(json item)>& on_item) {
+    return DoListEach(r, ns, options, on_item);
+  }
   // POST; AlreadyExists when the name is taken.
   absl::StatusOr<json> Create(const Resource& r, const std::string& ns,
-                              const json& object);
+                              const json& object) {
+    return DoCreate(r, ns, object);
+  }
   // PUT of a whole object as previously read (metadata.resourceVersion makes
   // it conditional: Aborted/Conflict if stale). Prefer MergePatch.
+  // InvalidArgument when the object has no metadata.name.
   absl::StatusOr<json> Update(const Resource& r, const std::string& ns,
                               const json& object,
-                              Subresource sub = Subresource::kNone);
-  // RFC 7386 merge patch. A `metadata.resourceVersion` inside `patch` is a
-  // precondition (Aborted/Conflict when stale).
+                              Subresource sub = Subresource::kNone) {
+    return DoUpdate(r, ns, object, sub);
+  }
+  // RFC 7386 merge patch (an object; InvalidArgument otherwise). A
+  // `metadata.resourceVersion` inside `patch` is a precondition
+  // (Aborted/Conflict when stale).
   absl::StatusOr<json> MergePatch(const Resource& r, const std::string& ns,
                                   const std::string& name, const json& patch,
-                                  Subresource sub = Subresource::kNone);
-  // RFC 6902 JSON patch (an array of operations).
+                                  Subresource sub = Subresource::kNone) {
+    return DoMergePatch(r, ns, name, patch, sub);
+  }
+  // RFC 6902 JSON patch (an array of operations; InvalidArgument otherwise).
   absl::StatusOr<json> JsonPatch(const Resource& r, const std::string& ns,
                                  const std::string& name, const json& patch,
-                                 Subresource sub = Subresource::kNone);
-  // DELETE; with `resource_version` non-empty the delete is conditional.
+                                 Subresource sub = Subresource::kNone) {
+    return DoJsonPatch(r, ns, name, patch, sub);
+  }
+  // DELETE; with `resource_version` non-empty the delete is conditional
+  // (Aborted/Conflict when stale).
   absl::Status Delete(const Resource& r, const std::string& ns,
                       const std::string& name,
-                      const std::string& resource_version = "");
-
-  // Streams events to `on_event` (return false to stop) until the server
-  // ends the stream (OK), `cancel` is triggered (Cancelled), the server sends
-  // an ERROR event (its Status; IsGone() for 410), the stream is malformed
-  // (DataLoss) or the connection fails (Unavailable).
+                      const std::string& resource_version = "") {
+    return DoDelete(r, ns, name, resource_version);
+  }
+  // Streams events to `on_event` (return false to stop: OK) until the server
+  // ends the stream after `options.timeout` (OK), `cancel` is triggered
+  // (Cancelled), the server sends an ERROR event (its Status; IsGone() for
+  // 410), the stream is malformed (DataLoss) or the connection fails
+  // (Unavailable). `on_event` runs on the calling thread.
   absl::Status Watch(const Resource& r, const std::string& ns,
                      const WatchOptions& options,
                      const std::function<bool(WatchEvent)>& on_event,
-                     StreamCancel* cancel = nullptr);
-
-  const Config& config() const { return config_; }
-  Clock& clock() { return clock_; }
+                     StreamCancel* cancel = nullptr) {
+    return DoWatch(r, ns, options, on_event, cancel);
+  }
 
  private:
-  absl::StatusOr<json> Send(const std::string& method, const std::string& path,
-                            const std::string& body,
-                            const std::string& content_type);
-  // Send without decoding: the body of a 2xx response.
-  absl::StatusOr<std::string> SendRaw(const std::string& method,
-                                      const std::string& path,
-                                      const std::string& body,
-                                      const std::string& content_type);
-  static std::string ListPath(const Resource& r, const std::string& ns,
-                              const ListOptions& options);
-  std::string Token() ABSL_LOCKS_EXCLUDED(mu_);
-  void InvalidateToken() ABSL_LOCKS_EXCLUDED(mu_);
-
-  const Config config_;
-  Clock& clock_;
-  std::unique_ptr<HttpTransport> transport_;
-  TokenBucket limiter_;
-  absl::Mutex mu_;
-  std::string token_ ABSL_GUARDED_BY(mu_);
-  absl::Time token_read_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  // One per public method above, with its contract.
+  virtual absl::StatusOr<json> DoGet(const Resource& r, const std::string& ns,
+                                     const std::string& name,
+                                     Subresource sub) = 0;
+  virtual absl::StatusOr<ObjectList> DoList(const Resource& r,
+                                            const std::string& ns,
+                                            const ListOptions& options) = 0;
+  virtual absl::StatusOr<std::string> DoListEach(
+      const Resource& r, const std::string& ns, const ListOptions& options,
+      const std::function<void(json item)>& on_item) = 0;
+  virtual absl::StatusOr<json> DoCreate(const Resource& r,
+                                        const std::string& ns,
+                                        const json& object) = 0;
+  virtual absl::StatusOr<json> DoUpdate(const Resource& r,
+                                        const std::string& ns,
+                                        const json& object,
+                                        Subresource sub) = 0;
+  virtual absl::StatusOr<json> DoMergePatch(const Resource& r,
+                                            const std::string& ns,
+                                            const std::string& name,
+                                            const json& patch,
+                                            Subresource sub) = 0;
+  virtual absl::StatusOr<json> DoJsonPatch(const Resource& r,
+                                           const std::string& ns,
+                                           const std::string& name,
+                                           const json& patch,
+                                           Subresource sub) = 0;
+  virtual absl::Status DoDelete(const Resource& r, const std::string& ns,
+                                const std::string& name,
+                                const std::string& resource_version) = 0;
+  virtual absl::Status DoWatch(const Resource& r, const std::string& ns,
+                               const WatchOptions& options,
+                               const std::function<bool(WatchEvent)>& on_event,
+                               StreamCancel* cancel) = 0;
 };
-
-// Escapes a query parameter value.
-std::string UrlEncode(const std::string& value);
 
 }  // namespace lb::k8s
 

@@ -1,5 +1,3 @@
-#include "lib/k8s/client.h"
-
 #include <doctest/doctest.h>
 
 #include <cstdio>
@@ -11,6 +9,7 @@
 #include "lib/base/clock.h"
 #include "lib/k8s/config.h"
 #include "lib/k8s/errors.h"
+#include "lib/k8s/http_client.h"
 #include "lib/k8s/lease.h"
 #include "lib/k8s/testing/api_server.h"
 #include "tests/status_matchers.h"
@@ -34,7 +33,7 @@ struct Fixture {
         server->Kubeconfig(tokens.empty() ? "" : tokens[0]), "");
     REQUIRE_OK(cfg);
     config = *cfg;
-    auto c = Client::Create(config, clock);
+    auto c = HttpClient::Create(config, clock);
     REQUIRE_OK(c);
     client = std::move(*c);
   }
@@ -247,18 +246,18 @@ TEST_CASE("HTTPS: verification on by default, a wrong CA is rejected") {
   ASSIGN_OR_FAIL(auto other_server, ApiServer::Start(other));
   Config wrong = f.config;
   wrong.ca_pem = other_server->ca_pem();
-  ASSIGN_OR_FAIL(auto c, Client::Create(wrong, clock));
+  ASSIGN_OR_FAIL(auto c, HttpClient::Create(wrong, clock));
   CHECK_STATUS(c->Get(kNamespaces, "", "default"),
                absl::StatusCode::kUnavailable, "verification failed");
   // No CA at all: the system roots do not know the server either.
   Config none = f.config;
   none.ca_pem.clear();
-  ASSIGN_OR_FAIL(c, Client::Create(none, clock));
+  ASSIGN_OR_FAIL(c, HttpClient::Create(none, clock));
   CHECK(!c->Get(kNamespaces, "", "default").ok());
   // Wrong token: 401 Unauthenticated.
   Config bad_token = f.config;
   bad_token.token = "nope";
-  ASSIGN_OR_FAIL(c, Client::Create(bad_token, clock));
+  ASSIGN_OR_FAIL(c, HttpClient::Create(bad_token, clock));
   absl::Status s = c->Get(kNamespaces, "", "default").status();
   CHECK(s.code() == absl::StatusCode::kUnauthenticated);
   CHECK(Reason(s) == "Unauthorized");
@@ -274,7 +273,7 @@ TEST_CASE("HTTPS: the stand-in's certificate names its listen address") {
   ASSIGN_OR_FAIL(auto server, ApiServer::Start(o));
   CHECK(server->url().rfind("https://127.0.0.2:", 0) == 0);
   ASSIGN_OR_FAIL(Config cfg, ParseKubeconfig(server->Kubeconfig(""), ""));
-  ASSIGN_OR_FAIL(auto c, Client::Create(cfg, clock));
+  ASSIGN_OR_FAIL(auto c, HttpClient::Create(cfg, clock));
   REQUIRE_OK(c->Get(kNamespaces, "", "default"));
 }
 
@@ -297,7 +296,7 @@ TEST_CASE("token file rotation: re-read after a 401") {
   Config cfg = f.config;
   cfg.token.clear();
   cfg.token_file = path;
-  ASSIGN_OR_FAIL(auto c, Client::Create(cfg, f.clock));
+  ASSIGN_OR_FAIL(auto c, HttpClient::Create(cfg, f.clock));
   REQUIRE_OK(c->Get(kNamespaces, "", "default"));
   f.server->SetTokens({"new"});
   std::ofstream(path, std::ios::trunc) << "new\n";

@@ -3,7 +3,6 @@
 #include "absl/strings/cord.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "nlohmann/json.hpp"
 
 namespace lb::k8s {
 namespace {
@@ -54,20 +53,25 @@ absl::Status StatusFromApi(int http_code, absl::string_view reason,
   return s;
 }
 
+absl::Status StatusFromObject(int http_code, const json& j) {
+  if (!j.is_object()) return StatusFromApi(http_code, "", "");
+  std::string reason = j.contains("reason") && j["reason"].is_string()
+                           ? j["reason"].get<std::string>()
+                           : "";
+  std::string message = j.contains("message") && j["message"].is_string()
+                            ? j["message"].get<std::string>()
+                            : "";
+  int code = j.contains("code") && j["code"].is_number_integer()
+                 ? j["code"].get<int>()
+                 : http_code;
+  if (code == 0) code = http_code;
+  return StatusFromApi(code, reason, message);
+}
+
 absl::Status StatusFromHttp(int http_code, absl::string_view body) {
-  nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
+  json j = json::parse(body, nullptr, false);
   if (j.is_object() && j.contains("kind") && j["kind"] == "Status") {
-    std::string reason = j.contains("reason") && j["reason"].is_string()
-                             ? j["reason"].get<std::string>()
-                             : "";
-    std::string message = j.contains("message") && j["message"].is_string()
-                              ? j["message"].get<std::string>()
-                              : "";
-    int code = j.contains("code") && j["code"].is_number_integer()
-                   ? j["code"].get<int>()
-                   : http_code;
-    if (code == 0) code = http_code;
-    return StatusFromApi(code, reason, message);
+    return StatusFromObject(http_code, j);
   }
   std::string text(body.substr(0, 256));
   return StatusFromApi(

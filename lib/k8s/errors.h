@@ -25,12 +25,17 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "lib/k8s/json.h"
 
 namespace lb::k8s {
 
 // Builds the Status for an HTTP response: `body` is parsed as a Kubernetes
 // Status object when possible, else used (truncated) as the message.
 absl::Status StatusFromHttp(int http_code, absl::string_view body);
+
+// Builds the Status for a decoded Kubernetes Status object: its reason,
+// message and code (`http_code` when it carries none).
+absl::Status StatusFromObject(int http_code, const json& status);
 
 // Builds a Status from a decoded Kubernetes Status object's fields.
 absl::Status StatusFromApi(int http_code, absl::string_view reason,

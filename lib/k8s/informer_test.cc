@@ -9,6 +9,7 @@
 #include "absl/synchronization/mutex.h"
 #include "lib/base/clock.h"
 #include "lib/k8s/config.h"
+#include "lib/k8s/http_client.h"
 #include "lib/k8s/testing/api_server.h"
 #include "tests/status_matchers.h"
 
@@ -71,7 +72,7 @@ struct Fixture {
     auto cfg = ParseKubeconfig(server->Kubeconfig(""), "");
     REQUIRE_OK(cfg);
     cfg->qps = 0;
-    auto c = Client::Create(*cfg, clock);
+    auto c = HttpClient::Create(*cfg, clock);
     REQUIRE_OK(c);
     client = std::move(*c);
     REQUIRE_OK(client->Create(kNamespaces, "", Namespace("a")));

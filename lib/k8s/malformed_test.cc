@@ -7,8 +7,8 @@
 #include <memory>
 
 #include "lib/base/simulated_clock.h"
-#include "lib/k8s/client.h"
 #include "lib/k8s/errors.h"
+#include "lib/k8s/http_client.h"
 #include "lib/k8s/internal/watch_decoder.h"
 #include "tests/status_matchers.h"
 
@@ -72,7 +72,7 @@ std::unique_ptr<Client> MakeClient(SimulatedClock& clock,
   config.qps = 0;
   auto t = std::make_unique<ScriptedTransport>(std::move(steps));
   if (raw != nullptr) *raw = t.get();
-  return std::make_unique<Client>(config, clock, std::move(t));
+  return std::make_unique<HttpClient>(config, clock, std::move(t));
 }
 
 TEST_CASE("malformed and unexpected bodies are errors") {

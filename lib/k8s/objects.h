@@ -29,7 +29,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "lib/k8s/client.h"
+#include "lib/k8s/json.h"
 
 namespace lb::k8s {
 

@@ -9,6 +9,7 @@
 #include "lib/k8s/config.h"
 #include "lib/k8s/errors.h"
 #include "lib/k8s/events.h"
+#include "lib/k8s/http_client.h"
 #include "lib/k8s/retry.h"
 #include "lib/k8s/testing/api_server.h"
 #include "tests/status_matchers.h"
@@ -28,7 +29,7 @@ struct Fixture {
     server = std::move(*s);
     auto cfg = ParseKubeconfig(server->Kubeconfig(""), "");
     REQUIRE_OK(cfg);
-    auto c = Client::Create(*cfg, clock);
+    auto c = HttpClient::Create(*cfg, clock);
     REQUIRE_OK(c);
     client = std::move(*c);
   }

@@ -1,12 +1,13 @@
 // lib/k8s/transport.h
 //
-// The HTTP(S) exchange under the client, behind an interface so tests can
+// The HTTP(S) exchange under HttpClient, behind an interface so tests can
 // substitute a fake. NewHttpTransport gives the real one (cpp-httplib over
-// OpenSSL, server verification on unless the Config turns it off).
+// OpenSSL, server verification on unless the Config turns it off); with
+// HttpClient it is the only code that links cpp-httplib.
 //
 //   LB_ASSIGN_OR_RETURN(auto transport, NewHttpTransport(config));
-//   LB_ASSIGN_OR_RETURN(HttpResponse r, transport->Do({"GET", "/version"},
-//   ""));
+//   LB_ASSIGN_OR_RETURN(HttpResponse r,
+//                       transport->Do({"GET", "/version"}, /*token=*/""));
 //
 // Thread-safety: implementations are safe for concurrent use; a StreamCancel
 // may be triggered from any thread.
@@ -18,12 +19,11 @@
 #include <memory>
 #include <string>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "lib/k8s/config.h"
+#include "lib/k8s/stream_cancel.h"
 
 namespace lb::k8s {
 
@@ -39,25 +39,6 @@ struct HttpResponse {
   std::string body;
   // From a Retry-After header; zero when absent.
   absl::Duration retry_after;
-};
-
-// Lets one thread end a stream another thread is reading.
-class StreamCancel {
- public:
-  // Ends the stream (now, or as soon as it starts).
-  void Cancel() ABSL_LOCKS_EXCLUDED(mu_);
-  bool cancelled() const ABSL_LOCKS_EXCLUDED(mu_);
-  // Used by transports: `fn` is called by Cancel(); if already cancelled it
-  // is called at once. Returns false if already cancelled.
-  bool Register(std::function<void()> fn) ABSL_LOCKS_EXCLUDED(mu_);
-  void Unregister() ABSL_LOCKS_EXCLUDED(mu_);
-  // Makes a cancelled StreamCancel usable for the next stream.
-  void Reset() ABSL_LOCKS_EXCLUDED(mu_);
-
- private:
-  mutable absl::Mutex mu_;
-  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
-  std::function<void()> fn_ ABSL_GUARDED_BY(mu_);
 };
 
 class HttpTransport {

@@ -17,8 +17,8 @@
 #include "absl/time/clock.h"
 #include "doctest/doctest.h"
 #include "lib/base/clock.h"
-#include "lib/k8s/client.h"
 #include "lib/k8s/config.h"
+#include "lib/k8s/http_client.h"
 #include "lib/k8s/objects.h"
 #include "lib/k8s/testing/api_server.h"
 #include "tests/status_matchers.h"
@@ -111,7 +111,7 @@ TEST_CASE("SIGKILLed controller: no address twice, every Service converges") {
   config.qps = 1000;
   config.burst = 1000;
   ASSIGN_OR_FAIL(std::unique_ptr<lb::k8s::Client> client,
-                 lb::k8s::Client::Create(config, clock));
+                 lb::k8s::HttpClient::Create(config, clock));
 
   REQUIRE_OK(client->Create(lb::k8s::kNamespaces, "",
                             {{"apiVersion", "v1"},

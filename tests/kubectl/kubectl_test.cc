@@ -14,8 +14,8 @@
 
 #include "absl/strings/match.h"
 #include "lib/base/clock.h"
-#include "lib/k8s/client.h"
 #include "lib/k8s/config.h"
+#include "lib/k8s/http_client.h"
 #include "lib/k8s/objects.h"
 #include "lib/k8s/testing/api_server.h"
 #include "tests/kubectl/kubectl_runner.h"
@@ -152,7 +152,7 @@ TEST_CASE("get -w and get show an EXTERNAL-IP written by our client") {
   REQUIRE(f.kubectl->WaitForBackground("<pending>", 20));
   auto config = ParseKubeconfig(f.server->Kubeconfig("s3cret"), "");
   REQUIRE_OK(config);
-  auto client = Client::Create(*config, f.clock);
+  auto client = HttpClient::Create(*config, f.clock);
   REQUIRE_OK(client);
   REQUIRE_OK((*client)->MergePatch(
       kServices, "default", "nginx",
@@ -174,7 +174,7 @@ TEST_CASE("get events shows type, reason, object and message") {
           0);
   auto config = ParseKubeconfig(f.server->Kubeconfig(""), "");
   REQUIRE_OK(config);
-  auto client = Client::Create(*config, f.clock);
+  auto client = HttpClient::Create(*config, f.clock);
   REQUIRE_OK(client);
   REQUIRE_OK((*client)->Create(
       kEvents, "metallb-system",

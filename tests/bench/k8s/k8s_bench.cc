@@ -22,8 +22,8 @@
 #include "absl/strings/str_cat.h"
 #include "lib/base/clock.h"
 #include "lib/k8s/cache.h"
-#include "lib/k8s/client.h"
 #include "lib/k8s/config.h"
+#include "lib/k8s/http_client.h"
 #include "lib/k8s/informer.h"
 #include "lib/k8s/internal/watch_decoder.h"
 #include "lib/k8s/testing/api_server.h"
@@ -73,7 +73,7 @@ double Ms(std::chrono::steady_clock::time_point a,
   if (!server.ok()) _exit(1);
   auto config = lb::k8s::ParseKubeconfig((*server)->Kubeconfig(""), "");
   config->qps = 0;
-  auto client = lb::k8s::Client::Create(*config, clock);
+  auto client = lb::k8s::HttpClient::Create(*config, clock);
   for (int i = 0; i < kServices; ++i) {
     if (!(*client)
              ->Create(lb::k8s::kServices, "default", ServiceObject(i))
@@ -108,7 +108,7 @@ void ListAndInform() {
   config.server = url;
   config.qps = 0;
   config.timeout = absl::Seconds(60);
-  auto client = lb::k8s::Client::Create(config, clock);
+  auto client = lb::k8s::HttpClient::Create(config, clock);
   double rss_start = RssMb();
   lb::k8s::Informer informer(**client, clock, lb::k8s::kServices, {});
   auto t0 = std::chrono::steady_clock::now();

@@ -46,8 +46,8 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "lib/base/clock.h"
-#include "lib/k8s/client.h"
 #include "lib/k8s/config.h"
+#include "lib/k8s/http_client.h"
 #include "lib/k8s/resource.h"
 #include "tests/bench/lan/arp_capture.h"
 #include "tests/bench/percentile.h"
@@ -273,12 +273,12 @@ int main(int argc, char** argv) {
   config->qps = 1000;
   config->burst = 1000;
   absl::StatusOr<std::unique_ptr<lb::k8s::Client>> client =
-      lb::k8s::Client::Create(*config, clock);
+      lb::k8s::HttpClient::Create(*config, clock);
   if (!client.ok()) return Usage(client.status().ToString());
   // A second client for the watch, so the stream never shares a connection
   // with the timed POSTs.
   absl::StatusOr<std::unique_ptr<lb::k8s::Client>> watcher =
-      lb::k8s::Client::Create(*config, clock);
+      lb::k8s::HttpClient::Create(*config, clock);
   if (!watcher.ok()) return Usage(watcher.status().ToString());
 
   Observations seen;

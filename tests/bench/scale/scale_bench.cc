@@ -29,8 +29,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "lib/base/clock.h"
-#include "lib/k8s/client.h"
 #include "lib/k8s/config.h"
+#include "lib/k8s/http_client.h"
 #include "lib/k8s/objects.h"
 #include "lib/k8s/testing/api_server.h"
 
@@ -188,7 +188,7 @@ void Run(int services, const std::string& dir) {
       Must(lb::k8s::LoadKubeconfig(kubeconfig), "kubeconfig");
   config.qps = 5000;
   config.burst = 5000;
-  auto client = Must(lb::k8s::Client::Create(config, clock), "client");
+  auto client = Must(lb::k8s::HttpClient::Create(config, clock), "client");
 
   Must(client->Create(lb::k8s::kNamespaces, "",
                       {{"apiVersion", "v1"},

@@ -1,10 +1,13 @@
-#include "lib/k8s/client.h"
+#include "lib/k8s/http_client.h"
 
+#include <algorithm>
 #include <exception>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "lib/base/status_macros.h"
 #include "lib/k8s/errors.h"
 #include "lib/k8s/internal/watch_decoder.h"
 
@@ -38,48 +41,65 @@ std::string UrlEncode(const std::string& value) {
   return out;
 }
 
-absl::StatusOr<std::unique_ptr<Client>> Client::Create(const Config& config,
-                                                       Clock& clock) {
-  auto transport = NewHttpTransport(config);
-  if (!transport.ok()) return transport.status();
-  return std::make_unique<Client>(config, clock, std::move(*transport));
+absl::StatusOr<std::unique_ptr<HttpClient>> HttpClient::Create(
+    const Config& config, Clock& clock) {
+  LB_ASSIGN_OR_RETURN(std::unique_ptr<HttpTransport> transport,
+                      NewHttpTransport(config));
+  return std::make_unique<HttpClient>(config, clock, std::move(transport));
 }
 
-Client::Client(Config config, Clock& clock,
-               std::unique_ptr<HttpTransport> transport)
+HttpClient::HttpClient(Config config, Clock& clock,
+                       std::unique_ptr<HttpTransport> transport,
+                       Environment env)
     : config_(std::move(config)),
       clock_(clock),
       transport_(std::move(transport)),
-      limiter_(clock, config_.qps, config_.burst) {
+      env_(std::move(env)) {
+  if (config_.qps > 0) {
+    limiter_.emplace(config_.qps, std::max(1, config_.burst),
+                     clock_.Monotonic());
+  }
   token_ = config_.token;
-  if (!config_.token.empty()) token_read_ = clock_.Now();
+  if (!config_.token.empty()) token_read_ = clock_.Monotonic();
 }
 
-std::string Client::Token() {
+void HttpClient::WaitForRequestSlot() {
+  absl::Duration wait;
+  {
+    absl::MutexLock l(&limiter_mu_);
+    if (!limiter_.has_value()) return;
+    // The token is taken now (the bucket may go negative) so that waiters
+    // are served in the order they arrived.
+    wait = limiter_->Reserve(clock_.Monotonic());
+  }
+  if (wait > absl::ZeroDuration()) clock_.Sleep(wait);
+}
+
+std::string HttpClient::Token() {
   absl::MutexLock l(&mu_);
   if (!config_.token_file.empty() &&
-      clock_.Now() - token_read_ >= config_.token_reload_interval) {
-    auto text = SystemEnvironment().read_file(config_.token_file);
+      clock_.Monotonic() - token_read_ >= config_.token_reload_interval) {
+    auto text = env_.read_file(config_.token_file);
     if (text.ok()) {
       token_ = std::string(absl::StripAsciiWhitespace(*text));
-      token_read_ = clock_.Now();
+      token_read_ = clock_.Monotonic();
     }
   }
   return token_;
 }
 
-void Client::InvalidateToken() {
+void HttpClient::InvalidateToken() {
   absl::MutexLock l(&mu_);
-  token_read_ = absl::InfinitePast();
+  token_read_ = MonoTime::InfinitePast();
 }
 
-absl::StatusOr<json> Client::Send(const std::string& method,
-                                  const std::string& path,
-                                  const std::string& body,
-                                  const std::string& content_type) {
-  auto raw = SendRaw(method, path, body, content_type);
-  if (!raw.ok()) return raw.status();
-  json j = json::parse(*raw, nullptr, false);
+absl::StatusOr<json> HttpClient::Send(const std::string& method,
+                                      const std::string& path,
+                                      const std::string& body,
+                                      const std::string& content_type) {
+  LB_ASSIGN_OR_RETURN(std::string raw,
+                      SendRaw(method, path, body, content_type));
+  json j = json::parse(raw, nullptr, false);
   if (j.is_discarded()) {
     return absl::DataLossError(
         absl::StrCat(method, " ", path, ": response is not valid JSON"));
@@ -87,14 +107,13 @@ absl::StatusOr<json> Client::Send(const std::string& method,
   return j;
 }
 
-absl::StatusOr<std::string> Client::SendRaw(const std::string& method,
-                                            const std::string& path,
-                                            const std::string& body,
-                                            const std::string& content_type) {
+absl::StatusOr<std::string> HttpClient::SendRaw(
+    const std::string& method, const std::string& path, const std::string& body,
+    const std::string& content_type) {
   HttpRequest req{method, path, body, content_type};
   bool reauthed = false;
   for (int attempt = 0;; ++attempt) {
-    limiter_.Wait();
+    WaitForRequestSlot();
     absl::StatusOr<HttpResponse> res;
     try {
       res = transport_->Do(req, Token());
@@ -121,13 +140,14 @@ absl::StatusOr<std::string> Client::SendRaw(const std::string& method,
   }
 }
 
-absl::StatusOr<json> Client::Get(const Resource& r, const std::string& ns,
-                                 const std::string& name, Subresource sub) {
+absl::StatusOr<json> HttpClient::DoGet(const Resource& r, const std::string& ns,
+                                       const std::string& name,
+                                       Subresource sub) {
   return Send("GET", r.ItemPath(ns, name) + SubPath(sub), "", "");
 }
 
-std::string Client::ListPath(const Resource& r, const std::string& ns,
-                             const ListOptions& options) {
+std::string HttpClient::ListPath(const Resource& r, const std::string& ns,
+                                 const ListOptions& options) {
   std::string path = r.CollectionPath(ns);
   std::string sep = "?";
   auto add = [&](const char* k, const std::string& v) {
@@ -141,12 +161,11 @@ std::string Client::ListPath(const Resource& r, const std::string& ns,
   return path;
 }
 
-absl::StatusOr<std::string> Client::ListEach(
+absl::StatusOr<std::string> HttpClient::DoListEach(
     const Resource& r, const std::string& ns, const ListOptions& options,
     const std::function<void(json item)>& on_item) {
   std::string path = ListPath(r, ns, options);
-  auto body = SendRaw("GET", path, "", "");
-  if (!body.ok()) return body.status();
+  LB_ASSIGN_OR_RETURN(std::string body, SendRaw("GET", path, "", ""));
   // Items are the objects ending at depth 2 under the top-level "items" key;
   // each is handed over and dropped from the tree being built.
   bool in_items = false;
@@ -165,7 +184,7 @@ absl::StatusOr<std::string> Client::ListEach(
     }
     return true;
   };
-  json rest = json::parse(*body, cb, /*allow_exceptions=*/false);
+  json rest = json::parse(body, cb, /*allow_exceptions=*/false);
   if (rest.is_discarded() || !rest.is_object()) {
     return absl::DataLossError(
         absl::StrCat("GET ", path, ": response is not a JSON object"));
@@ -185,21 +204,20 @@ absl::StatusOr<std::string> Client::ListEach(
   return rv;
 }
 
-absl::StatusOr<ObjectList> Client::List(const Resource& r,
-                                        const std::string& ns,
-                                        const ListOptions& options) {
+absl::StatusOr<ObjectList> HttpClient::DoList(const Resource& r,
+                                              const std::string& ns,
+                                              const ListOptions& options) {
   std::string path = ListPath(r, ns, options);
-  auto j = Send("GET", path, "", "");
-  if (!j.ok()) return j.status();
-  if (!j->is_object() || !j->contains("items") ||
-      !((*j)["items"].is_array() || (*j)["items"].is_null())) {
+  LB_ASSIGN_OR_RETURN(json j, Send("GET", path, "", ""));
+  if (!j.is_object() || !j.contains("items") ||
+      !(j["items"].is_array() || j["items"].is_null())) {
     return absl::DataLossError(
         absl::StrCat("GET ", path, ": response is not a list"));
   }
   ObjectList list;
-  if ((*j)["items"].is_array()) {
-    list.items.reserve((*j)["items"].size());
-    for (json& item : (*j)["items"]) {
+  if (j["items"].is_array()) {
+    list.items.reserve(j["items"].size());
+    for (json& item : j["items"]) {
       if (!item.is_object()) {
         return absl::DataLossError(
             absl::StrCat("GET ", path, ": list item is not an object"));
@@ -210,7 +228,7 @@ absl::StatusOr<ObjectList> Client::List(const Resource& r,
       list.items.push_back(std::move(item));
     }
   }
-  const json& md = (*j).value("metadata", json::object());
+  const json& md = j.value("metadata", json::object());
   if (md.is_object() && md.contains("resourceVersion") &&
       md["resourceVersion"].is_string()) {
     list.resource_version = md["resourceVersion"].get<std::string>();
@@ -218,13 +236,15 @@ absl::StatusOr<ObjectList> Client::List(const Resource& r,
   return list;
 }
 
-absl::StatusOr<json> Client::Create(const Resource& r, const std::string& ns,
-                                    const json& object) {
+absl::StatusOr<json> HttpClient::DoCreate(const Resource& r,
+                                          const std::string& ns,
+                                          const json& object) {
   return Send("POST", r.CollectionPath(ns), object.dump(), "application/json");
 }
 
-absl::StatusOr<json> Client::Update(const Resource& r, const std::string& ns,
-                                    const json& object, Subresource sub) {
+absl::StatusOr<json> HttpClient::DoUpdate(const Resource& r,
+                                          const std::string& ns,
+                                          const json& object, Subresource sub) {
   std::string name;
   if (object.is_object() && object.contains("metadata") &&
       object["metadata"].is_object() && object["metadata"].contains("name") &&
@@ -238,10 +258,11 @@ absl::StatusOr<json> Client::Update(const Resource& r, const std::string& ns,
               "application/json");
 }
 
-absl::StatusOr<json> Client::MergePatch(const Resource& r,
-                                        const std::string& ns,
-                                        const std::string& name,
-                                        const json& patch, Subresource sub) {
+absl::StatusOr<json> HttpClient::DoMergePatch(const Resource& r,
+                                              const std::string& ns,
+                                              const std::string& name,
+                                              const json& patch,
+                                              Subresource sub) {
   if (!patch.is_object()) {
     return absl::InvalidArgumentError("MergePatch: patch must be an object");
   }
@@ -249,9 +270,11 @@ absl::StatusOr<json> Client::MergePatch(const Resource& r,
               "application/merge-patch+json");
 }
 
-absl::StatusOr<json> Client::JsonPatch(const Resource& r, const std::string& ns,
-                                       const std::string& name,
-                                       const json& patch, Subresource sub) {
+absl::StatusOr<json> HttpClient::DoJsonPatch(const Resource& r,
+                                             const std::string& ns,
+                                             const std::string& name,
+                                             const json& patch,
+                                             Subresource sub) {
   if (!patch.is_array()) {
     return absl::InvalidArgumentError("JsonPatch: patch must be an array");
   }
@@ -259,9 +282,9 @@ absl::StatusOr<json> Client::JsonPatch(const Resource& r, const std::string& ns,
               "application/json-patch+json");
 }
 
-absl::Status Client::Delete(const Resource& r, const std::string& ns,
-                            const std::string& name,
-                            const std::string& resource_version) {
+absl::Status HttpClient::DoDelete(const Resource& r, const std::string& ns,
+                                  const std::string& name,
+                                  const std::string& resource_version) {
   json options = {{"kind", "DeleteOptions"},
                   {"apiVersion", "v1"},
                   {"propagationPolicy", "Background"}};
@@ -273,10 +296,9 @@ absl::Status Client::Delete(const Resource& r, const std::string& ns,
       .status();
 }
 
-absl::Status Client::Watch(const Resource& r, const std::string& ns,
-                           const WatchOptions& options,
-                           const std::function<bool(WatchEvent)>& on_event,
-                           StreamCancel* cancel) {
+absl::Status HttpClient::DoWatch(
+    const Resource& r, const std::string& ns, const WatchOptions& options,
+    const std::function<bool(WatchEvent)>& on_event, StreamCancel* cancel) {
   std::string path =
       absl::StrCat(r.CollectionPath(ns), "?watch=true&timeoutSeconds=",
                    std::max<int64_t>(1, absl::ToInt64Seconds(options.timeout)));
@@ -293,7 +315,7 @@ absl::Status Client::Watch(const Resource& r, const std::string& ns,
     absl::StrAppend(&path,
                     "&fieldSelector=", UrlEncode(options.field_selector));
   }
-  limiter_.Wait();
+  WaitForRequestSlot();
   internal::WatchDecoder decoder;
   std::vector<internal::RawWatchEvent> events;
   absl::Status stream_status;
