@@ -20,45 +20,27 @@ void Backoff::Reset() {
   attempts_ = 0;
 }
 
-TokenBucket::TokenBucket(Clock& clock, double qps, int burst)
-    : clock_(clock),
-      qps_(qps),
-      burst_(std::max(1, burst)),
-      tokens_(std::max(1, burst)),
-      last_(clock.Now()) {}
-
-void TokenBucket::RefillLocked() {
-  absl::Time now = clock_.Now();
-  if (now > last_) {
-    tokens_ =
-        std::min(burst_, tokens_ + absl::ToDoubleSeconds(now - last_) * qps_);
-    last_ = now;
+TokenBucket::TokenBucket(Clock& clock, double qps, int burst) : clock_(clock) {
+  if (qps > 0) {
+    bucket_ = std::make_unique<lb::TokenBucket>(qps, std::max(1, burst),
+                                                clock.Monotonic());
   }
 }
 
 bool TokenBucket::TryTake() {
-  if (qps_ <= 0) return true;
   absl::MutexLock l(&mu_);
-  RefillLocked();
-  if (tokens_ >= 1.0) {
-    tokens_ -= 1.0;
-    return true;
-  }
-  return false;
+  return bucket_ == nullptr || bucket_->TryTake(clock_.Monotonic());
 }
 
 void TokenBucket::Wait() {
-  if (qps_ <= 0) return;
   absl::Duration wait;
   {
     absl::MutexLock l(&mu_);
-    RefillLocked();
+    if (bucket_ == nullptr) return;
     // Reserve the token now (possibly going negative) so waiters queue fairly.
-    tokens_ -= 1.0;
-    if (tokens_ >= 0) return;
-    wait = absl::Seconds(-tokens_ / qps_);
+    wait = bucket_->Reserve(clock_.Monotonic());
   }
-  clock_.Sleep(wait);
+  if (wait > absl::ZeroDuration()) clock_.Sleep(wait);
 }
 
 }  // namespace lb::k8s

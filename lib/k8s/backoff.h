@@ -16,12 +16,14 @@
 #define LB_K8S_BACKOFF_H_
 
 #include <cstdint>
+#include <memory>
 #include <random>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "lib/base/clock.h"
+#include "lib/base/token_bucket.h"
 
 namespace lb::k8s {
 
@@ -59,13 +61,10 @@ class TokenBucket {
   bool TryTake() ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
-  void RefillLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Clock& clock_;
-  const double qps_;
-  const double burst_;
   absl::Mutex mu_;
-  double tokens_ ABSL_GUARDED_BY(mu_);
-  absl::Time last_ ABSL_GUARDED_BY(mu_);
+  // Null when limiting is disabled.
+  std::unique_ptr<lb::TokenBucket> bucket_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace lb::k8s

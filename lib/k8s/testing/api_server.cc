@@ -41,9 +41,9 @@ struct WatchState {
   bool bookmarks = false;
   int64_t pos = 0;
   std::deque<std::string> pending;
-  absl::Time deadline = absl::InfiniteFuture();
-  absl::Time next_bookmark = absl::InfiniteFuture();
-  absl::Time last_write;
+  MonoTime deadline = MonoTime::InfiniteFuture();
+  MonoTime next_bookmark = MonoTime::InfiniteFuture();
+  MonoTime last_write;
   uint64_t drop_generation = 0;
 };
 
@@ -280,12 +280,12 @@ class ApiServer::Impl {
       mu_.AssertHeld();
       return store_.resource_version() > w.pos || stream_over();
     };
-    absl::Time now = clock_->Now();
+    MonoTime now = clock_->Monotonic();
     if (!has_news()) {
-      absl::Time until = std::min(
+      MonoTime until = std::min(
           {now + absl::Milliseconds(200), w.deadline, w.next_bookmark});
       clock_->AwaitWithDeadline(&mu_, absl::Condition(&has_news), until);
-      now = clock_->Now();
+      now = clock_->Monotonic();
     }
     if (stream_over()) return true;
     std::vector<StoredEvent> events;
@@ -569,14 +569,15 @@ class ApiServer::Impl {
     bool initial = req.get_param_value("sendInitialEvents") == "true";
     w->bookmarks = req.get_param_value("allowWatchBookmarks") == "true" ||
                    req.get_param_value("allowWatchBookmarks") == "1";
-    w->last_write = now;
+    const MonoTime mono = clock_->Monotonic();
+    w->last_write = mono;
     int64_t timeout = 0;
     if (!req.get_param_value("timeoutSeconds").empty() &&
         absl::SimpleAtoi(req.get_param_value("timeoutSeconds"), &timeout) &&
         timeout > 0) {
-      w->deadline = now + absl::Seconds(timeout);
+      w->deadline = mono + absl::Seconds(timeout);
     }
-    if (w->bookmarks) w->next_bookmark = now + options_.bookmark_interval;
+    if (w->bookmarks) w->next_bookmark = mono + options_.bookmark_interval;
     w->drop_generation = drop_generation_;
     if (rv.empty() || rv == "0" || initial) {
       for (const auto& o : store_.List(t, w->selection)) {
