@@ -7,17 +7,13 @@
 #include <set>
 
 #include "absl/synchronization/mutex.h"
-#include "lib/base/clock.h"
-#include "lib/k8s/config.h"
-#include "lib/k8s/http_client.h"
-#include "lib/k8s/testing/api_server.h"
+#include "lib/base/simulated_clock.h"
+#include "lib/k8s/testing/in_memory_client.h"
+#include "tests/eventually.h"
 #include "tests/status_matchers.h"
 
 namespace lb::k8s {
 namespace {
-
-using ::lb::k8s::testing::ApiServer;
-using ::lb::k8s::testing::ApiServerOptions;
 
 json ConfigMap(const std::string& ns, const std::string& name,
                const std::string& value) {
@@ -62,21 +58,14 @@ struct Recorder {
 };
 
 struct Fixture {
-  Fixture() {
-    ApiServerOptions o;
-    o.clock = &clock;
-    o.bookmark_interval = absl::Hours(1);
-    auto s = ApiServer::Start(o);
-    REQUIRE_OK(s);
-    server = std::move(*s);
-    auto cfg = ParseKubeconfig(server->Kubeconfig(""), "");
-    REQUIRE_OK(cfg);
-    cfg->qps = 0;
-    auto c = HttpClient::Create(*cfg, clock);
-    REQUIRE_OK(c);
-    client = std::move(*c);
+  Fixture() : memory(clock, MemoryOptions()) {
     REQUIRE_OK(client->Create(kNamespaces, "", Namespace("a")));
     REQUIRE_OK(client->Create(kNamespaces, "", Namespace("b")));
+  }
+  static testing::InMemoryClientOptions MemoryOptions() {
+    testing::InMemoryClientOptions o;
+    o.bookmark_interval = absl::Hours(1);
+    return o;
   }
   InformerOptions Options() {
     InformerOptions o;
@@ -85,14 +74,15 @@ struct Fixture {
     o.backoff.max = absl::Milliseconds(200);
     return o;
   }
-  // Waits until `pred` holds (5 s at most).
+  // Waits until `pred` holds (20 s of real time at most), moving simulated
+  // time on by 10 ms between looks so that backoffs and resyncs come due.
   template <typename F>
   bool Eventually(F pred) {
-    for (int i = 0; i < 500; ++i) {
+    return lb::testing::Eventually([&] {
       if (pred()) return true;
-      clock.Sleep(absl::Milliseconds(10));
-    }
-    return pred();
+      clock.AdvanceTime(absl::Milliseconds(10));
+      return false;
+    });
   }
   // The cache holds exactly the server's objects at their versions.
   bool CacheMatchesServer(const Informer& informer) {
@@ -108,9 +98,9 @@ struct Fixture {
     }
     return true;
   }
-  RealClock clock;
-  std::unique_ptr<ApiServer> server;
-  std::unique_ptr<Client> client;
+  SimulatedClock clock{absl::FromUnixSeconds(1700000000)};
+  testing::InMemoryClient memory;
+  Client* client = &memory;
 };
 
 TEST_CASE("informer lists, syncs, then follows adds, updates and deletes") {
@@ -157,7 +147,7 @@ TEST_CASE(
       // rounds forces a re-watch (a drop between two watches ends nothing).
       int64_t before = informer.watches();
       REQUIRE(f.Eventually([&] {
-        f.server->DropWatches();
+        f.memory.DropWatches();
         return informer.watches() > before;
       }));
     }
@@ -228,16 +218,15 @@ TEST_CASE("informer relists after 410 Gone and after a server restart") {
     REQUIRE_OK(f.client->Create(kConfigMaps, "b",
                                 ConfigMap("b", std::to_string(i), "x")));
   }
-  f.server->Stop();
-  f.server->CompactHistory();
-  REQUIRE_OK(f.server->Restart());
+  // (An outage ends the watch; the history is compacted meanwhile.)
+  f.memory.CompactHistory();
+  f.memory.DropWatches();
   REQUIRE(f.Eventually([&] { return informer.lists() == 2; }));
   // The relist found nothing new: no notification for "keep" again.
   REQUIRE_OK(f.client->Create(kConfigMaps, "a", ConfigMap("a", "after", "1")));
   REQUIRE(f.Eventually([&] { return f.CacheMatchesServer(informer); }));
   // A plain restart with state kept: the watch resumes from its version.
-  f.server->Stop();
-  REQUIRE_OK(f.server->Restart());
+  f.memory.DropWatches();
   REQUIRE_OK(
       f.client->MergePatch(kConfigMaps, "a", "keep", {{"data", {{"v", "2"}}}}));
   REQUIRE(f.Eventually([&] { return f.CacheMatchesServer(informer); }));
