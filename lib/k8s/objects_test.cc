@@ -2,41 +2,46 @@
 
 #include <doctest/doctest.h>
 
-#include <memory>
+#include <atomic>
+#include <functional>
+#include <thread>
 
-#include "lib/base/clock.h"
 #include "lib/base/simulated_clock.h"
-#include "lib/k8s/config.h"
 #include "lib/k8s/errors.h"
 #include "lib/k8s/events.h"
-#include "lib/k8s/http_client.h"
 #include "lib/k8s/retry.h"
-#include "lib/k8s/testing/api_server.h"
+#include "lib/k8s/testing/in_memory_client.h"
+#include "tests/eventually.h"
 #include "tests/status_matchers.h"
 
 namespace lb::k8s {
 namespace {
 
-using ::lb::k8s::testing::ApiServer;
-using ::lb::k8s::testing::ApiServerOptions;
-
 struct Fixture {
-  Fixture() {
-    ApiServerOptions o;
-    o.clock = &clock;
-    auto s = ApiServer::Start(o);
-    REQUIRE_OK(s);
-    server = std::move(*s);
-    auto cfg = ParseKubeconfig(server->Kubeconfig(""), "");
-    REQUIRE_OK(cfg);
-    auto c = HttpClient::Create(*cfg, clock);
-    REQUIRE_OK(c);
-    client = std::move(*c);
-  }
-  RealClock clock;
-  std::unique_ptr<ApiServer> server;
-  std::unique_ptr<Client> client;
+  SimulatedClock clock{absl::FromUnixSeconds(1700000000)};
+  testing::InMemoryClient memory{clock};
+  Client* client = &memory;
 };
+
+// Runs `fn` on a thread of its own, moving the clock on by 10 ms at a time
+// until it returns, so that the waits inside it come due.
+absl::Status RunAdvancing(SimulatedClock& clock,
+                          const std::function<absl::Status()>& fn) {
+  absl::Status result;
+  std::atomic<bool> done{false};
+  std::thread t([&] {
+    result = fn();
+    done = true;
+  });
+  bool finished = lb::testing::Eventually([&] {
+    if (done) return true;
+    clock.AdvanceTime(absl::Milliseconds(10));
+    return false;
+  });
+  t.join();
+  if (!finished) return absl::DeadlineExceededError("did not finish");
+  return result;
+}
 
 TEST_CASE(
     "Service status: typed view, patch of only the ingress, no update loop") {
@@ -127,24 +132,26 @@ TEST_CASE("RetryOnConflict re-reads and wins against a concurrent writer") {
       kConfigMaps, "default",
       {{"metadata", {{"name", "counter"}}}, {"data", {{"n", "0"}}}}));
   int attempts = 0;
-  absl::Status s = RetryOnConflict(f.clock, [&]() -> absl::Status {
-    ++attempts;
-    auto cm = f.client->Get(kConfigMaps, "default", "counter");
-    if (!cm.ok()) return cm.status();
-    if (attempts == 1) {
-      // Someone else writes between our read and our write.
-      auto other = f.client->MergePatch(kConfigMaps, "default", "counter",
-                                        {{"data", {{"other", "1"}}}});
-      if (!other.ok()) return other.status();
-    }
-    int n = std::stoi((*cm)["data"]["n"].get<std::string>());
-    return f.client
-        ->MergePatch(
-            kConfigMaps, "default", "counter",
-            {{"metadata",
-              {{"resourceVersion", (*cm)["metadata"]["resourceVersion"]}}},
-             {"data", {{"n", std::to_string(n + 1)}}}})
-        .status();
+  absl::Status s = RunAdvancing(f.clock, [&] {
+    return RetryOnConflict(f.clock, [&]() -> absl::Status {
+      ++attempts;
+      auto cm = f.client->Get(kConfigMaps, "default", "counter");
+      if (!cm.ok()) return cm.status();
+      if (attempts == 1) {
+        // Someone else writes between our read and our write.
+        auto other = f.client->MergePatch(kConfigMaps, "default", "counter",
+                                          {{"data", {{"other", "1"}}}});
+        if (!other.ok()) return other.status();
+      }
+      int n = std::stoi((*cm)["data"]["n"].get<std::string>());
+      return f.client
+          ->MergePatch(
+              kConfigMaps, "default", "counter",
+              {{"metadata",
+                {{"resourceVersion", (*cm)["metadata"]["resourceVersion"]}}},
+               {"data", {{"n", std::to_string(n + 1)}}}})
+          .status();
+    });
   });
   CHECK_OK(s);
   CHECK(attempts == 2);
@@ -153,20 +160,22 @@ TEST_CASE("RetryOnConflict re-reads and wins against a concurrent writer") {
   CHECK(cm["data"]["other"] == "1");
   // A conflict every time: gives up after the configured attempts.
   attempts = 0;
-  s = RetryOnConflict(f.clock,
-                      [&] {
-                        ++attempts;
-                        return StatusFromApi(409, "Conflict",
-                                             "the object has been modified");
-                      },
-                      {.attempts = 3, .delay = absl::Milliseconds(1)});
+  s = RunAdvancing(f.clock, [&] {
+    return RetryOnConflict(
+        f.clock,
+        [&] {
+          ++attempts;
+          return StatusFromApi(409, "Conflict", "the object has been modified");
+        },
+        {.attempts = 3, .delay = absl::Milliseconds(1)});
+  });
   CHECK(IsConflict(s));
   CHECK(attempts == 3);
 }
 
 TEST_CASE("EventRecorder aggregates repeats and rate-limits them") {
   Fixture f;
-  SimulatedClock sim(absl::FromUnixSeconds(1700000000));
+  SimulatedClock& sim = f.clock;
   EventRecorder recorder(*f.client, sim,
                          {.component = "lb-controller",
                           .host = "node-a",
