@@ -1,0 +1,522 @@
+#include "lib/k8s/testing/object_store.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "lib/k8s/testing/internal/fields.h"
+#include "lib/k8s/testing/internal/patch.h"
+
+namespace lb::k8s::testing {
+namespace {
+
+using internal::Field;
+using internal::Rfc3339;
+using internal::Str;
+
+ApiResult NotFound(const ResourceType& t, const std::string& name) {
+  return ApiError(404, "NotFound",
+                  absl::StrCat(t.Qualified(), " \"", name, "\" not found"),
+                  {{"name", name}, {"group", t.group}, {"kind", t.plural}});
+}
+
+ApiResult Conflict(const ResourceType& t, const std::string& name) {
+  return ApiError(
+      409, "Conflict",
+      absl::StrCat("Operation cannot be fulfilled on ", t.Qualified(), " \"",
+                   name,
+                   "\": the object has been modified; please apply your "
+                   "changes to the latest version and try again"),
+      {{"name", name}, {"group", t.group}, {"kind", t.plural}});
+}
+
+}  // namespace
+
+absl::StatusOr<Selection> Selection::Parse(const std::string& ns,
+                                           const std::string& label_selector,
+                                           const std::string& field_selector) {
+  Selection s;
+  s.ns = ns;
+  auto labels = k8s::internal::LabelSelector::Parse(label_selector);
+  if (!labels.ok()) return labels.status();
+  auto fields = k8s::internal::FieldSelector::Parse(field_selector);
+  if (!fields.ok()) return fields.status();
+  s.labels = *std::move(labels);
+  s.fields = *std::move(fields);
+  return s;
+}
+
+bool Selection::Matches(const ResourceType& type, const json& obj) const {
+  if (type.namespaced && !ns.empty() &&
+      Str(Field(obj, "metadata", "namespace")) != ns) {
+    return false;
+  }
+  return labels.Matches(Field(obj, "metadata", "labels")) &&
+         fields.Matches(obj);
+}
+
+ObjectStore::ObjectStore(ObjectStoreOptions options, absl::Time now)
+    : options_(options) {
+  for (const ResourceType& t : BuiltinTypes()) Register(t);
+  const ResourceType namespaces = *FindType("", "namespaces");
+  for (const char* ns :
+       {"default", "kube-system", "kube-public", "kube-node-lease"}) {
+    Create(namespaces, "",
+           {{"apiVersion", "v1"},
+            {"kind", "Namespace"},
+            {"metadata", {{"name", ns}}}},
+           now);
+  }
+  json kubernetes = {
+      {"apiVersion", "v1"},
+      {"kind", "Service"},
+      {"metadata",
+       {{"name", "kubernetes"},
+        {"namespace", "default"},
+        {"labels", {{"component", "apiserver"}, {"provider", "kubernetes"}}}}},
+      {"spec",
+       {{"clusterIP", "10.96.0.1"},
+        {"ports", {{{"name", "https"}, {"port", 443}, {"targetPort", 6443}}}}}}};
+  Create(*FindType("", "services"), "default", kubernetes, now);
+}
+
+void ObjectStore::Register(const ResourceType& t) {
+  types_[t.Key()] = t;
+  objects_[t.Key()];
+}
+
+const ResourceType* ObjectStore::FindType(const std::string& group,
+                                          const std::string& plural) const {
+  auto it = types_.find(group + "/" + plural);
+  return it == types_.end() ? nullptr : &it->second;
+}
+
+const ResourceType* ObjectStore::FindType(const std::string& group,
+                                          const std::string& version,
+                                          const std::string& plural) const {
+  const ResourceType* t = FindType(group, plural);
+  return t != nullptr && t->version == version ? t : nullptr;
+}
+
+std::string ObjectStore::ObjKey(const std::string& ns,
+                                const std::string& name) {
+  return ns.empty() ? name : ns + "/" + name;
+}
+
+ObjectRef ObjectStore::Get(const ResourceType& t, const std::string& ns,
+                           const std::string& name) const {
+  auto it = objects_.find(t.Key());
+  if (it == objects_.end()) return nullptr;
+  auto o = it->second.find(ObjKey(t.namespaced ? ns : "", name));
+  return o == it->second.end() ? nullptr : o->second;
+}
+
+std::vector<ObjectRef> ObjectStore::List(const ResourceType& type,
+                                         const Selection& selection) const {
+  std::vector<ObjectRef> out;
+  auto it = objects_.find(type.Key());
+  if (it == objects_.end()) return out;
+  for (const auto& [k, o] : it->second) {
+    if (selection.Matches(type, *o)) out.push_back(o);
+  }
+  return out;
+}
+
+ApiResult ObjectStore::ReadHistory(const ResourceType& type,
+                                   const Selection& selection, int64_t* pos,
+                                   size_t max,
+                                   std::vector<StoredEvent>* out) const {
+  if (*pos < compacted_rv_) {
+    return ApiError(410, "Expired",
+                    absl::StrCat("too old resource version: ", *pos, " (",
+                                 compacted_rv_ + 1, ")"));
+  }
+  auto it = std::upper_bound(
+      history_.begin(), history_.end(), *pos,
+      [](int64_t rv, const Change& c) { return rv < c.rv; });
+  size_t emitted = 0;
+  for (; it != history_.end() && emitted < max; ++it) {
+    const Change& c = *it;
+    *pos = c.rv;
+    if (c.type_key != type.Key()) continue;
+    const bool now_matches = selection.Matches(type, *c.object);
+    const bool was_matching =
+        c.old != nullptr && selection.Matches(type, *c.old);
+    std::string event = c.event;
+    if (c.event == "MODIFIED") {
+      if (now_matches && !was_matching) event = "ADDED";
+      if (!now_matches && was_matching) event = "DELETED";
+      if (!now_matches && !was_matching) continue;
+    } else if (!now_matches) {
+      continue;
+    }
+    out->push_back({std::move(event), c.object});
+    ++emitted;
+  }
+  if (it == history_.end()) *pos = std::max(*pos, rv_);
+  return {200, json()};
+}
+
+void ObjectStore::CompactHistory() {
+  history_.clear();
+  compacted_rv_ = rv_;
+}
+
+std::string ObjectStore::NewUid() {
+  ++uid_counter_;
+  return absl::StrFormat(
+      "6c8b5f1e-%04x-4%03x-8000-%012x", (uid_counter_ >> 28) & 0xffff,
+      (uid_counter_ >> 16) & 0xfff, uid_counter_ & 0xffffffffffff);
+}
+
+
+void ObjectStore::RegisterCrd(const json& crd) {
+  const json& spec = Field(crd, "spec");
+  const json& names = Field(crd, "status", "acceptedNames");
+  const json& versions = Field(spec, "versions");
+  if (!versions.is_array()) return;
+  for (const json& v : versions) {
+    if (v.value("served", true) == false) continue;
+    ResourceType t;
+    t.group = Str(Field(spec, "group"));
+    t.version = Str(Field(v, "name"));
+    t.kind = Str(Field(names, "kind"));
+    t.list_kind = Str(Field(names, "listKind"));
+    t.plural = Str(Field(names, "plural"));
+    t.singular = Str(Field(names, "singular"));
+    t.namespaced = Str(Field(spec, "scope")) != "Cluster";
+    if (Field(names, "shortNames").is_array()) {
+      for (const json& s : Field(names, "shortNames")) {
+        t.short_names.push_back(Str(s));
+      }
+    }
+    t.has_status = Field(v, "subresources", "status").is_object();
+    t.drop_status_on_create = t.has_status;
+    t.builtin = false;
+    if (Field(v, "additionalPrinterColumns").is_array()) {
+      t.printer_columns = Field(v, "additionalPrinterColumns");
+    }
+    // Only one served version per resource in this stand-in: the first.
+    if (FindType(t.group, t.plural) == nullptr ||
+        !FindType(t.group, t.plural)->builtin) {
+      auto existing = types_.find(t.Key());
+      if (existing != types_.end() && existing->second.version != t.version) {
+        continue;
+      }
+      Register(t);
+    }
+  }
+}
+
+void ObjectStore::Append(const ResourceType& t, const std::string& event,
+                         ObjectRef obj, ObjectRef old) {
+  history_.push_back({rv_, t.Key(), event, std::move(obj), std::move(old)});
+  while (static_cast<int64_t>(history_.size()) > options_.history_limit) {
+    compacted_rv_ = std::max(compacted_rv_, history_.front().rv);
+    history_.pop_front();
+  }
+}
+
+ApiResult ObjectStore::Create(const ResourceType& type, const std::string& ns,
+                              json obj, absl::Time now) {
+  const ResourceType t = type;
+  if (!obj.is_object()) {
+    return ApiError(400, "BadRequest", "the request body must be a JSON object");
+  }
+  if (obj.contains("kind") && Str(obj["kind"]) != t.kind) {
+    return ApiError(400, "BadRequest",
+                 absl::StrCat("the kind \"", Str(obj["kind"]),
+                              "\" of the body does not match the URL's \"",
+                              t.kind, "\""));
+  }
+  if (!obj["metadata"].is_object()) obj["metadata"] = json::object();
+  json& md = obj["metadata"];
+  std::string name = Str(md.value("name", json()));
+  if (name.empty() && md.contains("generateName")) {
+    name =
+        absl::StrCat(Str(md["generateName"]),
+                     absl::StrFormat("%05x", (rv_ * 2654435761u) & 0xfffff));
+    md["name"] = name;
+  }
+  if (name.empty()) {
+    return ApiError(422, "Invalid",
+                 absl::StrCat(t.kind,
+                              " \"\" is invalid: metadata.name: Required "
+                              "value: name or generateName is required"));
+  }
+  if (t.namespaced) {
+    std::string body_ns = Str(md.value("namespace", json()));
+    if (!body_ns.empty() && body_ns != ns) {
+      return ApiError(400, "BadRequest",
+                   "the namespace of the provided object does not match the "
+                   "namespace sent on the request");
+    }
+    md["namespace"] = ns;
+    if (Get(*FindType("", "namespaces"), "", ns) == nullptr) {
+      return ApiError(404, "NotFound",
+                   absl::StrCat("namespaces \"", ns, "\" not found"),
+                   {{"name", ns}, {"kind", "namespaces"}});
+    }
+  } else {
+    md.erase("namespace");
+  }
+  if (Get(t, ns, name) != nullptr) {
+    return ApiError(
+        409, "AlreadyExists",
+        absl::StrCat(t.Qualified(), " \"", name, "\" already exists"),
+        {{"name", name}, {"group", t.group}, {"kind", t.plural}});
+  }
+  obj["apiVersion"] = t.GroupVersion();
+  obj["kind"] = t.kind;
+  if (t.drop_status_on_create) obj.erase("status");
+  md["uid"] = NewUid();
+  md["creationTimestamp"] = Rfc3339(now);
+  md["generation"] = 1;
+  md.erase("deletionTimestamp");
+  ApiResult d = defaulter_.Apply(t, nullptr, obj, now);
+  if (d.code != 200) return d;
+  ++rv_;
+  obj["metadata"]["resourceVersion"] = std::to_string(rv_);
+  auto stored = std::make_shared<const json>(std::move(obj));
+  objects_[t.Key()][ObjKey(t.namespaced ? ns : "", name)] = stored;
+  Append(t, "ADDED", stored, nullptr);
+  if (t.group == "apiextensions.k8s.io") RegisterCrd(*stored);
+  return {201, *stored};
+}
+
+// Stores `obj` as the new state of the existing `old`.
+ApiResult ObjectStore::CommitUpdate(const ResourceType& t, const json& old,
+                                    json obj, bool status_only,
+                                    absl::Time now) {
+  const json& old_md = old["metadata"];
+  if (!obj.is_object()) {
+    return ApiError(400, "BadRequest", "the request body must be a JSON object");
+  }
+  std::string name = Str(old_md["name"]);
+  if (status_only) {
+    json merged = old;
+    if (obj.contains("status")) {
+      merged["status"] = obj["status"];
+    } else {
+      merged.erase("status");
+    }
+    obj = std::move(merged);
+  } else {
+    if (!obj["metadata"].is_object()) obj["metadata"] = json::object();
+    if (t.has_status) {
+      if (old.contains("status")) {
+        obj["status"] = old["status"];
+      } else {
+        obj.erase("status");
+      }
+    }
+  }
+  json& md = obj["metadata"];
+  if (md.contains("name") && Str(md["name"]) != name) {
+    return ApiError(
+        400, "BadRequest",
+        absl::StrCat("the name of the object (", Str(md["name"]),
+                     ") does not match the name on the URL (", name, ")"));
+  }
+  md["name"] = name;
+  if (t.namespaced) md["namespace"] = old_md["namespace"];
+  for (const char* f : {"uid", "creationTimestamp", "generation",
+                        "deletionTimestamp", "resourceVersion"}) {
+    if (old_md.contains(f)) {
+      md[f] = old_md[f];
+    } else {
+      md.erase(f);
+    }
+  }
+  obj["apiVersion"] = t.GroupVersion();
+  obj["kind"] = t.kind;
+  ApiResult d = defaulter_.Apply(t, &old, obj, now);
+  if (d.code != 200) return d;
+  if (obj == old) return {200, old};
+  // Generation follows changes outside metadata and status.
+  json a = obj, b = old;
+  for (json* x : {&a, &b}) {
+    x->erase("metadata");
+    x->erase("status");
+  }
+  if (a != b) {
+    md["generation"] = old_md.value("generation", 0) + 1;
+  }
+  std::string ns = t.namespaced ? Str(old_md["namespace"]) : "";
+  auto old_ptr = Get(t, ns, name);
+  ++rv_;
+  md["resourceVersion"] = std::to_string(rv_);
+  if (md.contains("deletionTimestamp") &&
+      (!md.contains("finalizers") || md["finalizers"].empty())) {
+    auto gone = std::make_shared<const json>(std::move(obj));
+    objects_[t.Key()].erase(ObjKey(ns, name));
+    Append(t, "DELETED", gone, old_ptr);
+    return {200, *gone};
+  }
+  auto stored = std::make_shared<const json>(std::move(obj));
+  objects_[t.Key()][ObjKey(ns, name)] = stored;
+  Append(t, "MODIFIED", stored, old_ptr);
+  if (t.group == "apiextensions.k8s.io") RegisterCrd(*stored);
+  return {200, *stored};
+}
+
+ApiResult ObjectStore::Update(const ResourceType& type, const std::string& ns,
+                              const std::string& name, bool status, json body,
+                              absl::Time now) {
+  const ResourceType t = type;
+  auto old = Get(t, ns, name);
+  if (old == nullptr) return NotFound(t, name);
+  if (!body.is_object()) {
+    return ApiError(400, "BadRequest", "the request body must be a JSON object");
+  }
+  std::string rv = Str(Field(body, "metadata", "resourceVersion"));
+  if (rv.empty() && t.plural == "leases") {
+    return ApiError(422, "Invalid",
+                 absl::StrCat("Lease.coordination.k8s.io \"", name,
+                              "\" is invalid: metadata.resourceVersion: "
+                              "Invalid value: 0x0: must be specified for an "
+                              "update"));
+  }
+  if (!rv.empty() && rv != Str((*old)["metadata"]["resourceVersion"])) {
+    return Conflict(t, name);
+  }
+  return CommitUpdate(t, *old, std::move(body), status, now);
+}
+
+ApiResult ObjectStore::Patch(const ResourceType& type, const std::string& ns,
+                             const std::string& name, bool status,
+                             PatchType patch_type, const json& patch,
+                             absl::Time now) {
+  const ResourceType t = type;
+  auto old = Get(t, ns, name);
+  const bool apply = patch_type == PatchType::kApply;
+  if (old == nullptr) {
+    if (apply && !status) return Create(t, ns, patch, now);
+    return NotFound(t, name);
+  }
+  json patched;
+  switch (patch_type) {
+    case PatchType::kJson: {
+      auto r = internal::ApplyJsonPatch(*old, patch);
+      if (!r.ok()) {
+        const bool malformed =
+            r.status().code() == absl::StatusCode::kInvalidArgument;
+        return ApiError(malformed ? 400 : 422,
+                        malformed ? "BadRequest" : "Invalid",
+                        std::string(r.status().message()));
+      }
+      patched = std::move(*r);
+      break;
+    }
+    case PatchType::kMerge:
+    case PatchType::kApply:
+      if (!patch.is_object()) {
+        return ApiError(400, "BadRequest",
+                        "a merge patch must be a JSON object");
+      }
+      patched = internal::ApplyMergePatch(*old, patch);
+      break;
+    case PatchType::kStrategicMerge: {
+      if (!t.builtin) {
+        return ApiError(415, "UnsupportedMediaType",
+                        "the body of the request was in an unknown format - "
+                        "accepted media types include: "
+                        "application/json-patch+json, "
+                        "application/merge-patch+json, "
+                        "application/apply-patch+yaml");
+      }
+      auto r = internal::ApplyStrategicMergePatch(t.kind, *old, patch);
+      if (!r.ok()) {
+        return ApiError(400, "BadRequest", std::string(r.status().message()));
+      }
+      patched = std::move(*r);
+      break;
+    }
+  }
+  std::string rv = Str(Field(patched, "metadata", "resourceVersion"));
+  if (!rv.empty() && rv != Str((*old)["metadata"]["resourceVersion"])) {
+    return Conflict(t, name);
+  }
+  return CommitUpdate(t, *old, std::move(patched), status, now);
+}
+
+ApiResult ObjectStore::Delete(const ResourceType& type, const std::string& ns,
+                              const std::string& name, const json& options,
+                              absl::Time now) {
+  const ResourceType t = type;
+  auto old = Get(t, ns, name);
+  if (old == nullptr) return NotFound(t, name);
+  const json& pre = Field(options, "preconditions");
+  if ((!Field(pre, "resourceVersion").is_null() &&
+       Str(Field(pre, "resourceVersion")) !=
+           Str((*old)["metadata"]["resourceVersion"])) ||
+      (!Field(pre, "uid").is_null() &&
+       Str(Field(pre, "uid")) != Str((*old)["metadata"]["uid"]))) {
+    return ApiError(
+        409, "Conflict",
+        absl::StrCat("Operation cannot be fulfilled on ", t.Qualified(),
+                     " \"", name, "\": Precondition failed"));
+  }
+  const json& fin = Field((*old)["metadata"], "finalizers");
+  if (fin.is_array() && !fin.empty()) {
+    if (!(*old)["metadata"].contains("deletionTimestamp")) {
+      json obj = *old;
+      obj["metadata"]["deletionTimestamp"] = Rfc3339(now);
+      ++rv_;
+      obj["metadata"]["resourceVersion"] = std::to_string(rv_);
+      auto stored = std::make_shared<const json>(std::move(obj));
+      objects_[t.Key()][ObjKey(t.namespaced ? ns : "", name)] = stored;
+      Append(t, "MODIFIED", stored, old);
+      return {202, *stored};
+    }
+    return {202, *old};
+  }
+  if (t.group.empty() && t.plural == "namespaces") {
+    for (auto& [key, other] : types_) {
+      if (!other.namespaced) continue;
+      auto& objs = objects_[key];
+      std::vector<std::string> names;
+      for (const auto& [k, o] : objs) {
+        if (Str((*o)["metadata"]["namespace"]) == name) {
+          names.push_back(Str((*o)["metadata"]["name"]));
+        }
+      }
+      for (const std::string& n : names) Remove(other, name, n);
+    }
+  }
+  json gone = Remove(t, ns, name);
+  if (t.group == "apiextensions.k8s.io") {
+    std::string group = Str(Field(gone, "spec", "group"));
+    std::string plural = Str(Field(Field(gone, "spec"), "names", "plural"));
+    const ResourceType* ct = FindType(group, plural);
+    if (ct != nullptr && !ct->builtin) {
+      ResourceType copy = *ct;
+      std::vector<std::string> keys;
+      for (const auto& [k, o] : objects_[copy.Key()]) keys.push_back(k);
+      for (const auto& k : keys) {
+        auto o = objects_[copy.Key()][k];
+        Remove(copy, Str((*o)["metadata"].value("namespace", json(""))),
+                     Str((*o)["metadata"]["name"]));
+      }
+      types_.erase(copy.Key());
+      objects_.erase(copy.Key());
+    }
+  }
+  return {200, gone};
+}
+
+json ObjectStore::Remove(const ResourceType& t, const std::string& ns,
+                         const std::string& name) {
+  std::string key = ObjKey(t.namespaced ? ns : "", name);
+  auto old = objects_[t.Key()][key];
+  objects_[t.Key()].erase(key);
+  json obj = *old;
+  ++rv_;
+  obj["metadata"]["resourceVersion"] = std::to_string(rv_);
+  auto gone = std::make_shared<const json>(std::move(obj));
+  Append(t, "DELETED", gone, old);
+  return *gone;
+}
+
+}  // namespace lb::k8s::testing

@@ -1,0 +1,174 @@
+// lib/k8s/testing/object_store.h
+//
+// The state behind the API server stand-in and the in-memory client: the
+// kinds served (built-in ones and those CustomResourceDefinitions add),
+// the objects, one global resourceVersion and the watch history, with
+// kube-apiserver's write semantics: AlreadyExists, NotFound, 409 Conflict on
+// a stale resourceVersion, `/status` writes that touch only the status (and
+// main writes that keep it), generation, finalizers and deletionTimestamp,
+// namespace deletion, defaulting (defaulting.h), JSON, merge and strategic
+// merge patches. Pure: no threads, no clock (callers pass `now` for
+// timestamps), no HTTP.
+//
+//   ObjectStore store(ObjectStoreOptions{}, clock.Now());
+//   const ResourceType* svc = store.FindType("", "v1", "services");
+//   ApiResult r = store.Create(*svc, "default", service_json, clock.Now());
+//   if (!r.ok()) ...;             // r.body is the Status
+//   int64_t pos = 0;
+//   std::vector<StoredEvent> events;
+//   r = store.ReadHistory(*svc, Selection{}, &pos, 1000, &events);
+//
+// A new store holds the namespaces default, kube-system, kube-public and
+// kube-node-lease and the Service default/kubernetes, as a new cluster does.
+//
+// Thread-safety: not thread-safe; owners lock around every call.
+
+#ifndef LB_K8S_TESTING_OBJECT_STORE_H_
+#define LB_K8S_TESTING_OBJECT_STORE_H_
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "lib/k8s/internal/selector.h"
+#include "lib/k8s/json.h"
+#include "lib/k8s/testing/api_result.h"
+#include "lib/k8s/testing/defaulting.h"
+#include "lib/k8s/testing/resource_type.h"
+
+namespace lb::k8s::testing {
+
+using ObjectRef = std::shared_ptr<const json>;
+
+// Which objects of a type a list or watch sees.
+struct Selection {
+  // "" = every namespace (ignored for cluster-scoped types).
+  std::string ns;
+  k8s::internal::LabelSelector labels;
+  k8s::internal::FieldSelector fields;
+
+  // InvalidArgument naming the malformed selector.
+  static absl::StatusOr<Selection> Parse(const std::string& ns,
+                                         const std::string& label_selector,
+                                         const std::string& field_selector);
+  bool Matches(const ResourceType& type, const json& object) const;
+};
+
+// One change as a watch with some Selection sees it.
+struct StoredEvent {
+  // ADDED, MODIFIED or DELETED; an object entering the selection is ADDED,
+  // one leaving it DELETED.
+  std::string type;
+  ObjectRef object;
+};
+
+enum class PatchType { kJson, kMerge, kStrategicMerge, kApply };
+
+struct ObjectStoreOptions {
+  // Changes kept for watches that resume from a version; a watch from before
+  // the oldest kept one gets 410 Expired.
+  int64_t history_limit = 100000;
+};
+
+class ObjectStore {
+ public:
+  ObjectStore(ObjectStoreOptions options, absl::Time now);
+  ObjectStore(const ObjectStore&) = delete;
+  ObjectStore& operator=(const ObjectStore&) = delete;
+
+  // --- Types ---------------------------------------------------------------
+  // Null when not served.
+  const ResourceType* FindType(const std::string& group,
+                               const std::string& plural) const;
+  // Null unless served at `version`.
+  const ResourceType* FindType(const std::string& group,
+                               const std::string& version,
+                               const std::string& plural) const;
+  const TypeMap& types() const { return types_; }
+
+  // --- Reads ---------------------------------------------------------------
+  // The current (global) resourceVersion.
+  int64_t resource_version() const { return rv_; }
+  // Null when absent. `ns` is ignored for cluster-scoped types.
+  ObjectRef Get(const ResourceType& type, const std::string& ns,
+                const std::string& name) const;
+  // Objects of `type` that `selection` sees, in key order.
+  std::vector<ObjectRef> List(const ResourceType& type,
+                              const Selection& selection) const;
+
+  // --- Writes --------------------------------------------------------------
+  // Each returns the HTTP code and the stored object (201 for a create, 202
+  // for a delete that waits on finalizers) or the Status of the failure.
+  // `now` stamps creationTimestamp and deletionTimestamp. `type` is copied
+  // before anything changes, so it may point into types().
+
+  // POST. A namespaced `type` with an empty `ns` is an error of the caller's
+  // (the HTTP front end picks the body's namespace or "default").
+  ApiResult Create(const ResourceType& type, const std::string& ns, json object,
+                   absl::Time now);
+  // PUT of a whole object; `status` writes only the status (`/status`).
+  ApiResult Update(const ResourceType& type, const std::string& ns,
+                   const std::string& name, bool status, json object,
+                   absl::Time now);
+  // PATCH; an apply patch of an absent object creates it.
+  ApiResult Patch(const ResourceType& type, const std::string& ns,
+                  const std::string& name, bool status, PatchType patch_type,
+                  const json& patch, absl::Time now);
+  // DELETE with `options` a DeleteOptions (preconditions on resourceVersion
+  // and uid; null for none).
+  ApiResult Delete(const ResourceType& type, const std::string& ns,
+                   const std::string& name, const json& options,
+                   absl::Time now);
+
+  // --- Watch history -------------------------------------------------------
+  // Appends to `out` the changes to `type` after version `*pos` that
+  // `selection` sees, at most `max` of them, and advances `*pos` past every
+  // change examined (to resource_version() once all are). 410 Expired (and
+  // nothing read) when history older than `*pos` has been dropped.
+  ApiResult ReadHistory(const ResourceType& type, const Selection& selection,
+                        int64_t* pos, size_t max,
+                        std::vector<StoredEvent>* out) const;
+  // Forgets every change so far: watches from any older version get 410.
+  void CompactHistory();
+
+ private:
+  struct Change {
+    int64_t rv;
+    std::string type_key;
+    std::string event;  // ADDED, MODIFIED, DELETED
+    ObjectRef object;
+    ObjectRef old;  // previous state, for selection transitions
+  };
+
+  void Register(const ResourceType& t);
+  void RegisterCrd(const json& crd);
+  static std::string ObjKey(const std::string& ns, const std::string& name);
+  std::string NewUid();
+  void Append(const ResourceType& t, const std::string& event, ObjectRef obj,
+              ObjectRef old);
+  // Stores `obj` as the new state of the existing `old`.
+  ApiResult CommitUpdate(const ResourceType& t, const json& old, json obj,
+                         bool status_only, absl::Time now);
+  json Remove(const ResourceType& t, const std::string& ns,
+              const std::string& name);
+
+  const ObjectStoreOptions options_;
+  Defaulter defaulter_;
+  TypeMap types_;
+  // type key -> object key ("ns/name" or "name") -> object
+  absl::flat_hash_map<std::string, std::map<std::string, ObjectRef>> objects_;
+  std::deque<Change> history_;
+  int64_t rv_ = 0;
+  int64_t compacted_rv_ = 0;
+  uint64_t uid_counter_ = 0;
+};
+
+}  // namespace lb::k8s::testing
+
+#endif  // LB_K8S_TESTING_OBJECT_STORE_H_

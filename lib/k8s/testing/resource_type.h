@@ -1,0 +1,62 @@
+// lib/k8s/testing/resource_type.h
+//
+// The kinds the API server stand-in serves: for each, its group, version,
+// names, scope and which subresources and defaults apply. The built-in set
+// covers what kubectl, the manifests and the daemons use; a
+// CustomResourceDefinition adds more (object_store.h).
+//
+//   for (const ResourceType& t : BuiltinTypes()) types[t.Key()] = t;
+//   t.Qualified();   // "leases.coordination.k8s.io", as error messages say
+//
+// Thread-safety: value types and a pure function.
+
+#ifndef LB_K8S_TESTING_RESOURCE_TYPE_H_
+#define LB_K8S_TESTING_RESOURCE_TYPE_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "lib/k8s/json.h"
+
+namespace lb::k8s::testing {
+
+struct ResourceType {
+  std::string group;  // "" for the core group
+  std::string version;
+  std::string kind;
+  std::string list_kind;
+  std::string plural;
+  std::string singular;
+  bool namespaced = true;
+  std::vector<std::string> short_names;
+  // Serves `/status`; writes to the main resource keep the stored status.
+  bool has_status = false;
+  // false for kinds a CRD defined.
+  bool builtin = true;
+  // A create ignores the status in its body.
+  bool drop_status_on_create = false;
+  // CRD only: additionalPrinterColumns of the served version.
+  json printer_columns = json::array();
+
+  // "v1", "apps/v1".
+  std::string GroupVersion() const {
+    return group.empty() ? version : group + "/" + version;
+  }
+  // "services", "leases.coordination.k8s.io".
+  std::string Qualified() const {
+    return group.empty() ? plural : plural + "." + group;
+  }
+  // "group/plural": one served version per resource.
+  std::string Key() const { return group + "/" + plural; }
+};
+
+// Types by Key().
+using TypeMap = std::map<std::string, ResourceType>;
+
+// The built-in kinds, in no particular order.
+std::vector<ResourceType> BuiltinTypes();
+
+}  // namespace lb::k8s::testing
+
+#endif  // LB_K8S_TESTING_RESOURCE_TYPE_H_
