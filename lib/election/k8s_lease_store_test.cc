@@ -1,5 +1,6 @@
-// K8sLeaseStore, LeaderElector and Membership against the lib/k8s API server
-// stand-in (in-process, loopback HTTP), including its fault injection.
+// K8sLeaseStore, LeaderElector and Membership over the Kubernetes API (the
+// in-memory client over the stand-in's object store, on simulated time),
+// including its fault injection.
 #include "lib/election/k8s_lease_store.h"
 
 #include <doctest/doctest.h>
@@ -8,15 +9,12 @@
 #include <string>
 #include <vector>
 
-#include "lib/base/clock.h"
 #include "lib/base/simulated_clock.h"
 #include "lib/election/fake_network.h"
 #include "lib/election/leader_elector.h"
 #include "lib/election/membership.h"
-#include "lib/k8s/config.h"
-#include "lib/k8s/http_client.h"
 #include "lib/k8s/resource.h"
-#include "lib/k8s/testing/api_server.h"
+#include "lib/k8s/testing/in_memory_client.h"
 #include "tests/status_matchers.h"
 
 namespace lb::election {
@@ -24,29 +22,17 @@ namespace {
 
 struct Fixture {
   Fixture() {
-    k8s::testing::ApiServerOptions o;
-    o.clock = &real_clock;
-    auto s = k8s::testing::ApiServer::Start(o);
-    REQUIRE_OK(s);
-    server = std::move(*s);
-    auto cfg = k8s::ParseKubeconfig(server->Kubeconfig(""), "");
-    REQUIRE_OK(cfg);
-    cfg->max_retries = 0;
-    auto c = k8s::HttpClient::Create(*cfg, real_clock);
-    REQUIRE_OK(c);
-    client = std::move(*c);
-    store = std::make_unique<K8sLeaseStore>(*client);
     for (const char* ns : {"lb-system", "metallb-system"}) {
-      REQUIRE_OK(client->Create(k8s::kNamespaces, "",
-                                {{"apiVersion", "v1"},
-                                 {"kind", "Namespace"},
-                                 {"metadata", {{"name", ns}}}}));
+      REQUIRE_OK(api.Create(k8s::kNamespaces, "",
+                            {{"apiVersion", "v1"},
+                             {"kind", "Namespace"},
+                             {"metadata", {{"name", ns}}}}));
     }
   }
-  RealClock real_clock;
-  std::unique_ptr<k8s::testing::ApiServer> server;
-  std::unique_ptr<k8s::Client> client;
-  std::unique_ptr<K8sLeaseStore> store;
+  SimulatedClock clock{absl::FromUnixSeconds(1700000000)};
+  k8s::testing::InMemoryClient api{clock};
+  K8sLeaseStore store_impl{api};
+  K8sLeaseStore* store = &store_impl;
 };
 
 Lease MakeLease(const std::string& name, const std::string& holder) {
@@ -76,8 +62,7 @@ TEST_CASE("create, get, update, conflict and list over the API") {
   CHECK(updated.spec.holder_identity == "b");
   // The stored object is what the API shows.
   ASSIGN_OR_FAIL(auto object,
-                 f.server->GetObject("coordination.k8s.io", "leases",
-                                     "lb-system", "speaker-a"));
+                 f.api.Get(k8s::kLeases, "lb-system", "speaker-a"));
   CHECK(object["spec"]["holderIdentity"] == "b");
   CHECK(object["spec"]["leaseTransitions"] == 1);
   // A writer holding the old resourceVersion gets kAborted (409 Conflict).
@@ -96,16 +81,16 @@ TEST_CASE("create, get, update, conflict and list over the API") {
 TEST_CASE("server failures come back as kUnavailable") {
   Fixture f;
   CHECK_OK(f.store->Create(MakeLease("speaker-a", "a")));
-  f.server->FailNextRequests(1, 500);
+  f.api.FailNextRequests(1, 500);
   CHECK_STATUS(f.store->Get("lb-system", "speaker-a"),
                absl::StatusCode::kUnavailable, "");
-  f.server->FailNextRequests(1, 503);
+  f.api.FailNextRequests(1, 503);
   CHECK_STATUS(f.store->List("lb-system", ""), absl::StatusCode::kUnavailable,
                "");
-  f.server->Stop();
+  f.api.SetReachable(false);
   absl::StatusOr<Lease> down = f.store->Get("lb-system", "speaker-a");
   CHECK(absl::IsUnavailable(down.status()));
-  REQUIRE_OK(f.server->Restart());
+  f.api.SetReachable(true);
   CHECK_OK(f.store->Get("lb-system", "speaker-a"));
 }
 
@@ -113,7 +98,7 @@ TEST_CASE(
     "two electors over the API: one leader, release hands over, a "
     "leader that cannot renew steps down") {
   Fixture f;
-  SimulatedClock clock(absl::FromUnixSeconds(1700000000));
+  SimulatedClock& clock = f.clock;
   auto options = [](const char* id) {
     LeaderElectorOptions o;
     o.ns = "lb-system";
@@ -137,16 +122,15 @@ TEST_CASE(
   }
   // Injected 503s: every renewal fails until the deadline; a steps down
   // before b could take over (b still sees the record as fresh).
-  f.server->FailNextRequests(1000, 503);
+  f.api.FailNextRequests(1000, 503);
   for (int i = 0; i < 12 && a->IsLeader(); ++i) {
     clock.AdvanceTime(absl::Seconds(1));
     a->Step();
   }
   CHECK_FALSE(a->IsLeader());
-  f.server->FailNextRequests(0, 503);
+  f.api.FailNextRequests(0, 503);
   ASSIGN_OR_FAIL(auto object,
-                 f.server->GetObject("coordination.k8s.io", "leases",
-                                     "lb-system", "lb-controller"));
+                 f.api.Get(k8s::kLeases, "lb-system", "lb-controller"));
   CHECK(object["spec"]["holderIdentity"] == "a");
   // a comes back and leads again, then releases; b takes over at once.
   clock.AdvanceTime(absl::Seconds(5));
@@ -156,15 +140,14 @@ TEST_CASE(
   clock.AdvanceTime(absl::Seconds(5));
   b->Step();
   CHECK(b->IsLeader());
-  ASSIGN_OR_FAIL(object, f.server->GetObject("coordination.k8s.io", "leases",
-                                             "lb-system", "lb-controller"));
+  ASSIGN_OR_FAIL(object, f.api.Get(k8s::kLeases, "lb-system", "lb-controller"));
   CHECK(object["spec"]["holderIdentity"] == "b");
   CHECK(object["spec"]["leaseTransitions"] == 1);
 }
 
 TEST_CASE("membership over the API keeps ownership through a server outage") {
   Fixture f;
-  SimulatedClock clock(absl::FromUnixSeconds(1700000000));
+  SimulatedClock& clock = f.clock;
   FakeNetwork net(clock, 3);
   std::vector<std::unique_ptr<HeartbeatTransport>> transports;
   std::vector<std::unique_ptr<Membership>> members;
@@ -199,11 +182,11 @@ TEST_CASE("membership over the API keeps ownership through a server outage") {
   ASSIGN_OR_FAIL(auto leases, f.store->List("metallb-system", "speaker-"));
   CHECK(leases.size() == 3);
   const int64_t writes = members[0]->Snapshot().stats.lease_writes;
-  f.server->Stop();
+  f.api.SetReachable(false);
   for (int i = 0; i < 30; ++i) step(absl::Seconds(1));
   CHECK(claimed() == 12);
   CHECK(members[0]->Snapshot().stats.lease_write_errors > 0);
-  REQUIRE_OK(f.server->Restart());
+  f.api.SetReachable(true);
   for (int i = 0; i < 15; ++i) step(absl::Seconds(1));
   CHECK(members[0]->Snapshot().stats.lease_writes > writes);
   CHECK(claimed() == 12);

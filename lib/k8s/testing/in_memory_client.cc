@@ -39,6 +39,10 @@ std::string RequestNamespace(const Resource& r, const std::string& ns,
   return "default";
 }
 
+absl::Status Unreachable() {
+  return absl::UnavailableError("connection refused: the API is unreachable");
+}
+
 WatchEvent::Type EventType(const std::string& type) {
   if (type == "ADDED") return WatchEvent::Type::kAdded;
   if (type == "DELETED") return WatchEvent::Type::kDeleted;
@@ -81,6 +85,11 @@ void InMemoryClient::FailNextRequests(int n, int http_code, std::string method,
   fail_suffix_ = std::move(path_suffix);
 }
 
+void InMemoryClient::SetReachable(bool reachable) {
+  absl::MutexLock lock(&mu_);
+  reachable_ = reachable;
+}
+
 void InMemoryClient::CompactHistory() {
   absl::MutexLock lock(&mu_);
   store_.CompactHistory();
@@ -89,6 +98,7 @@ void InMemoryClient::CompactHistory() {
 absl::Status InMemoryClient::Admit(const std::string& method, const Resource& r,
                                    Subresource sub) {
   ++requests_;
+  if (!reachable_) return Unreachable();
   if (fail_remaining_ <= 0) return absl::OkStatus();
   if (!fail_method_.empty() && fail_method_ != method) return absl::OkStatus();
   if (!fail_suffix_.empty()) {
@@ -334,11 +344,12 @@ absl::Status InMemoryClient::DoWatch(
       auto news = [&] {
         mu_.AssertHeld();
         return store_.resource_version() > pos || *cancelled ||
-               drop_generation_ != drop_generation;
+               drop_generation_ != drop_generation || !reachable_;
       };
       clock_.AwaitWithDeadline(&mu_, absl::Condition(&news),
                                std::min(end, next_bookmark));
       if (*cancelled) return absl::CancelledError("watch cancelled");
+      if (!reachable_) return Unreachable();
       if (drop_generation_ != drop_generation) return absl::OkStatus();
       std::vector<StoredEvent> events;
       ApiResult read = store_.ReadHistory(*t, selection, &pos, 1000, &events);

@@ -11,7 +11,8 @@
 //   lb::k8s::testing::InMemoryClient client(clock);
 //   Informer services(client, clock, kServices);
 //   client.FailNextRequests(1, 500, "PATCH", "/status");   // fault injection
-//   client.DropWatches();            // every open watch ends, as on a restart
+//   client.DropWatches();            // every open watch ends cleanly
+//   client.SetReachable(false);      // the API server is down
 //
 // Errors are the Status a HttpClient would return for the same response
 // (lib/k8s/errors.h): same code, reason and message.
@@ -62,6 +63,10 @@ class InMemoryClient final : public Client {
   // plural) set, only matching calls count and fail.
   void FailNextRequests(int n, int http_code, std::string method = "",
                         std::string path_suffix = "") ABSL_LOCKS_EXCLUDED(mu_);
+  // While false every call fails kUnavailable, as a refused connection does,
+  // and open watches end so; the stored state is kept (as across an API
+  // server restart).
+  void SetReachable(bool reachable) ABSL_LOCKS_EXCLUDED(mu_);
   // Forgets the watch history: a watch from an older version gets 410.
   void CompactHistory() ABSL_LOCKS_EXCLUDED(mu_);
 
@@ -114,6 +119,7 @@ class InMemoryClient final : public Client {
   int open_watches_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t requests_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t drop_generation_ ABSL_GUARDED_BY(mu_) = 0;
+  bool reachable_ ABSL_GUARDED_BY(mu_) = true;
   int fail_remaining_ ABSL_GUARDED_BY(mu_) = 0;
   int fail_code_ ABSL_GUARDED_BY(mu_) = 0;
   std::string fail_method_ ABSL_GUARDED_BY(mu_);

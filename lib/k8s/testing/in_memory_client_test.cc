@@ -166,7 +166,8 @@ TEST_CASE("a watch resumes from a version, and gets 410 once it is compacted") {
   CHECK(IsGone(late.result));
 }
 
-TEST_CASE("bookmarks, dropped watches, cancels and injected failures") {
+TEST_CASE(
+    "bookmarks, dropped watches, cancels, failures, an API that is down") {
   SimulatedClock clock;
   InMemoryClientOptions options;
   options.bookmark_interval = absl::Seconds(5);
@@ -207,6 +208,19 @@ TEST_CASE("bookmarks, dropped watches, cancels and injected failures") {
                            {{"status", json::object()}}, Subresource::kStatus)
                .status());
   CHECK(client.request_count() == requests + 4);
+
+  // Unreachable: calls fail as a refused connection does, watches end so,
+  // and the state is there again after.
+  Watcher w(client, WatchOptions{});
+  for (int i = 0; i < 10000 && client.open_watches() == 0; ++i) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  client.SetReachable(false);
+  REQUIRE(w.AwaitDone());
+  CHECK(absl::IsUnavailable(w.result));
+  CHECK(absl::IsUnavailable(client.Get(kServices, "default", "a").status()));
+  client.SetReachable(true);
+  CHECK_OK(client.Get(kServices, "default", "a").status());
 }
 
 }  // namespace
