@@ -7,17 +7,13 @@
 #include <set>
 
 #include "absl/synchronization/mutex.h"
-#include "lib/base/clock.h"
-#include "lib/k8s/config.h"
-#include "lib/k8s/http_client.h"
-#include "lib/k8s/testing/api_server.h"
+#include "absl/time/clock.h"
+#include "lib/base/simulated_clock.h"
+#include "lib/k8s/testing/in_memory_client.h"
 #include "tests/status_matchers.h"
 
 namespace lb::k8s {
 namespace {
-
-using ::lb::k8s::testing::ApiServer;
-using ::lb::k8s::testing::ApiServerOptions;
 
 json ConfigMap(const std::string& ns, const std::string& name,
                const std::string& value) {
@@ -63,20 +59,14 @@ struct Recorder {
 
 struct Fixture {
   Fixture() {
-    ApiServerOptions o;
-    o.clock = &clock;
-    o.bookmark_interval = absl::Hours(1);
-    auto s = ApiServer::Start(o);
-    REQUIRE_OK(s);
-    server = std::move(*s);
-    auto cfg = ParseKubeconfig(server->Kubeconfig(""), "");
-    REQUIRE_OK(cfg);
-    cfg->qps = 0;
-    auto c = HttpClient::Create(*cfg, clock);
-    REQUIRE_OK(c);
-    client = std::move(*c);
+    client = &api;
     REQUIRE_OK(client->Create(kNamespaces, "", Namespace("a")));
     REQUIRE_OK(client->Create(kNamespaces, "", Namespace("b")));
+  }
+  static testing::InMemoryClientOptions ApiOptions() {
+    testing::InMemoryClientOptions o;
+    o.bookmark_interval = absl::Hours(1);
+    return o;
   }
   InformerOptions Options() {
     InformerOptions o;
@@ -85,12 +75,14 @@ struct Fixture {
     o.backoff.max = absl::Milliseconds(200);
     return o;
   }
-  // Waits until `pred` holds (5 s at most).
+  // Moves simulated time in 10 ms steps until `pred` holds (20 simulated
+  // seconds at most); the informer's threads run between steps.
   template <typename F>
   bool Eventually(F pred) {
-    for (int i = 0; i < 500; ++i) {
+    for (int i = 0; i < 2000; ++i) {
       if (pred()) return true;
-      clock.Sleep(absl::Milliseconds(10));
+      clock.AdvanceTime(absl::Milliseconds(10));
+      absl::SleepFor(absl::Milliseconds(1));
     }
     return pred();
   }
@@ -108,9 +100,9 @@ struct Fixture {
     }
     return true;
   }
-  RealClock clock;
-  std::unique_ptr<ApiServer> server;
-  std::unique_ptr<Client> client;
+  SimulatedClock clock;
+  testing::InMemoryClient api{clock, ApiOptions()};
+  Client* client = nullptr;
 };
 
 TEST_CASE("informer lists, syncs, then follows adds, updates and deletes") {
@@ -157,7 +149,7 @@ TEST_CASE(
       // rounds forces a re-watch (a drop between two watches ends nothing).
       int64_t before = informer.watches();
       REQUIRE(f.Eventually([&] {
-        f.server->DropWatches();
+        f.api.DropWatches();
         return informer.watches() > before;
       }));
     }
@@ -228,16 +220,16 @@ TEST_CASE("informer relists after 410 Gone and after a server restart") {
     REQUIRE_OK(f.client->Create(kConfigMaps, "b",
                                 ConfigMap("b", std::to_string(i), "x")));
   }
-  f.server->Stop();
-  f.server->CompactHistory();
-  REQUIRE_OK(f.server->Restart());
+  f.api.SetReachable(false);
+  f.api.CompactHistory();
+  f.api.SetReachable(true);
   REQUIRE(f.Eventually([&] { return informer.lists() == 2; }));
   // The relist found nothing new: no notification for "keep" again.
   REQUIRE_OK(f.client->Create(kConfigMaps, "a", ConfigMap("a", "after", "1")));
   REQUIRE(f.Eventually([&] { return f.CacheMatchesServer(informer); }));
   // A plain restart with state kept: the watch resumes from its version.
-  f.server->Stop();
-  REQUIRE_OK(f.server->Restart());
+  f.api.SetReachable(false);
+  f.api.SetReachable(true);
   REQUIRE_OK(
       f.client->MergePatch(kConfigMaps, "a", "keep", {{"data", {{"v", "2"}}}}));
   REQUIRE(f.Eventually([&] { return f.CacheMatchesServer(informer); }));
