@@ -18,6 +18,7 @@
 #include "lib/k8s/http_client.h"
 #include "lib/k8s/objects.h"
 #include "lib/k8s/testing/api_server.h"
+#include "tests/eventually.h"
 #include "tests/kubectl/kubectl_runner.h"
 #include "tests/status_matchers.h"
 
@@ -129,7 +130,9 @@ TEST_CASE("get -w sees a status change, and ends with the stream") {
           0);
   f.kubectl->Start({"get", "service", "nginx", "-w"});
   REQUIRE(f.kubectl->WaitForBackground("<pending>", 20));
-  REQUIRE(f.server->open_watches() >= 0);
+  // kubectl lists, prints, then watches: exactly one stream is open.
+  REQUIRE(
+      lb::testing::Eventually([&] { return f.server->open_watches() == 1; }));
   KubectlResult r = f.Run(
       {"patch", "service", "nginx", "--subresource", "status", "--type",
        "merge", "-p",
@@ -142,6 +145,7 @@ TEST_CASE("get -w sees a status change, and ends with the stream") {
   CHECK(r.out == "VIP LoadBalancer");
   f.server->DropWatches();
   CHECK(f.kubectl->WaitBackground(20) == 0);
+  CHECK(lb::testing::Eventually([&] { return f.server->open_watches() == 0; }));
 }
 
 TEST_CASE("get -w and get show an EXTERNAL-IP written by our client") {
