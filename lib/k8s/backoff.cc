@@ -22,41 +22,22 @@ void Backoff::Reset() {
 
 TokenBucket::TokenBucket(Clock& clock, double qps, int burst)
     : clock_(clock),
-      qps_(qps),
-      burst_(std::max(1, burst)),
-      tokens_(std::max(1, burst)),
-      last_(clock.Now()) {}
-
-void TokenBucket::RefillLocked() {
-  absl::Time now = clock_.Now();
-  if (now > last_) {
-    tokens_ =
-        std::min(burst_, tokens_ + absl::ToDoubleSeconds(now - last_) * qps_);
-    last_ = now;
-  }
-}
+      unlimited_(qps <= 0),
+      bucket_(std::max(qps, 1e-9), std::max(1, burst), clock.Monotonic()) {}
 
 bool TokenBucket::TryTake() {
-  if (qps_ <= 0) return true;
+  if (unlimited_) return true;
   absl::MutexLock l(&mu_);
-  RefillLocked();
-  if (tokens_ >= 1.0) {
-    tokens_ -= 1.0;
-    return true;
-  }
-  return false;
+  return bucket_.TryTake(clock_.Monotonic());
 }
 
 void TokenBucket::Wait() {
-  if (qps_ <= 0) return;
+  if (unlimited_) return;
   absl::Duration wait;
   {
     absl::MutexLock l(&mu_);
-    RefillLocked();
-    // Reserve the token now (possibly going negative) so waiters queue fairly.
-    tokens_ -= 1.0;
-    if (tokens_ >= 0) return;
-    wait = absl::Seconds(-tokens_ / qps_);
+    // The token is reserved now, so waiters queue fairly.
+    wait = bucket_.Reserve(clock_.Monotonic());
   }
   clock_.Sleep(wait);
 }

@@ -22,6 +22,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "lib/base/clock.h"
+#include "lib/base/token_bucket.h"
 
 namespace lb::k8s {
 
@@ -49,6 +50,8 @@ class Backoff {
   std::mt19937_64 rng_;
 };
 
+// lb::TokenBucket (lib/base/token_bucket.h) on the injected clock's
+// monotonic time, with a lock and a blocking take.
 class TokenBucket {
  public:
   // `qps` <= 0 disables limiting.
@@ -59,13 +62,10 @@ class TokenBucket {
   bool TryTake() ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
-  void RefillLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Clock& clock_;
-  const double qps_;
-  const double burst_;
+  const bool unlimited_;
   absl::Mutex mu_;
-  double tokens_ ABSL_GUARDED_BY(mu_);
-  absl::Time last_ ABSL_GUARDED_BY(mu_);
+  lb::TokenBucket bucket_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace lb::k8s

@@ -63,8 +63,7 @@ bool Informer::HasSynced() const {
 
 bool Informer::WaitForSync(absl::Duration timeout) {
   absl::MutexLock l(&mu_);
-  return clock_.AwaitWithDeadline(&mu_, absl::Condition(&synced_),
-                                  clock_.Now() + timeout);
+  return clock_.AwaitWithTimeout(&mu_, absl::Condition(&synced_), timeout);
 }
 
 int64_t Informer::lists() const {
@@ -82,7 +81,7 @@ std::string Informer::last_resource_version() const {
 
 bool Informer::SleepUnlessStopped(absl::Duration d) {
   absl::MutexLock l(&mu_);
-  clock_.AwaitWithDeadline(&mu_, absl::Condition(&stopping_), clock_.Now() + d);
+  clock_.AwaitWithTimeout(&mu_, absl::Condition(&stopping_), d);
   return !stopping_;
 }
 
@@ -155,7 +154,7 @@ void Informer::Run() {
       wo.resource_version = rv_;
       cancel_.Reset();
     }
-    absl::Time start = clock_.Now();
+    const MonoTime start = clock_.Monotonic();
     int events = 0;
     absl::Status s = client_.Watch(
         resource_, options_.ns, wo,
@@ -180,7 +179,7 @@ void Informer::Run() {
       ++watches_;
     }
     if (s.ok()) {
-      if (events == 0 && clock_.Now() - start < absl::Seconds(1)) {
+      if (events == 0 && clock_.Monotonic() - start < absl::Seconds(1)) {
         // A very short, empty watch counts as a failure.
         SleepUnlessStopped(backoff_.Next());
       } else {

@@ -26,7 +26,7 @@ void WorkQueue::AddAfter(const std::string& key, absl::Duration delay) {
     AddLocked(key);
     return;
   }
-  delayed_.emplace(clock_.Now() + delay, key);
+  delayed_.emplace(clock_.Monotonic() + delay, key);
   ++delayed_generation_;
 }
 
@@ -53,7 +53,7 @@ int WorkQueue::NumRequeues(const std::string& key) const {
   return it == retries_.end() ? 0 : it->second;
 }
 
-void WorkQueue::PromoteLocked(absl::Time now) {
+void WorkQueue::PromoteLocked(MonoTime now) {
   while (!delayed_.empty() && delayed_.begin()->first <= now) {
     std::string key = delayed_.begin()->second;
     delayed_.erase(delayed_.begin());
@@ -64,12 +64,12 @@ void WorkQueue::PromoteLocked(absl::Time now) {
 bool WorkQueue::Get(std::string* key) {
   absl::MutexLock l(&mu_);
   while (true) {
-    PromoteLocked(clock_.Now());
+    PromoteLocked(clock_.Monotonic());
     if (!queue_.empty()) break;
     if (shutting_down_) return false;
     uint64_t generation = delayed_generation_;
-    absl::Time deadline =
-        delayed_.empty() ? absl::InfiniteFuture() : delayed_.begin()->first;
+    const MonoTime deadline =
+        delayed_.empty() ? MonoTime::InfiniteFuture() : delayed_.begin()->first;
     auto ready = [this, generation]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       return !queue_.empty() || shutting_down_ ||
              delayed_generation_ != generation;

@@ -69,7 +69,7 @@ class WorkQueue {
   static constexpr size_t kKeepCapacity = 1024;
 
   void AddLocked(const std::string& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void PromoteLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void PromoteLocked(MonoTime now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   Clock& clock_;
   const WorkQueueOptions options_;
@@ -77,7 +77,8 @@ class WorkQueue {
   std::deque<std::string> queue_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_set<std::string> dirty_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_set<std::string> processing_ ABSL_GUARDED_BY(mu_);
-  std::multimap<absl::Time, std::string> delayed_ ABSL_GUARDED_BY(mu_);
+  // By when each is due, on the monotonic clock.
+  std::multimap<MonoTime, std::string> delayed_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, int> retries_ ABSL_GUARDED_BY(mu_);
   uint64_t delayed_generation_ ABSL_GUARDED_BY(mu_) = 0;
   bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;

@@ -1327,7 +1327,7 @@ class ApiServer::Impl {
     if (!has_news()) {
       absl::Time until = std::min(
           {now + absl::Milliseconds(200), w.deadline, w.next_bookmark});
-      clock_->AwaitWithDeadline(&mu_, absl::Condition(&has_news), until);
+      clock_->AwaitWithTimeout(&mu_, absl::Condition(&has_news), until - now);
       now = clock_->Now();
     }
     if (stream_over()) return true;
