@@ -3,7 +3,6 @@
 #include <doctest/doctest.h>
 #include <grpcpp/grpcpp.h>
 
-#include <cstdlib>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -13,9 +12,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "lib/base/clock.h"
-#include "lib/k8s/config.h"
-#include "lib/k8s/http_client.h"
-#include "lib/k8s/testing/api_server.h"
+#include "lib/base/simulated_clock.h"
+#include "lib/k8s/testing/in_memory_client.h"
 #include "tests/status_matchers.h"
 
 namespace lb::controller {
@@ -64,19 +62,9 @@ int Count(const std::string& text, const std::string& what) {
 }
 
 TEST_CASE("a status write that fails during sync is retried for its Service") {
-  RealClock clock;
-  k8s::testing::ApiServerOptions server_options;
-  server_options.clock = &clock;
-  std::unique_ptr<k8s::testing::ApiServer> server;
-  ASSIGN_OR_FAIL(server, k8s::testing::ApiServer::Start(server_options));
-  const char* tmp = std::getenv("TEST_TMPDIR");
-  const std::string kubeconfig =
-      absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/daemon_test.kubeconfig");
-  REQUIRE_OK(server->WriteKubeconfig(kubeconfig, "t"));
-  k8s::Config config;
-  ASSIGN_OR_FAIL(config, k8s::LoadKubeconfig(kubeconfig));
-  std::unique_ptr<k8s::Client> client;
-  ASSIGN_OR_FAIL(client, k8s::HttpClient::Create(config, clock));
+  SimulatedClock clock;
+  k8s::testing::InMemoryClient api(clock);
+  k8s::Client* client = &api;
   REQUIRE_OK(client
                  ->Create(k8s::kNamespaces, "",
                           {{"apiVersion", "v1"},
@@ -100,7 +88,7 @@ TEST_CASE("a status write that fails during sync is retried for its Service") {
         client->Create(k8s::kServices, "default", Service(name)).status());
   }
   // The sync pass writes three statuses; the first write fails.
-  server->FailNextRequests(1, 500, "PATCH", "/status");
+  api.FailNextRequests(1, 500, "PATCH", "/status");
 
   std::ostringstream log;
   cmd::Logger logger(log);
@@ -110,18 +98,21 @@ TEST_CASE("a status write that fails during sync is retried for its Service") {
   options.leader_elect = false;
   ControllerIo io;
   io.clock = &clock;
-  io.client = client.get();
+  io.client = client;
   io.serve_channel = InProcessChannel;
   Daemon daemon(options, io, logger, metrics);
   REQUIRE_OK(daemon.Start());
+  // Simulated time moves (retries wait on it) until every Service has an
+  // address, for at most 20 simulated seconds.
   std::set<std::string> addresses;
-  for (absl::Time deadline = absl::Now() + absl::Seconds(20);
-       absl::Now() < deadline; absl::SleepFor(absl::Milliseconds(50))) {
+  for (int step = 0; step < 2000; ++step) {
     addresses.clear();
     for (const char* name : {"a", "b", "c"}) {
       addresses.insert(Address(*client, name));
     }
     if (!addresses.count("")) break;
+    clock.AdvanceTime(absl::Milliseconds(10));
+    absl::SleepFor(absl::Milliseconds(1));  // lets the daemon's threads run
   }
   daemon.Stop();
   INFO(log.str());

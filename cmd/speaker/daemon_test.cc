@@ -29,8 +29,7 @@
 #include "lib/base/status_macros.h"
 #include "lib/election/fake_network.h"
 #include "lib/election/heartbeat.h"
-#include "lib/k8s/config.h"
-#include "lib/k8s/testing/api_server.h"
+#include "lib/k8s/testing/in_memory_client.h"
 #include "tests/eventually.h"
 #include "tests/status_matchers.h"
 
@@ -198,32 +197,10 @@ class RecordingTransport final : public election::HeartbeatTransport {
   std::function<void()> on_first_leaving_;
 };
 
-// The API the daemon talks to.
-class TestApi {
- public:
-  explicit TestApi(Clock& clock) {
-    k8s::testing::ApiServerOptions o;
-    o.clock = &clock;
-    server_ = k8s::testing::ApiServer::Start(o).value();
-    const char* tmp = std::getenv("TEST_TMPDIR");
-    const std::string kubeconfig =
-        absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/speaker.kubeconfig");
-    REQUIRE_OK(server_->WriteKubeconfig(kubeconfig, "t"));
-    client_ =
-        k8s::Client::Create(k8s::LoadKubeconfig(kubeconfig).value(), clock)
-            .value();
-  }
-  k8s::Client& client() { return *client_; }
-
- private:
-  std::unique_ptr<k8s::testing::ApiServer> server_;
-  std::unique_ptr<k8s::Client> client_;
-};
-
 // A one-node cluster around one speaker daemon.
 struct Fixture {
   RealClock clock;
-  TestApi api{clock};
+  k8s::testing::InMemoryClient api{clock};
   channel::ChannelPki pki;
   channel::Publisher publisher;
   channel::AssignmentsService service{publisher};
@@ -243,22 +220,20 @@ struct Fixture {
 
   explicit Fixture(bool create_secret = true) {
     pki = channel::GenerateChannelPki(clock.Now(), {"controller"}).value();
-    REQUIRE_OK(api.client()
-                   .Create(k8s::kNamespaces, "",
-                           {{"apiVersion", "v1"},
-                            {"kind", "Namespace"},
-                            {"metadata", {{"name", "metallb-system"}}}})
+    REQUIRE_OK(api.Create(k8s::kNamespaces, "",
+                          {{"apiVersion", "v1"},
+                           {"kind", "Namespace"},
+                           {"metadata", {{"name", "metallb-system"}}}})
                    .status());
     REQUIRE_OK(
-        api.client()
-            .Create(
-                k8s::kNodes, "",
-                {{"apiVersion", "v1"},
-                 {"kind", "Node"},
-                 {"metadata", {{"name", "node-a"}}},
-                 {"status",
-                  {{"addresses",
-                    {{{"type", "InternalIP"}, {"address", "192.0.2.11"}}}}}}})
+        api.Create(
+               k8s::kNodes, "",
+               {{"apiVersion", "v1"},
+                {"kind", "Node"},
+                {"metadata", {{"name", "node-a"}}},
+                {"status",
+                 {{"addresses",
+                   {{{"type", "InternalIP"}, {"address", "192.0.2.11"}}}}}}})
             .status());
     if (create_secret) CreateSecret();
     grpc::ServerBuilder builder;
@@ -284,21 +259,20 @@ struct Fixture {
     for (const auto& [k, v] : channel::ToSecretData(pki)) {
       data[k] = absl::Base64Escape(v);
     }
-    REQUIRE_OK(api.client()
-                   .Create(k8s::kSecrets, "metallb-system",
-                           {{"apiVersion", "v1"},
-                            {"kind", "Secret"},
-                            {"metadata",
-                             {{"name", "metallb-channel"},
-                              {"namespace", "metallb-system"}}},
-                            {"data", data}})
+    REQUIRE_OK(api.Create(k8s::kSecrets, "metallb-system",
+                          {{"apiVersion", "v1"},
+                           {"kind", "Secret"},
+                           {"metadata",
+                            {{"name", "metallb-channel"},
+                             {"namespace", "metallb-system"}}},
+                           {"data", data}})
                    .status());
   }
 
   SpeakerIo Io() {
     SpeakerIo io;
     io.clock = &clock;
-    io.client = &api.client();
+    io.client = &api;
     io.links = &links;
     io.packets = &recording;
     io.open_heartbeats =
@@ -477,7 +451,7 @@ TEST_CASE("a graceful stop tells the peers while it still answers") {
   CHECK(heard_leaving == election::MembershipOptions().leave_repeats);
   // The Lease is released: no holder, and it expires at once.
   absl::StatusOr<json> lease =
-      fx.api.client().Get(k8s::kLeases, "metallb-system", "speaker-node-a");
+      fx.api.Get(k8s::kLeases, "metallb-system", "speaker-node-a");
   REQUIRE_OK(lease.status());
   CHECK(lease->at("spec").value("holderIdentity", "") == "");
   CHECK(lease->at("spec").value("leaseDurationSeconds", 0) == 1);

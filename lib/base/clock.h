@@ -110,14 +110,6 @@ class Clock {
                         absl::Duration timeout) {
     return AwaitWithDeadline(mu, cond, Monotonic() + timeout);
   }
-
-  // TRANSITIONAL, removed once no caller is left: waits whose deadline is
-  // wall-clock time, converted to monotonic time at the call.
-  void SleepUntil(absl::Time deadline) { Sleep(deadline - Now()); }
-  bool AwaitWithDeadline(absl::Mutex* mu, const absl::Condition& cond,
-                         absl::Time deadline) {
-    return AwaitWithTimeout(mu, cond, deadline - Now());
-  }
 };
 
 // The system's clocks. Construct one in main() and pass it down.

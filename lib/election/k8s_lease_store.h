@@ -13,7 +13,7 @@
 //
 // Thread-safety: safe for concurrent use (as safe as the k8s::Client).
 //
-//   LB_ASSIGN_OR_RETURN(auto client, lb::k8s::HttpClient::Create(config, clock));
+//   LB_ASSIGN_OR_RETURN(auto client, lb::k8s::Client::Create(config, clock));
 //   lb::election::K8sLeaseStore store(*client);
 //   LB_ASSIGN_OR_RETURN(auto elector,
 //                       LeaderElector::Create(store, clock, options));

@@ -1,5 +1,5 @@
-// K8sLeaseStore, LeaderElector and Membership over the in-memory Kubernetes
-// client (the API server stand-in's object store, on simulated time),
+// K8sLeaseStore, LeaderElector and Membership over the Kubernetes API (the
+// in-memory client over the stand-in's object store, on simulated time),
 // including its fault injection.
 #include "lib/election/k8s_lease_store.h"
 
@@ -20,21 +20,19 @@
 namespace lb::election {
 namespace {
 
-// An API server outage, as the client sees it: every call fails with 503.
-constexpr int kOutage = 1 << 30;
-
 struct Fixture {
-  Fixture() : client(clock), store(client) {
+  Fixture() {
     for (const char* ns : {"lb-system", "metallb-system"}) {
-      REQUIRE_OK(client.Create(k8s::kNamespaces, "",
-                               {{"apiVersion", "v1"},
-                                {"kind", "Namespace"},
-                                {"metadata", {{"name", ns}}}}));
+      REQUIRE_OK(api.Create(k8s::kNamespaces, "",
+                            {{"apiVersion", "v1"},
+                             {"kind", "Namespace"},
+                             {"metadata", {{"name", ns}}}}));
     }
   }
   SimulatedClock clock{absl::FromUnixSeconds(1700000000)};
-  k8s::testing::InMemoryClient client;
-  K8sLeaseStore store;
+  k8s::testing::InMemoryClient api{clock};
+  K8sLeaseStore store_impl{api};
+  K8sLeaseStore* store = &store_impl;
 };
 
 Lease MakeLease(const std::string& name, const std::string& holder) {
@@ -50,51 +48,50 @@ Lease MakeLease(const std::string& name, const std::string& holder) {
 
 TEST_CASE("create, get, update, conflict and list over the API") {
   Fixture f;
-  CHECK_STATUS(f.store.Get("lb-system", "x"), absl::StatusCode::kNotFound, "");
-  ASSIGN_OR_FAIL(Lease created, f.store.Create(MakeLease("speaker-a", "a")));
+  CHECK_STATUS(f.store->Get("lb-system", "x"), absl::StatusCode::kNotFound, "");
+  ASSIGN_OR_FAIL(Lease created, f.store->Create(MakeLease("speaker-a", "a")));
   CHECK_FALSE(created.resource_version.empty());
   CHECK(created.spec.renew_time == absl::FromUnixMicros(1700000001123456));
-  CHECK_STATUS(f.store.Create(MakeLease("speaker-a", "b")),
+  CHECK_STATUS(f.store->Create(MakeLease("speaker-a", "b")),
                absl::StatusCode::kAlreadyExists, "");
-  ASSIGN_OR_FAIL(Lease got, f.store.Get("lb-system", "speaker-a"));
+  ASSIGN_OR_FAIL(Lease got, f.store->Get("lb-system", "speaker-a"));
   CHECK(got.spec == created.spec);
   got.spec.holder_identity = "b";
   got.spec.lease_transitions = 1;
-  ASSIGN_OR_FAIL(Lease updated, f.store.Update(got));
+  ASSIGN_OR_FAIL(Lease updated, f.store->Update(got));
   CHECK(updated.spec.holder_identity == "b");
   // The stored object is what the API shows.
   ASSIGN_OR_FAIL(auto object,
-                 f.client.GetObject("coordination.k8s.io", "leases",
-                                    "lb-system", "speaker-a"));
+                 f.api.Get(k8s::kLeases, "lb-system", "speaker-a"));
   CHECK(object["spec"]["holderIdentity"] == "b");
   CHECK(object["spec"]["leaseTransitions"] == 1);
   // A writer holding the old resourceVersion gets kAborted (409 Conflict).
   created.spec.holder_identity = "c";
-  CHECK_STATUS(f.store.Update(created), absl::StatusCode::kAborted, "");
-  CHECK_OK(f.store.Create(MakeLease("speaker-b", "b")));
-  CHECK_OK(f.store.Create(MakeLease("lb-controller", "c")));
-  ASSIGN_OR_FAIL(auto list, f.store.List("lb-system", "speaker-"));
+  CHECK_STATUS(f.store->Update(created), absl::StatusCode::kAborted, "");
+  CHECK_OK(f.store->Create(MakeLease("speaker-b", "b")));
+  CHECK_OK(f.store->Create(MakeLease("lb-controller", "c")));
+  ASSIGN_OR_FAIL(auto list, f.store->List("lb-system", "speaker-"));
   REQUIRE(list.size() == 2);
   CHECK(list[0].name == "speaker-a");
   CHECK(list[1].name == "speaker-b");
-  CHECK_STATUS(f.store.Get("", "x"), absl::StatusCode::kInvalidArgument,
+  CHECK_STATUS(f.store->Get("", "x"), absl::StatusCode::kInvalidArgument,
                "namespace");
 }
 
 TEST_CASE("server failures come back as kUnavailable") {
   Fixture f;
-  CHECK_OK(f.store.Create(MakeLease("speaker-a", "a")));
-  f.client.FailNextCalls(1, 500);
-  CHECK_STATUS(f.store.Get("lb-system", "speaker-a"),
+  CHECK_OK(f.store->Create(MakeLease("speaker-a", "a")));
+  f.api.FailNextRequests(1, 500);
+  CHECK_STATUS(f.store->Get("lb-system", "speaker-a"),
                absl::StatusCode::kUnavailable, "");
-  f.client.FailNextCalls(1, 503);
-  CHECK_STATUS(f.store.List("lb-system", ""), absl::StatusCode::kUnavailable,
+  f.api.FailNextRequests(1, 503);
+  CHECK_STATUS(f.store->List("lb-system", ""), absl::StatusCode::kUnavailable,
                "");
-  f.client.FailNextCalls(kOutage, 503);
-  absl::StatusOr<Lease> down = f.store.Get("lb-system", "speaker-a");
+  f.api.SetReachable(false);
+  absl::StatusOr<Lease> down = f.store->Get("lb-system", "speaker-a");
   CHECK(absl::IsUnavailable(down.status()));
-  f.client.FailNextCalls(0, 503);
-  CHECK_OK(f.store.Get("lb-system", "speaker-a"));
+  f.api.SetReachable(true);
+  CHECK_OK(f.store->Get("lb-system", "speaker-a"));
 }
 
 TEST_CASE(
@@ -109,8 +106,8 @@ TEST_CASE(
     o.identity = id;
     return o;
   };
-  ASSIGN_OR_FAIL(auto a, LeaderElector::Create(f.store, clock, options("a")));
-  ASSIGN_OR_FAIL(auto b, LeaderElector::Create(f.store, clock, options("b")));
+  ASSIGN_OR_FAIL(auto a, LeaderElector::Create(*f.store, clock, options("a")));
+  ASSIGN_OR_FAIL(auto b, LeaderElector::Create(*f.store, clock, options("b")));
   a->Step();
   b->Step();
   CHECK(a->IsLeader());
@@ -125,16 +122,15 @@ TEST_CASE(
   }
   // Injected 503s: every renewal fails until the deadline; a steps down
   // before b could take over (b still sees the record as fresh).
-  f.client.FailNextCalls(1000, 503);
+  f.api.FailNextRequests(1000, 503);
   for (int i = 0; i < 12 && a->IsLeader(); ++i) {
     clock.AdvanceTime(absl::Seconds(1));
     a->Step();
   }
   CHECK_FALSE(a->IsLeader());
-  f.client.FailNextCalls(0, 503);
+  f.api.FailNextRequests(0, 503);
   ASSIGN_OR_FAIL(auto object,
-                 f.client.GetObject("coordination.k8s.io", "leases",
-                                    "lb-system", "lb-controller"));
+                 f.api.Get(k8s::kLeases, "lb-system", "lb-controller"));
   CHECK(object["spec"]["holderIdentity"] == "a");
   // a comes back and leads again, then releases; b takes over at once.
   clock.AdvanceTime(absl::Seconds(5));
@@ -144,8 +140,7 @@ TEST_CASE(
   clock.AdvanceTime(absl::Seconds(5));
   b->Step();
   CHECK(b->IsLeader());
-  ASSIGN_OR_FAIL(object, f.client.GetObject("coordination.k8s.io", "leases",
-                                            "lb-system", "lb-controller"));
+  ASSIGN_OR_FAIL(object, f.api.Get(k8s::kLeases, "lb-system", "lb-controller"));
   CHECK(object["spec"]["holderIdentity"] == "b");
   CHECK(object["spec"]["leaseTransitions"] == 1);
 }
@@ -166,7 +161,7 @@ TEST_CASE("membership over the API keeps ownership through a server outage") {
     o.node = n;
     o.hmac_key = "api-test-cluster-key";
     ASSIGN_OR_FAIL(auto m,
-                   Membership::Create(f.store, *transports.back(), clock, o));
+                   Membership::Create(*f.store, *transports.back(), clock, o));
     REQUIRE_OK(m->SetAddresses(requests));
     members.push_back(std::move(m));
   }
@@ -184,14 +179,14 @@ TEST_CASE("membership over the API keeps ownership through a server outage") {
   };
   for (int i = 0; i < 100; ++i) step(absl::Milliseconds(10));
   CHECK(claimed() == 12);
-  ASSIGN_OR_FAIL(auto leases, f.store.List("metallb-system", "speaker-"));
+  ASSIGN_OR_FAIL(auto leases, f.store->List("metallb-system", "speaker-"));
   CHECK(leases.size() == 3);
   const int64_t writes = members[0]->Snapshot().stats.lease_writes;
-  f.client.FailNextCalls(kOutage, 503);
+  f.api.SetReachable(false);
   for (int i = 0; i < 30; ++i) step(absl::Seconds(1));
   CHECK(claimed() == 12);
   CHECK(members[0]->Snapshot().stats.lease_write_errors > 0);
-  f.client.FailNextCalls(0, 503);
+  f.api.SetReachable(true);
   for (int i = 0; i < 15; ++i) step(absl::Seconds(1));
   CHECK(members[0]->Snapshot().stats.lease_writes > writes);
   CHECK(claimed() == 12);

@@ -20,27 +20,26 @@ void Backoff::Reset() {
   attempts_ = 0;
 }
 
-TokenBucket::TokenBucket(Clock& clock, double qps, int burst) : clock_(clock) {
-  if (qps > 0) {
-    bucket_ = std::make_unique<lb::TokenBucket>(qps, std::max(1, burst),
-                                                clock.Monotonic());
-  }
-}
+TokenBucket::TokenBucket(Clock& clock, double qps, int burst)
+    : clock_(clock),
+      unlimited_(qps <= 0),
+      bucket_(std::max(qps, 1e-9), std::max(1, burst), clock.Monotonic()) {}
 
 bool TokenBucket::TryTake() {
+  if (unlimited_) return true;
   absl::MutexLock l(&mu_);
-  return bucket_ == nullptr || bucket_->TryTake(clock_.Monotonic());
+  return bucket_.TryTake(clock_.Monotonic());
 }
 
 void TokenBucket::Wait() {
+  if (unlimited_) return;
   absl::Duration wait;
   {
     absl::MutexLock l(&mu_);
-    if (bucket_ == nullptr) return;
-    // Reserve the token now (possibly going negative) so waiters queue fairly.
-    wait = bucket_->Reserve(clock_.Monotonic());
+    // The token is reserved now, so waiters queue fairly.
+    wait = bucket_.Reserve(clock_.Monotonic());
   }
-  if (wait > absl::ZeroDuration()) clock_.Sleep(wait);
+  clock_.Sleep(wait);
 }
 
 }  // namespace lb::k8s

@@ -16,7 +16,6 @@
 #define LB_K8S_BACKOFF_H_
 
 #include <cstdint>
-#include <memory>
 #include <random>
 
 #include "absl/base/thread_annotations.h"
@@ -51,6 +50,8 @@ class Backoff {
   std::mt19937_64 rng_;
 };
 
+// lb::TokenBucket (lib/base/token_bucket.h) on the injected clock's
+// monotonic time, with a lock and a blocking take.
 class TokenBucket {
  public:
   // `qps` <= 0 disables limiting.
@@ -62,9 +63,9 @@ class TokenBucket {
 
  private:
   Clock& clock_;
+  const bool unlimited_;
   absl::Mutex mu_;
-  // Null when limiting is disabled.
-  std::unique_ptr<lb::TokenBucket> bucket_ ABSL_GUARDED_BY(mu_);
+  lb::TokenBucket bucket_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace lb::k8s

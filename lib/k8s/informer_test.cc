@@ -7,9 +7,9 @@
 #include <set>
 
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "lib/base/simulated_clock.h"
 #include "lib/k8s/testing/in_memory_client.h"
-#include "tests/eventually.h"
 #include "tests/status_matchers.h"
 
 namespace lb::k8s {
@@ -58,11 +58,12 @@ struct Recorder {
 };
 
 struct Fixture {
-  Fixture() : memory(clock, MemoryOptions()) {
+  Fixture() {
+    client = &api;
     REQUIRE_OK(client->Create(kNamespaces, "", Namespace("a")));
     REQUIRE_OK(client->Create(kNamespaces, "", Namespace("b")));
   }
-  static testing::InMemoryClientOptions MemoryOptions() {
+  static testing::InMemoryClientOptions ApiOptions() {
     testing::InMemoryClientOptions o;
     o.bookmark_interval = absl::Hours(1);
     return o;
@@ -74,15 +75,16 @@ struct Fixture {
     o.backoff.max = absl::Milliseconds(200);
     return o;
   }
-  // Waits until `pred` holds (20 s of real time at most), moving simulated
-  // time on by 10 ms between looks so that backoffs and resyncs come due.
+  // Moves simulated time in 10 ms steps until `pred` holds (20 simulated
+  // seconds at most); the informer's threads run between steps.
   template <typename F>
   bool Eventually(F pred) {
-    return lb::testing::Eventually([&] {
+    for (int i = 0; i < 2000; ++i) {
       if (pred()) return true;
       clock.AdvanceTime(absl::Milliseconds(10));
-      return false;
-    });
+      absl::SleepFor(absl::Milliseconds(1));
+    }
+    return pred();
   }
   // The cache holds exactly the server's objects at their versions.
   bool CacheMatchesServer(const Informer& informer) {
@@ -98,9 +100,9 @@ struct Fixture {
     }
     return true;
   }
-  SimulatedClock clock{absl::FromUnixSeconds(1700000000)};
-  testing::InMemoryClient memory;
-  Client* client = &memory;
+  SimulatedClock clock;
+  testing::InMemoryClient api{clock, ApiOptions()};
+  Client* client = nullptr;
 };
 
 TEST_CASE("informer lists, syncs, then follows adds, updates and deletes") {
@@ -147,7 +149,7 @@ TEST_CASE(
       // rounds forces a re-watch (a drop between two watches ends nothing).
       int64_t before = informer.watches();
       REQUIRE(f.Eventually([&] {
-        f.memory.DropWatches();
+        f.api.DropWatches();
         return informer.watches() > before;
       }));
     }
@@ -218,15 +220,16 @@ TEST_CASE("informer relists after 410 Gone and after a server restart") {
     REQUIRE_OK(f.client->Create(kConfigMaps, "b",
                                 ConfigMap("b", std::to_string(i), "x")));
   }
-  // (An outage ends the watch; the history is compacted meanwhile.)
-  f.memory.CompactHistory();
-  f.memory.DropWatches();
+  f.api.SetReachable(false);
+  f.api.CompactHistory();
+  f.api.SetReachable(true);
   REQUIRE(f.Eventually([&] { return informer.lists() == 2; }));
   // The relist found nothing new: no notification for "keep" again.
   REQUIRE_OK(f.client->Create(kConfigMaps, "a", ConfigMap("a", "after", "1")));
   REQUIRE(f.Eventually([&] { return f.CacheMatchesServer(informer); }));
   // A plain restart with state kept: the watch resumes from its version.
-  f.memory.DropWatches();
+  f.api.SetReachable(false);
+  f.api.SetReachable(true);
   REQUIRE_OK(
       f.client->MergePatch(kConfigMaps, "a", "keep", {{"data", {{"v", "2"}}}}));
   REQUIRE(f.Eventually([&] { return f.CacheMatchesServer(informer); }));

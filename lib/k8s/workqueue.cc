@@ -68,7 +68,7 @@ bool WorkQueue::Get(std::string* key) {
     if (!queue_.empty()) break;
     if (shutting_down_) return false;
     uint64_t generation = delayed_generation_;
-    MonoTime deadline =
+    const MonoTime deadline =
         delayed_.empty() ? MonoTime::InfiniteFuture() : delayed_.begin()->first;
     auto ready = [this, generation]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       return !queue_.empty() || shutting_down_ ||

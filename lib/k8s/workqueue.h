@@ -77,6 +77,7 @@ class WorkQueue {
   std::deque<std::string> queue_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_set<std::string> dirty_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_set<std::string> processing_ ABSL_GUARDED_BY(mu_);
+  // By when each is due, on the monotonic clock.
   std::multimap<MonoTime, std::string> delayed_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, int> retries_ ABSL_GUARDED_BY(mu_);
   uint64_t delayed_generation_ ABSL_GUARDED_BY(mu_) = 0;

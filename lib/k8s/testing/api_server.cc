@@ -8,14 +8,18 @@
 #include <deque>
 #include <exception>
 #include <fstream>
+#include <map>
 #include <thread>
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "lib/k8s/testing/api_result.h"
@@ -23,6 +27,7 @@
 #include "lib/k8s/testing/internal/fields.h"
 #include "lib/k8s/testing/internal/tls.h"
 #include "lib/k8s/testing/object_store.h"
+#include "lib/k8s/testing/resource_type.h"
 #include "lib/k8s/testing/tables.h"
 
 namespace lb::k8s::testing {
@@ -31,8 +36,6 @@ namespace {
 using internal::Field;
 using internal::Str;
 
-// One open watch stream: what it selects, how it is encoded, where it is in
-// the store's history and what it still has to send.
 struct WatchState {
   ResourceType type;
   Selection selection;
@@ -41,21 +44,38 @@ struct WatchState {
   bool bookmarks = false;
   int64_t pos = 0;
   std::deque<std::string> pending;
-  MonoTime deadline = MonoTime::InfiniteFuture();
-  MonoTime next_bookmark = MonoTime::InfiniteFuture();
-  MonoTime last_write;
+  absl::Time deadline = absl::InfiniteFuture();
+  absl::Time next_bookmark = absl::InfiniteFuture();
+  absl::Time last_write;
   uint64_t drop_generation = 0;
+  bool finished = false;
 };
 
-constexpr char kUnknownPatchType[] =
-    "the body of the request was in an unknown format - accepted media types "
-    "include: application/json-patch+json, application/merge-patch+json, "
-    "application/apply-patch+yaml, application/strategic-merge-patch+json";
+// The patch a PATCH request's Content-Type names; InvalidArgument (a 415 for
+// the caller) for any other.
+absl::StatusOr<PatchType> PatchTypeOf(const std::string& content_type) {
+  if (absl::StartsWith(content_type, "application/json-patch+json")) {
+    return PatchType::kJson;
+  }
+  if (absl::StartsWith(content_type, "application/merge-patch+json")) {
+    return PatchType::kMerge;
+  }
+  if (absl::StartsWith(content_type,
+                       "application/strategic-merge-patch+json")) {
+    return PatchType::kStrategicMerge;
+  }
+  if (absl::StartsWith(content_type, "application/apply-patch")) {
+    return PatchType::kApply;
+  }
+  return absl::InvalidArgumentError(
+      "the body of the request was in an unknown format - accepted media "
+      "types include: application/json-patch+json, "
+      "application/merge-patch+json, application/apply-patch+yaml, "
+      "application/strategic-merge-patch+json");
+}
 
 }  // namespace
 
-// The HTTP front end: routing, authentication, fault injection, discovery,
-// Tables and watch streams over one ObjectStore, which `mu_` guards.
 class ApiServer::Impl {
  public:
   explicit Impl(ApiServerOptions options)
@@ -238,11 +258,10 @@ class ApiServer::Impl {
   }
 
  private:
-  // ---- Watch streams ------------------------------------------------------
   std::string EventLine(WatchState& w, const std::string& type,
                         const json& obj) const {
     json event = {{"type", type}};
-    if (w.table) {
+    if (w.table && type != "BOOKMARK" && type != "ERROR") {
       std::vector<const json*> one = {&obj};
       event["object"] = Table(w.type, one, 0, !w.columns_sent, clock_->Now());
       event["object"]["metadata"]["resourceVersion"] =
@@ -252,13 +271,6 @@ class ApiServer::Impl {
       event["object"] = obj;
     }
     return event.dump() + "\n";
-  }
-
-  std::string BookmarkLine(const WatchState& w) const {
-    json obj = {{"kind", w.type.kind},
-                {"apiVersion", w.type.GroupVersion()},
-                {"metadata", {{"resourceVersion", std::to_string(w.pos)}}}};
-    return json{{"type", "BOOKMARK"}, {"object", obj}}.dump() + "\n";
   }
 
   // Produces the next piece of a watch stream in `out`; returns true when the
@@ -280,25 +292,27 @@ class ApiServer::Impl {
       mu_.AssertHeld();
       return store_.resource_version() > w.pos || stream_over();
     };
-    MonoTime now = clock_->Monotonic();
+    absl::Time now = clock_->Now();
     if (!has_news()) {
-      MonoTime until = std::min(
+      absl::Time until = std::min(
           {now + absl::Milliseconds(200), w.deadline, w.next_bookmark});
-      clock_->AwaitWithDeadline(&mu_, absl::Condition(&has_news), until);
-      now = clock_->Monotonic();
+      clock_->AwaitWithTimeout(&mu_, absl::Condition(&has_news), until - now);
+      now = clock_->Now();
     }
     if (stream_over()) return true;
+    // Events after w.pos, in order; a compacted past ends the stream.
     std::vector<StoredEvent> events;
-    ApiResult r =
+    ApiResult read =
         store_.ReadHistory(w.type, w.selection, &w.pos, 1000, &events);
-    if (!r.ok()) {
-      out->append(json{{"type", "ERROR"}, {"object", r.body}}.dump() + "\n");
+    if (!read.ok()) {
+      out->append(json{{"type", "ERROR"}, {"object", read.body}}.dump() + "\n");
       return true;
     }
+    const size_t emitted = events.size();
     for (const StoredEvent& e : events) {
       out->append(EventLine(w, e.type, *e.object));
     }
-    if (!events.empty()) w.last_write = now;
+    if (emitted > 0) w.last_write = now;
     if (w.bookmarks && now >= w.next_bookmark) {
       out->append(BookmarkLine(w));
       w.next_bookmark = now + options_.bookmark_interval;
@@ -315,6 +329,13 @@ class ApiServer::Impl {
       w.last_write = now;
     }
     return false;
+  }
+
+  std::string BookmarkLine(const WatchState& w) const {
+    json obj = {{"kind", w.type.kind},
+                {"apiVersion", w.type.GroupVersion()},
+                {"metadata", {{"resourceVersion", std::to_string(w.pos)}}}};
+    return json{{"type", "BOOKMARK"}, {"object", obj}}.dump() + "\n";
   }
 
   // ---- HTTP ---------------------------------------------------------------
@@ -438,8 +459,7 @@ class ApiServer::Impl {
                          "the server could not find the requested resource"));
       return;
     }
-    const ResourceType t = *tp;
-    const bool status = sub == "status";
+    ResourceType t = *tp;
     std::string content_type = req.get_header_value("Content-Type");
     bool has_body =
         req.method == "POST" || req.method == "PUT" || req.method == "PATCH";
@@ -468,7 +488,6 @@ class ApiServer::Impl {
       Send(res, ApiError(400, "BadRequest", "the request needs a body"));
       return;
     }
-    const absl::Time now = clock_->Now();
     if (req.method == "POST") {
       if (!name.empty()) {
         Send(res, ApiError(405, "MethodNotAllowed",
@@ -480,7 +499,7 @@ class ApiServer::Impl {
         ns = Str(Field(body, "metadata", "namespace"));
         if (ns.empty()) ns = "default";
       }
-      Send(res, store_.Create(t, ns, std::move(body), now));
+      Send(res, store_.Create(t, ns, std::move(body), clock_->Now()));
       return;
     }
     if (req.method == "PUT" || req.method == "PATCH" ||
@@ -492,26 +511,19 @@ class ApiServer::Impl {
         return;
       }
       if (req.method == "PUT") {
-        Send(res, store_.Update(t, ns, name, status, std::move(body), now));
+        Send(res, store_.Update(t, ns, name, sub == "status", std::move(body),
+                                clock_->Now()));
       } else if (req.method == "PATCH") {
-        PatchType patch_type;
-        if (absl::StartsWith(content_type, "application/json-patch+json")) {
-          patch_type = PatchType::kJson;
-        } else if (absl::StartsWith(content_type,
-                                    "application/merge-patch+json")) {
-          patch_type = PatchType::kMerge;
-        } else if (absl::StartsWith(content_type, "application/apply-patch")) {
-          patch_type = PatchType::kApply;
-        } else if (absl::StartsWith(content_type,
-                                    "application/strategic-merge-patch+json")) {
-          patch_type = PatchType::kStrategicMerge;
-        } else {
-          Send(res, ApiError(415, "UnsupportedMediaType", kUnknownPatchType));
+        absl::StatusOr<PatchType> type = PatchTypeOf(content_type);
+        if (!type.ok()) {
+          Send(res, ApiError(415, "UnsupportedMediaType",
+                             std::string(type.status().message())));
           return;
         }
-        Send(res, store_.Patch(t, ns, name, status, patch_type, body, now));
+        Send(res, store_.Patch(t, ns, name, sub == "status", *type, body,
+                               clock_->Now()));
       } else {
-        Send(res, store_.Delete(t, ns, name, body, now));
+        Send(res, store_.Delete(t, ns, name, body, clock_->Now()));
       }
       return;
     }
@@ -529,37 +541,41 @@ class ApiServer::Impl {
       }
       if (table) {
         std::vector<const json*> one = {obj.get()};
-        Send(res, {200, Table(t, one, store_.resource_version(), true, now)});
+        Send(res, {200, Table(t, one, store_.resource_version(), true,
+                              clock_->Now())});
       } else {
         Send(res, {200, *obj});
       }
       return;
     }
-    auto selection = Selection::Parse(ns, req.get_param_value("labelSelector"),
-                                      req.get_param_value("fieldSelector"));
+    auto w = std::make_shared<WatchState>();
+    w->type = t;
+    w->table = table;
+    absl::StatusOr<Selection> selection =
+        Selection::Parse(ns, req.get_param_value("labelSelector"),
+                         req.get_param_value("fieldSelector"));
     if (!selection.ok()) {
       Send(res, ApiError(400, "BadRequest",
                          std::string(selection.status().message())));
       return;
     }
-    auto w = std::make_shared<WatchState>();
-    w->type = t;
     w->selection = *std::move(selection);
-    w->table = table;
     std::string watch = req.get_param_value("watch");
     if (watch != "true" && watch != "1") {
-      std::vector<ObjectRef> objs = store_.List(t, w->selection);
-      const int64_t rv = store_.resource_version();
+      auto objs = store_.List(t, w->selection);
       if (table) {
         std::vector<const json*> ptrs;
         for (const auto& o : objs) ptrs.push_back(o.get());
-        Send(res, {200, Table(t, ptrs, rv, true, now)});
+        Send(res, {200, Table(t, ptrs, store_.resource_version(), true,
+                              clock_->Now())});
         return;
       }
-      json list = {{"apiVersion", t.GroupVersion()},
-                   {"kind", t.list_kind},
-                   {"metadata", {{"resourceVersion", std::to_string(rv)}}},
-                   {"items", json::array()}};
+      json list = {
+          {"apiVersion", t.GroupVersion()},
+          {"kind", t.list_kind},
+          {"metadata",
+           {{"resourceVersion", std::to_string(store_.resource_version())}}},
+          {"items", json::array()}};
       for (const auto& o : objs) list["items"].push_back(*o);
       Send(res, {200, std::move(list)});
       return;
@@ -569,17 +585,22 @@ class ApiServer::Impl {
     bool initial = req.get_param_value("sendInitialEvents") == "true";
     w->bookmarks = req.get_param_value("allowWatchBookmarks") == "true" ||
                    req.get_param_value("allowWatchBookmarks") == "1";
-    const MonoTime mono = clock_->Monotonic();
-    w->last_write = mono;
+    absl::Time now = clock_->Now();
+    w->last_write = now;
     int64_t timeout = 0;
     if (!req.get_param_value("timeoutSeconds").empty() &&
         absl::SimpleAtoi(req.get_param_value("timeoutSeconds"), &timeout) &&
         timeout > 0) {
-      w->deadline = mono + absl::Seconds(timeout);
+      w->deadline = now + absl::Seconds(timeout);
     }
-    if (w->bookmarks) w->next_bookmark = mono + options_.bookmark_interval;
+    if (w->bookmarks) w->next_bookmark = now + options_.bookmark_interval;
     w->drop_generation = drop_generation_;
     if (rv.empty() || rv == "0" || initial) {
+      if (!rv.empty() && rv != "0" && initial) {
+        int64_t n = 0;
+        if (!absl::SimpleAtoi(rv, &n)) n = 0;
+        (void)n;
+      }
       for (const auto& o : store_.List(t, w->selection)) {
         w->pending.push_back(EventLine(*w, "ADDED", *o));
       }
@@ -589,7 +610,7 @@ class ApiServer::Impl {
             {"kind", t.kind},
             {"apiVersion", t.GroupVersion()},
             {"metadata",
-             {{"resourceVersion", std::to_string(w->pos)},
+             {{"resourceVersion", std::to_string(store_.resource_version())},
               {"annotations", {{"k8s.io/initial-events-end", "true"}}}}}};
         w->pending.push_back(
             json{{"type", "BOOKMARK"}, {"object", obj}}.dump() + "\n");

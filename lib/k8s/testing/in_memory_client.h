@@ -1,107 +1,76 @@
 // lib/k8s/testing/in_memory_client.h
 //
-// A k8s::Client for unit tests: no sockets, no threads of its own, time from
-// the injected Clock (a SimulatedClock in tests). It serves from the same
-// ObjectStore as the HTTP API server stand-in (api_server.h), so writes,
-// conflicts, defaulting, `/status`, list and watch behave as they do over
-// HTTP: a watch from "" or "0" starts with the current objects as ADDED, a
-// watch from a version resumes after it, a version older than the kept
-// history ends the watch with 410 Expired (k8s::IsGone), the stream ends
-// cleanly after `WatchOptions::timeout` of monotonic clock time, with
-// BOOKMARKs every `bookmark_interval` when allowed.
+// A k8s::Client with no server: every call goes straight to an ObjectStore
+// (object_store.h), the same store the HTTP stand-in serves, so objects,
+// resourceVersions, conflicts, `/status` rules, patches and watch history
+// behave as they do over HTTP. Watches wait on the injected Clock: on a
+// SimulatedClock, a test moves time to reach a watch timeout or a bookmark,
+// and a write wakes every watch at once. No sockets, no threads of its own.
 //
 //   lb::SimulatedClock clock;
 //   lb::k8s::testing::InMemoryClient client(clock);
-//   Informer informer(client, clock, kServices, {});
-//   client.FailNextCalls(2, 503, {Verb::kPatch});
-//   client.DropWatches();        // every open watch ends cleanly
-//   client.CompactHistory();     // the next resume gets 410
+//   Informer services(client, clock, kServices);
+//   client.FailNextRequests(1, 500, "PATCH", "/status");   // fault injection
+//   client.DropWatches();            // every open watch ends cleanly
+//   client.SetReachable(false);      // the API server is down
 //
-// Watch runs on the calling thread and waits on the clock; `on_event` is
-// called without any lock held, so it may call back into the client.
+// Errors are the Status a HttpClient would return for the same response
+// (lib/k8s/errors.h): same code, reason and message.
 //
-// Thread-safety: safe for concurrent use.
+// Thread-safety: safe for concurrent use. The client must outlive every
+// Watch and every StreamCancel::Cancel aimed at one of its watches.
 
 #ifndef LB_K8S_TESTING_IN_MEMORY_CLIENT_H_
 #define LB_K8S_TESTING_IN_MEMORY_CLIENT_H_
 
 #include <cstdint>
 #include <functional>
-#include <memory>
 #include <string>
 
-#include "absl/status/status.h"
-#include "absl/status/statusor.h"
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "lib/base/clock.h"
 #include "lib/k8s/client.h"
-#include "lib/k8s/json.h"
-#include "lib/k8s/resource.h"
-#include "lib/k8s/stream_cancel.h"
+#include "lib/k8s/testing/object_store.h"
 
 namespace lb::k8s::testing {
 
 struct InMemoryClientOptions {
-  // Changes kept for watches that resume from a version (ObjectStoreOptions).
-  int64_t history_limit = 100000;
-  // Interval between BOOKMARK events on watches that allow them.
+  ObjectStoreOptions store;
+  // A watch that allows bookmarks gets one this often, and one as it ends.
   absl::Duration bookmark_interval = absl::Seconds(5);
-};
-
-// The call a failure injected by FailNextCalls applies to.
-enum class Verb {
-  kAny,
-  kGet,
-  kList,  // List and ListEach
-  kCreate,
-  kUpdate,
-  kPatch,  // MergePatch and JsonPatch
-  kDelete,
-  kWatch,
-};
-struct CallFilter {
-  Verb verb = Verb::kAny;
-  // Only calls on this resource (its plural) count; "" for any.
-  std::string plural;
-  // Only calls on the `/status` subresource count.
-  bool status_only = false;
 };
 
 class InMemoryClient final : public Client {
  public:
+  // `clock` must outlive the client.
   explicit InMemoryClient(Clock& clock, InMemoryClientOptions options = {});
-  ~InMemoryClient() override;
-  InMemoryClient(const InMemoryClient&) = delete;
-  InMemoryClient& operator=(const InMemoryClient&) = delete;
 
-  // --- Inspection ----------------------------------------------------------
-  // The store's current resourceVersion.
-  int64_t resource_version() const;
-  // Watches currently running.
-  int open_watches() const;
-  // Calls made, including failed ones.
-  int64_t call_count() const;
-  // The stored object, bypassing failure injection. NotFound if absent;
-  // InvalidArgument for a resource not served. `group` "" is the core group.
-  absl::StatusOr<json> GetObject(const std::string& group,
-                                 const std::string& plural,
-                                 const std::string& ns,
-                                 const std::string& name) const;
+  // The current global resourceVersion.
+  int64_t resource_version() const ABSL_LOCKS_EXCLUDED(mu_);
+  // Watch streams currently open.
+  int open_watches() const ABSL_LOCKS_EXCLUDED(mu_);
+  // Calls made, failed ones included.
+  int64_t request_count() const ABSL_LOCKS_EXCLUDED(mu_);
 
   // --- Fault injection -----------------------------------------------------
-  // The next `n` calls that `filter` matches fail with a Status of
-  // `http_code` (as the HTTP server's FailNextRequests), changing nothing.
-  // Replaces any earlier injection; n = 0 clears it.
-  void FailNextCalls(int n, int http_code, CallFilter filter = {});
-  // Ends every running watch cleanly (OK), as a server-side timeout would.
-  void DropWatches();
-  // Forgets all watch history: resuming from any older version gets 410.
-  void CompactHistory();
+  // Ends every open watch cleanly (OK), as a server-side timeout would.
+  void DropWatches() ABSL_LOCKS_EXCLUDED(mu_);
+  // Fails the next `n` calls with a Status of `http_code` (reason as
+  // kube-apiserver names it). With `method` ("GET", "LIST", "POST", "PUT",
+  // "PATCH", "DELETE", "WATCH") or `path_suffix` ("/status" or the resource
+  // plural) set, only matching calls count and fail.
+  void FailNextRequests(int n, int http_code, std::string method = "",
+                        std::string path_suffix = "") ABSL_LOCKS_EXCLUDED(mu_);
+  // While false every call fails kUnavailable, as a refused connection does,
+  // and open watches end so; the stored state is kept (as across an API
+  // server restart).
+  void SetReachable(bool reachable) ABSL_LOCKS_EXCLUDED(mu_);
+  // Forgets the watch history: a watch from an older version gets 410.
+  void CompactHistory() ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
-  struct State;
-  struct WatchControl;
-
   absl::StatusOr<json> DoGet(const Resource& r, const std::string& ns,
                              const std::string& name, Subresource sub) override;
   absl::StatusOr<ObjectList> DoList(const Resource& r, const std::string& ns,
@@ -127,14 +96,34 @@ class InMemoryClient final : public Client {
                        const std::function<bool(WatchEvent)>& on_event,
                        StreamCancel* cancel) override;
 
+  // Counts the call; the injected failure it takes, if any.
+  absl::Status Admit(const std::string& method, const Resource& r,
+                     Subresource sub) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The served type of `r`, or the 404 kube-apiserver gives for it.
+  absl::StatusOr<const ResourceType*> TypeOf(const Resource& r) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<std::vector<ObjectRef>> ListLocked(const Resource& r,
+                                                    const std::string& ns,
+                                                    const ListOptions& options,
+                                                    const ResourceType** type)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<json> Patch(const Resource& r, const std::string& ns,
-                             const std::string& name, bool json_patch,
-                             const json& patch, Subresource sub);
+                             const std::string& name, PatchType type,
+                             const json& patch, Subresource sub)
+      ABSL_LOCKS_EXCLUDED(mu_);
 
   Clock& clock_;
   const InMemoryClientOptions options_;
-  // Shared with cancel callbacks, which may outlive a watch call.
-  std::shared_ptr<State> state_;
+  mutable absl::Mutex mu_;
+  ObjectStore store_ ABSL_GUARDED_BY(mu_);
+  int open_watches_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t requests_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t drop_generation_ ABSL_GUARDED_BY(mu_) = 0;
+  bool reachable_ ABSL_GUARDED_BY(mu_) = true;
+  int fail_remaining_ ABSL_GUARDED_BY(mu_) = 0;
+  int fail_code_ ABSL_GUARDED_BY(mu_) = 0;
+  std::string fail_method_ ABSL_GUARDED_BY(mu_);
+  std::string fail_suffix_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace lb::k8s::testing

@@ -2,225 +2,225 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
+#include "absl/strings/str_join.h"
 #include "lib/base/simulated_clock.h"
 #include "lib/k8s/errors.h"
-#include "tests/eventually.h"
+#include "lib/k8s/resource.h"
+#include "lib/k8s/stream_cancel.h"
 #include "tests/status_matchers.h"
 
 namespace lb::k8s::testing {
 namespace {
 
-json ConfigMap(const std::string& name, json data) {
-  return {{"apiVersion", "v1"},
-          {"kind", "ConfigMap"},
-          {"metadata", {{"name", name}, {"labels", {{"app", "lb"}}}}},
-          {"data", data}};
+json Service(const std::string& name, const std::string& app = "web") {
+  return {
+      {"apiVersion", "v1"},
+      {"kind", "Service"},
+      {"metadata",
+       {{"name", name}, {"namespace", "default"}, {"labels", {{"app", app}}}}},
+      {"spec", {{"type", "LoadBalancer"}, {"ports", {{{"port", 80}}}}}}};
 }
 
-// Collects a watch's events on a thread of its own.
+// Runs a watch on its own thread, collecting event types and names.
 struct Watcher {
-  Watcher(Client& client, WatchOptions options)
-      : thread([this, &client, options] {
-          absl::Status s = client.Watch(
-              kConfigMaps, "default", options,
-              [this](WatchEvent e) {
-                absl::MutexLock l(&mu);
-                events.push_back(std::move(e));
-                return true;
-              },
-              &cancel);
-          absl::MutexLock l(&mu);
-          status = s;
-          done = true;
-        }) {}
+  InMemoryClient& client;
+  std::thread thread;
+  absl::Mutex mu;
+  std::vector<std::string> seen ABSL_GUARDED_BY(mu);
+  absl::Status result = absl::UnknownError("running");
+  std::atomic<bool> done{false};
+  StreamCancel cancel;
+
+  // Watches the Services labelled app=web (not default/kubernetes, which a
+  // new cluster has).
+  Watcher(InMemoryClient& c, WatchOptions options) : client(c) {
+    options.label_selector = "app=web";
+    thread = std::thread([this, options] {
+      result = client.Watch(
+          kServices, "default", options,
+          [this](WatchEvent e) {
+            static constexpr const char* kNames[] = {"ADDED", "MODIFIED",
+                                                     "DELETED", "BOOKMARK"};
+            absl::MutexLock lock(&mu);
+            seen.push_back(
+                absl::StrCat(kNames[static_cast<int>(e.type)], " ",
+                             e.object["metadata"].value("name", "")));
+            return true;
+          },
+          &cancel);
+      done = true;
+    });
+  }
   ~Watcher() {
     cancel.Cancel();
     thread.join();
   }
-  size_t count() {
-    absl::MutexLock l(&mu);
-    return events.size();
+  // Waits (bounded, real time) until `n` events were seen.
+  std::string Await(size_t n) {
+    absl::MutexLock lock(&mu);
+    auto enough = [&] {
+      mu.AssertHeld();
+      return seen.size() >= n;
+    };
+    mu.AwaitWithTimeout(absl::Condition(&enough), absl::Seconds(10));
+    return absl::StrJoin(seen, ", ");
   }
-  bool finished() {
-    absl::MutexLock l(&mu);
+  bool AwaitDone() {
+    for (int i = 0; i < 10000 && !done; ++i)
+      absl::SleepFor(absl::Milliseconds(1));
     return done;
   }
-
-  absl::Mutex mu;
-  std::vector<WatchEvent> events;
-  absl::Status status;
-  bool done = false;
-  StreamCancel cancel;
-  std::thread thread;
 };
 
-TEST_CASE("writes follow the API server's rules") {
-  SimulatedClock clock(absl::FromUnixSeconds(1700000000));
+TEST_CASE("writes follow kube-apiserver: versions, conflicts, status") {
+  SimulatedClock clock;
   InMemoryClient client(clock);
   ASSIGN_OR_FAIL(json created,
-                 client.Create(kConfigMaps, "default", ConfigMap("c", {})));
-  CHECK(created["metadata"]["uid"].is_string());
-  CHECK(created["metadata"]["creationTimestamp"] == "2023-11-14T22:13:20Z");
-  CHECK_STATUS(client.Create(kConfigMaps, "default", ConfigMap("c", {})),
+                 client.Create(kServices, "default", Service("a")));
+  CHECK(created["metadata"].contains("uid"));
+  const std::string rv = created["metadata"]["resourceVersion"];
+  CHECK_STATUS(client.Create(kServices, "default", Service("a")),
                absl::StatusCode::kAlreadyExists,
-               "AlreadyExists: configmaps \"c\" already exists");
-  CHECK_STATUS(client.Get(kConfigMaps, "default", "nosuch"),
-               absl::StatusCode::kNotFound, "configmaps \"nosuch\" not found");
-  // A stale resourceVersion is a conflict, as over HTTP.
+               "services \"a\" already exists");
+  CHECK(Reason(client.Get(kServices, "default", "b").status()) == "NotFound");
+
+  // A status write touches only the status; a stale update is a conflict.
+  ASSIGN_OR_FAIL(
+      json patched,
+      client.MergePatch(
+          kServices, "default", "a",
+          {{"status",
+            {{"loadBalancer", {{"ingress", {{{"ip", "192.0.2.1"}}}}}}}},
+           {"spec", {{"type", "ClusterIP"}}}},
+          Subresource::kStatus));
+  CHECK(patched["spec"]["type"] == "LoadBalancer");
+  CHECK(patched["status"]["loadBalancer"]["ingress"][0]["ip"] == "192.0.2.1");
   json stale = created;
-  stale["data"] = {{"k", "v"}};
-  REQUIRE_OK(client.Update(kConfigMaps, "default", stale));
-  absl::Status conflict = client.Update(kConfigMaps, "default", stale).status();
+  stale["spec"]["type"] = "NodePort";
+  absl::Status conflict = client.Update(kServices, "default", stale).status();
   CHECK(IsConflict(conflict));
-  // Main writes keep a Service's status; /status writes only the status.
-  json svc = {
-      {"metadata", {{"name", "web"}}},
-      {"spec", {{"type", "LoadBalancer"}, {"ports", {{{"port", 80}}}}}}};
-  REQUIRE_OK(client.Create(kServices, "default", svc));
-  json ingress = {
-      {"status", {{"loadBalancer", {{"ingress", {{{"ip", "192.0.2.1"}}}}}}}}};
-  REQUIRE_OK(client.MergePatch(kServices, "default", "web", ingress,
-                               Subresource::kStatus));
-  ASSIGN_OR_FAIL(json after,
-                 client.MergePatch(kServices, "default", "web",
-                                   {{"metadata", {{"labels", {{"a", "b"}}}}}},
-                                   Subresource::kNone));
-  CHECK(after["status"]["loadBalancer"]["ingress"][0]["ip"] == "192.0.2.1");
-  CHECK(after["spec"]["clusterIP"].is_string());  // defaulted
-  ASSIGN_OR_FAIL(ObjectList list,
-                 client.List(kConfigMaps, "", {.label_selector = "app=lb"}));
+  CHECK(absl::IsAborted(conflict));
+  CHECK(IsConflict(client.Delete(kServices, "default", "a", rv)));
+  CHECK_OK(client.Delete(kServices, "default", "a"));
+  CHECK(absl::IsNotFound(client.Get(kServices, "default", "a").status()));
+  CHECK_STATUS(client.MergePatch(kServices, "default", "a", json::array()),
+               absl::StatusCode::kInvalidArgument, "must be an object");
+}
+
+TEST_CASE("lists select by label and carry the version to watch from") {
+  SimulatedClock clock;
+  InMemoryClient client(clock);
+  REQUIRE_OK(client.Create(kServices, "default", Service("a", "web")).status());
+  REQUIRE_OK(client.Create(kServices, "default", Service("b", "db")).status());
+  ListOptions o;
+  o.label_selector = "app=web";
+  ASSIGN_OR_FAIL(ObjectList list, client.List(kServices, "default", o));
   REQUIRE(list.items.size() == 1);
-  CHECK(list.items[0]["kind"] == "ConfigMap");
+  CHECK(list.items[0]["metadata"]["name"] == "a");
   CHECK(list.resource_version == std::to_string(client.resource_version()));
-  CHECK(absl::IsNotFound(client.Delete(kConfigMaps, "default", "nosuch")));
-  REQUIRE_OK(client.Delete(kConfigMaps, "default", "c"));
-  CHECK(absl::IsNotFound(
-      client.GetObject("", "configmaps", "default", "c").status()));
+  o.label_selector = "app in (";
+  CHECK(absl::IsInvalidArgument(client.List(kServices, "default", o).status()));
 }
 
-TEST_CASE("injected failures fail the matching calls only, then clear") {
+TEST_CASE("a watch sends the state, then changes, then ends on its timeout") {
   SimulatedClock clock;
   InMemoryClient client(clock);
-  REQUIRE_OK(client.Create(kConfigMaps, "default", ConfigMap("c", {})));
-  client.FailNextCalls(2, 503, {Verb::kPatch});
-  REQUIRE_OK(client.Get(kConfigMaps, "default", "c"));
-  for (int i = 0; i < 2; ++i) {
-    absl::Status s =
-        client.MergePatch(kConfigMaps, "default", "c", {{"data", {{"k", "v"}}}})
-            .status();
-    CHECK(absl::IsUnavailable(s));
-    CHECK(HttpCode(s) == 503);
-  }
-  ASSIGN_OR_FAIL(json patched, client.MergePatch(kConfigMaps, "default", "c",
-                                                 {{"data", {{"k", "v"}}}}));
-  CHECK(patched["data"]["k"] == "v");
-  // status_only: a main write goes through, the /status one fails.
-  REQUIRE_OK(client.Create(kServices, "default",
-                           {{"metadata", {{"name", "web"}}},
-                            {"spec", {{"ports", {{{"port", 80}}}}}}}));
-  client.FailNextCalls(1, 500, {Verb::kPatch, "services", true});
-  REQUIRE_OK(client.MergePatch(kServices, "default", "web",
-                               {{"metadata", {{"labels", {{"a", "b"}}}}}}));
-  CHECK(absl::IsInternal(client
-                             .MergePatch(kServices, "default", "web",
-                                         {{"status", json::object()}},
-                                         Subresource::kStatus)
-                             .status()));
-  REQUIRE_OK(client.MergePatch(kServices, "default", "web",
-                               {{"status", json::object()}},
-                               Subresource::kStatus));
-}
-
-TEST_CASE("watch: initial state, changes, resume, timeout on the clock") {
-  SimulatedClock clock;
-  InMemoryClient client(clock);
-  REQUIRE_OK(client.Create(kConfigMaps, "default", ConfigMap("a", {})));
-  const std::string after_a = std::to_string(client.resource_version());
-  {
-    WatchOptions o;
-    o.timeout = absl::Seconds(30);
-    o.allow_bookmarks = false;
-    Watcher w(client, o);
-    REQUIRE(lb::testing::Eventually([&] { return w.count() == 1; }));
-    REQUIRE_OK(client.Create(kConfigMaps, "default", ConfigMap("b", {})));
-    REQUIRE_OK(client.Delete(kConfigMaps, "default", "a"));
-    REQUIRE(lb::testing::Eventually([&] { return w.count() == 3; }));
-    {
-      absl::MutexLock l(&w.mu);
-      CHECK(w.events[0].type == WatchEvent::Type::kAdded);
-      CHECK(w.events[0].object["metadata"]["name"] == "a");
-      CHECK(w.events[1].type == WatchEvent::Type::kAdded);
-      CHECK(w.events[1].object["metadata"]["name"] == "b");
-      CHECK(w.events[2].type == WatchEvent::Type::kDeleted);
-    }
-    // The stream ends by itself once 30 s of clock time have passed.
-    clock.AdvanceTime(absl::Seconds(29));
-    CHECK(!w.finished());
-    clock.AdvanceTime(absl::Seconds(1));
-    REQUIRE(lb::testing::Eventually([&] { return w.finished(); }));
-    absl::MutexLock l(&w.mu);
-    CHECK(w.status.ok());
-  }
-  // Resuming after "a" replays exactly what followed.
-  std::vector<WatchEvent> replay;
-  WatchOptions resume;
-  resume.resource_version = after_a;
-  resume.allow_bookmarks = false;
-  REQUIRE_OK(client.Watch(kConfigMaps, "default", resume, [&](WatchEvent e) {
-    replay.push_back(std::move(e));
-    return replay.size() < 2;
-  }));
-  REQUIRE(replay.size() == 2);
-  CHECK(replay[0].object["metadata"]["name"] == "b");
-  CHECK(replay[1].type == WatchEvent::Type::kDeleted);
-  // Once history is compacted the same resume is 410 Gone.
-  client.CompactHistory();
-  absl::Status gone = client.Watch(kConfigMaps, "default", resume,
-                                   [](WatchEvent) { return true; });
-  CHECK(IsGone(gone));
+  REQUIRE_OK(client.Create(kServices, "default", Service("a")).status());
+  WatchOptions o;
+  o.timeout = absl::Seconds(30);
+  o.allow_bookmarks = false;
+  Watcher w(client, o);
+  CHECK(w.Await(1) == "ADDED a");
+  REQUIRE_OK(client.Create(kServices, "default", Service("b")).status());
+  REQUIRE_OK(client.Delete(kServices, "default", "a"));
+  CHECK(w.Await(3) == "ADDED a, ADDED b, DELETED a");
+  CHECK(client.open_watches() == 1);
+  clock.AdvanceTime(absl::Seconds(29));
+  CHECK_FALSE(w.done.load());
+  clock.AdvanceTime(absl::Seconds(1));
+  REQUIRE(w.AwaitDone());
+  CHECK_OK(w.result);
   CHECK(client.open_watches() == 0);
 }
 
-TEST_CASE("watch: bookmarks on the clock, drop and cancel end it") {
+TEST_CASE("a watch resumes from a version, and gets 410 once it is compacted") {
+  SimulatedClock clock;
+  InMemoryClient client(clock);
+  ASSIGN_OR_FAIL(json a, client.Create(kServices, "default", Service("a")));
+  REQUIRE_OK(client.Create(kServices, "default", Service("b")).status());
+  WatchOptions o;
+  o.resource_version = a["metadata"]["resourceVersion"];
+  o.allow_bookmarks = false;
+  {
+    Watcher w(client, o);
+    CHECK(w.Await(1) == "ADDED b");
+  }
+  client.CompactHistory();
+  Watcher late(client, o);
+  REQUIRE(late.AwaitDone());
+  CHECK(IsGone(late.result));
+}
+
+TEST_CASE(
+    "bookmarks, dropped watches, cancels, failures, an API that is down") {
   SimulatedClock clock;
   InMemoryClientOptions options;
   options.bookmark_interval = absl::Seconds(5);
   InMemoryClient client(clock, options);
   {
-    Watcher w(client, {});
-    REQUIRE(
-        lb::testing::Eventually([&] { return client.open_watches() == 1; }));
-    clock.AdvanceTime(absl::Seconds(5));
-    REQUIRE(lb::testing::Eventually([&] { return w.count() == 1; }));
-    {
-      absl::MutexLock l(&w.mu);
-      CHECK(w.events[0].type == WatchEvent::Type::kBookmark);
-      CHECK(w.events[0].object["metadata"]["resourceVersion"] ==
-            std::to_string(client.resource_version()));
+    Watcher w(client, WatchOptions{});
+    for (int i = 0; i < 10000 && client.open_watches() == 0; ++i) {
+      absl::SleepFor(absl::Milliseconds(1));
     }
+    REQUIRE(client.open_watches() == 1);
+    clock.AdvanceTime(absl::Seconds(5));
+    CHECK(w.Await(1) == "BOOKMARK ");
     client.DropWatches();
-    REQUIRE(lb::testing::Eventually([&] { return w.finished(); }));
-    absl::MutexLock l(&w.mu);
-    CHECK(w.status.ok());
+    REQUIRE(w.AwaitDone());
+    CHECK_OK(w.result);
   }
   {
-    Watcher w(client, {});
-    REQUIRE(
-        lb::testing::Eventually([&] { return client.open_watches() == 1; }));
+    Watcher w(client, WatchOptions{});
     w.cancel.Cancel();
-    REQUIRE(lb::testing::Eventually([&] { return w.finished(); }));
-    absl::MutexLock l(&w.mu);
-    CHECK(absl::IsCancelled(w.status));
+    REQUIRE(w.AwaitDone());
+    CHECK(absl::IsCancelled(w.result));
   }
-  CHECK(client.open_watches() == 0);
-  client.FailNextCalls(1, 500, {Verb::kWatch});
-  CHECK(absl::IsInternal(client.Watch(kConfigMaps, "default", {},
-                                      [](WatchEvent) { return true; })));
+  const int64_t requests = client.request_count();
+  client.FailNextRequests(1, 500, "PATCH", "/status");
+  REQUIRE_OK(client.Create(kServices, "default", Service("a")).status());
+  CHECK_OK(
+      client.MergePatch(kServices, "default", "a", {{"spec", json::object()}})
+          .status());
+  absl::Status failed =
+      client
+          .MergePatch(kServices, "default", "a", {{"status", json::object()}},
+                      Subresource::kStatus)
+          .status();
+  CHECK(HttpCode(failed) == 500);
+  CHECK(absl::IsInternal(failed));
+  CHECK_OK(client
+               .MergePatch(kServices, "default", "a",
+                           {{"status", json::object()}}, Subresource::kStatus)
+               .status());
+  CHECK(client.request_count() == requests + 4);
+
+  // Unreachable: calls fail as a refused connection does, watches end so,
+  // and the state is there again after.
+  Watcher w(client, WatchOptions{});
+  for (int i = 0; i < 10000 && client.open_watches() == 0; ++i) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  client.SetReachable(false);
+  REQUIRE(w.AwaitDone());
+  CHECK(absl::IsUnavailable(w.result));
+  CHECK(absl::IsUnavailable(client.Get(kServices, "default", "a").status()));
+  client.SetReachable(true);
+  CHECK_OK(client.Get(kServices, "default", "a").status());
 }
 
 }  // namespace
