@@ -99,7 +99,7 @@ class HttpClient final : public Client {
   const Environment env_;
   absl::Mutex limiter_mu_;
   // Empty when config.qps <= 0 (no limit).
-  std::optional<TokenBucket> limiter_ ABSL_GUARDED_BY(limiter_mu_);
+  std::optional<lb::TokenBucket> limiter_ ABSL_GUARDED_BY(limiter_mu_);
   absl::Mutex mu_;
   std::string token_ ABSL_GUARDED_BY(mu_);
   MonoTime token_read_ ABSL_GUARDED_BY(mu_) = MonoTime::InfinitePast();

@@ -44,9 +44,9 @@ struct WatchState {
   bool bookmarks = false;
   int64_t pos = 0;
   std::deque<std::string> pending;
-  absl::Time deadline = absl::InfiniteFuture();
-  absl::Time next_bookmark = absl::InfiniteFuture();
-  absl::Time last_write;
+  MonoTime deadline = MonoTime::InfiniteFuture();
+  MonoTime next_bookmark = MonoTime::InfiniteFuture();
+  MonoTime last_write;
   uint64_t drop_generation = 0;
   bool finished = false;
 };
@@ -292,12 +292,12 @@ class ApiServer::Impl {
       mu_.AssertHeld();
       return store_.resource_version() > w.pos || stream_over();
     };
-    absl::Time now = clock_->Now();
+    MonoTime now = clock_->Monotonic();
     if (!has_news()) {
-      absl::Time until = std::min(
+      MonoTime until = std::min(
           {now + absl::Milliseconds(200), w.deadline, w.next_bookmark});
-      clock_->AwaitWithTimeout(&mu_, absl::Condition(&has_news), until - now);
-      now = clock_->Now();
+      clock_->AwaitWithDeadline(&mu_, absl::Condition(&has_news), until);
+      now = clock_->Monotonic();
     }
     if (stream_over()) return true;
     // Events after w.pos, in order; a compacted past ends the stream.
@@ -585,7 +585,7 @@ class ApiServer::Impl {
     bool initial = req.get_param_value("sendInitialEvents") == "true";
     w->bookmarks = req.get_param_value("allowWatchBookmarks") == "true" ||
                    req.get_param_value("allowWatchBookmarks") == "1";
-    absl::Time now = clock_->Now();
+    MonoTime now = clock_->Monotonic();
     w->last_write = now;
     int64_t timeout = 0;
     if (!req.get_param_value("timeoutSeconds").empty() &&
