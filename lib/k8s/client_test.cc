@@ -10,7 +10,6 @@
 #include "lib/k8s/config.h"
 #include "lib/k8s/errors.h"
 #include "lib/k8s/http_client.h"
-#include "lib/k8s/lease.h"
 #include "lib/k8s/testing/api_server.h"
 #include "tests/status_matchers.h"
 
@@ -94,61 +93,6 @@ TEST_CASE("create, get, list, patch, delete with server errors surfaced") {
                absl::StatusCode::kNotFound, "namespaces \"nosuch\" not found");
 }
 
-TEST_CASE("status is written through /status and main writes keep it") {
-  Fixture f;
-  json svc = {
-      {"apiVersion", "v1"},
-      {"kind", "Service"},
-      {"metadata", {{"name", "web"}}},
-      {"spec", {{"type", "LoadBalancer"}, {"ports", {{{"port", 80}}}}}}};
-  REQUIRE_OK(f.client->Create(kServices, "default", svc));
-  json ingress = {
-      {"status", {{"loadBalancer", {{"ingress", {{{"ip", "192.0.2.1"}}}}}}}}};
-  ASSIGN_OR_FAIL(json out, f.client->MergePatch(kServices, "default", "web",
-                                                ingress, Subresource::kStatus));
-  CHECK(out["status"]["loadBalancer"]["ingress"][0]["ipMode"] == "VIP");
-  // Status in a main-resource patch is ignored.
-  ASSIGN_OR_FAIL(out,
-                 f.client->MergePatch(
-                     kServices, "default", "web",
-                     {{"metadata", {{"labels", {{"a", "b"}}}}},
-                      {"status", {{"loadBalancer", {{"ingress", nullptr}}}}}}));
-  CHECK(out["status"]["loadBalancer"]["ingress"][0]["ip"] == "192.0.2.1");
-  CHECK(out["metadata"]["labels"]["a"] == "b");
-}
-
-TEST_CASE("leases: create, get, conditional update") {
-  Fixture f;
-  LeaseClient leases(*f.client);
-  CHECK(absl::IsNotFound(leases.Get("default", "lb").status()));
-  Lease l;
-  l.ns = "default";
-  l.name = "lb";
-  l.spec.holder_identity = "node-a";
-  l.spec.lease_duration_seconds = 15;
-  l.spec.renew_time = absl::FromUnixMicros(1700000000123456);
-  ASSIGN_OR_FAIL(Lease created, leases.Create(l));
-  CHECK(created.spec == l.spec);
-  CHECK(absl::IsAlreadyExists(leases.Create(l).status()));
-  ASSIGN_OR_FAIL(Lease got, leases.Get("default", "lb"));
-  CHECK(got.spec.renew_time == l.spec.renew_time);
-  got.spec.holder_identity = "node-b";
-  got.spec.lease_transitions = 1;
-  ASSIGN_OR_FAIL(Lease updated, leases.Update(got));
-  CHECK(updated.spec.holder_identity == "node-b");
-  CHECK(updated.resource_version != got.resource_version);
-  // Writing from the old version loses.
-  got.spec.holder_identity = "node-c";
-  absl::Status lost = leases.Update(got).status();
-  CHECK(IsConflict(lost));
-  CHECK(lost.code() == absl::StatusCode::kAborted);
-  got.resource_version = "";
-  CHECK_STATUS(leases.Update(got), absl::StatusCode::kInvalidArgument,
-               "resourceVersion");
-  ASSIGN_OR_FAIL(Lease final_state, leases.Get("default", "lb"));
-  CHECK(final_state.spec.holder_identity == "node-b");
-}
-
 TEST_CASE("watch delivers events and ends on server timeout and 410") {
   Fixture f;
   ASSIGN_OR_FAIL(ObjectList list, f.client->List(kConfigMaps, "default"));
@@ -186,39 +130,6 @@ TEST_CASE("watch delivers events and ends on server timeout and 410") {
                                    [](WatchEvent) { return true; });
   CHECK(IsGone(s));
   CHECK(absl::StrContains(s.message(), "too old resource version"));
-}
-
-TEST_CASE("watch with a label selector sees objects enter and leave it") {
-  Fixture f;
-  REQUIRE_OK(f.client->Create(kConfigMaps, "default", ConfigMap("m", {})));
-  ASSIGN_OR_FAIL(ObjectList list, f.client->List(kConfigMaps, "default"));
-  std::vector<std::string> seen;
-  std::thread watcher([&] {
-    WatchOptions o;
-    o.resource_version = list.resource_version;
-    o.label_selector = "tier=web";
-    o.timeout = absl::Seconds(2);
-    o.allow_bookmarks = false;
-    CHECK_OK(f.client->Watch(kConfigMaps, "default", o, [&](WatchEvent e) {
-      seen.push_back(std::to_string(static_cast<int>(e.type)) + ":" +
-                     e.object["metadata"]["name"].get<std::string>());
-      return true;
-    }));
-  });
-  REQUIRE_OK(
-      f.client->MergePatch(kConfigMaps, "default", "m",
-                           {{"metadata", {{"labels", {{"tier", "web"}}}}}}));
-  REQUIRE_OK(f.client->MergePatch(kConfigMaps, "default", "m",
-                                  {{"data", {{"k", "v"}}}}));
-  REQUIRE_OK(
-      f.client->MergePatch(kConfigMaps, "default", "m",
-                           {{"metadata", {{"labels", {{"tier", nullptr}}}}}}));
-  REQUIRE_OK(f.client->MergePatch(kConfigMaps, "default", "m",
-                                  {{"data", {{"k", "w"}}}}));
-  watcher.join();
-  // ADDED when it starts matching, MODIFIED while it matches, DELETED when it
-  // stops; nothing after.
-  CHECK(seen == std::vector<std::string>{"0:m", "1:m", "2:m"});
 }
 
 TEST_CASE("watch cancel from another thread") {
