@@ -118,8 +118,8 @@ ApiResult Defaulter::DefaultService(const json* old, json& obj) {
         if (node_port == 0) node_port = AllocateNodePort();
         if (node_port == 0) {
           return ApiError(422, "Invalid",
-                       "spec.ports.nodePort: no node ports left in "
-                       "30000-32767");
+                          "spec.ports.nodePort: no node ports left in "
+                          "30000-32767");
         }
         p["nodePort"] = node_port;
       }
@@ -162,12 +162,13 @@ ApiResult Defaulter::DefaultCrd(json& obj, absl::Time now) {
   std::string kind = Str(Field(names, "kind"));
   std::string name = Str(Field(obj, "metadata", "name"));
   if (group.empty() || plural.empty() || kind.empty()) {
-    return ApiError(422, "Invalid",
-                 absl::StrCat("CustomResourceDefinition.apiextensions.k8s.io "
-                              "\"",
-                              name,
-                              "\" is invalid: spec: Required value: group, "
-                              "names.plural and names.kind are required"));
+    return ApiError(
+        422, "Invalid",
+        absl::StrCat("CustomResourceDefinition.apiextensions.k8s.io "
+                     "\"",
+                     name,
+                     "\" is invalid: spec: Required value: group, "
+                     "names.plural and names.kind are required"));
   }
   if (name != plural + "." + group) {
     return ApiError(

@@ -54,16 +54,16 @@ json GroupList(const TypeMap& types) {
   json out = {{"kind", "APIGroupList"},
               {"apiVersion", "v1"},
               {"groups", json::array()}};
-  for (const std::string& g : groups) out["groups"].push_back(GroupDoc(types, g));
+  for (const std::string& g : groups)
+    out["groups"].push_back(GroupDoc(types, g));
   return out;
 }
 json ResourceList(const TypeMap& types, const std::string& group,
                   const std::string& version) {
-  json out = {
-      {"kind", "APIResourceList"},
-      {"apiVersion", "v1"},
-      {"groupVersion", group.empty() ? version : group + "/" + version},
-      {"resources", json::array()}};
+  json out = {{"kind", "APIResourceList"},
+              {"apiVersion", "v1"},
+              {"groupVersion", group.empty() ? version : group + "/" + version},
+              {"resources", json::array()}};
   bool any = false;
   for (const auto& [k, t] : types) {
     if (t.group != group || t.version != version) continue;
@@ -73,8 +73,8 @@ json ResourceList(const TypeMap& types, const std::string& group,
               {"namespaced", t.namespaced},
               {"kind", t.kind},
               {"verbs",
-               {"create", "delete", "deletecollection", "get", "list",
-                "patch", "update", "watch"}}};
+               {"create", "delete", "deletecollection", "get", "list", "patch",
+                "update", "watch"}}};
     if (!t.short_names.empty()) r["shortNames"] = t.short_names;
     out["resources"].push_back(std::move(r));
     if (t.has_status) {

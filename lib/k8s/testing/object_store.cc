@@ -77,7 +77,8 @@ ObjectStore::ObjectStore(ObjectStoreOptions options, absl::Time now)
         {"labels", {{"component", "apiserver"}, {"provider", "kubernetes"}}}}},
       {"spec",
        {{"clusterIP", "10.96.0.1"},
-        {"ports", {{{"name", "https"}, {"port", 443}, {"targetPort", 6443}}}}}}};
+        {"ports",
+         {{{"name", "https"}, {"port", 443}, {"targetPort", 6443}}}}}}};
   Create(*FindType("", "services"), "default", kubernetes, now);
 }
 
@@ -132,9 +133,9 @@ ApiResult ObjectStore::ReadHistory(const ResourceType& type,
                     absl::StrCat("too old resource version: ", *pos, " (",
                                  compacted_rv_ + 1, ")"));
   }
-  auto it = std::upper_bound(
-      history_.begin(), history_.end(), *pos,
-      [](int64_t rv, const Change& c) { return rv < c.rv; });
+  auto it =
+      std::upper_bound(history_.begin(), history_.end(), *pos,
+                       [](int64_t rv, const Change& c) { return rv < c.rv; });
   size_t emitted = 0;
   for (; it != history_.end() && emitted < max; ++it) {
     const Change& c = *it;
@@ -169,7 +170,6 @@ std::string ObjectStore::NewUid() {
       "6c8b5f1e-%04x-4%03x-8000-%012x", (uid_counter_ >> 28) & 0xffff,
       (uid_counter_ >> 16) & 0xfff, uid_counter_ & 0xffffffffffff);
 }
-
 
 void ObjectStore::RegisterCrd(const json& crd) {
   const json& spec = Field(crd, "spec");
@@ -222,41 +222,41 @@ ApiResult ObjectStore::Create(const ResourceType& type, const std::string& ns,
                               json obj, absl::Time now) {
   const ResourceType t = type;
   if (!obj.is_object()) {
-    return ApiError(400, "BadRequest", "the request body must be a JSON object");
+    return ApiError(400, "BadRequest",
+                    "the request body must be a JSON object");
   }
   if (obj.contains("kind") && Str(obj["kind"]) != t.kind) {
     return ApiError(400, "BadRequest",
-                 absl::StrCat("the kind \"", Str(obj["kind"]),
-                              "\" of the body does not match the URL's \"",
-                              t.kind, "\""));
+                    absl::StrCat("the kind \"", Str(obj["kind"]),
+                                 "\" of the body does not match the URL's \"",
+                                 t.kind, "\""));
   }
   if (!obj["metadata"].is_object()) obj["metadata"] = json::object();
   json& md = obj["metadata"];
   std::string name = Str(md.value("name", json()));
   if (name.empty() && md.contains("generateName")) {
-    name =
-        absl::StrCat(Str(md["generateName"]),
-                     absl::StrFormat("%05x", (rv_ * 2654435761u) & 0xfffff));
+    name = absl::StrCat(Str(md["generateName"]),
+                        absl::StrFormat("%05x", (rv_ * 2654435761u) & 0xfffff));
     md["name"] = name;
   }
   if (name.empty()) {
     return ApiError(422, "Invalid",
-                 absl::StrCat(t.kind,
-                              " \"\" is invalid: metadata.name: Required "
-                              "value: name or generateName is required"));
+                    absl::StrCat(t.kind,
+                                 " \"\" is invalid: metadata.name: Required "
+                                 "value: name or generateName is required"));
   }
   if (t.namespaced) {
     std::string body_ns = Str(md.value("namespace", json()));
     if (!body_ns.empty() && body_ns != ns) {
       return ApiError(400, "BadRequest",
-                   "the namespace of the provided object does not match the "
-                   "namespace sent on the request");
+                      "the namespace of the provided object does not match the "
+                      "namespace sent on the request");
     }
     md["namespace"] = ns;
     if (Get(*FindType("", "namespaces"), "", ns) == nullptr) {
       return ApiError(404, "NotFound",
-                   absl::StrCat("namespaces \"", ns, "\" not found"),
-                   {{"name", ns}, {"kind", "namespaces"}});
+                      absl::StrCat("namespaces \"", ns, "\" not found"),
+                      {{"name", ns}, {"kind", "namespaces"}});
     }
   } else {
     md.erase("namespace");
@@ -291,7 +291,8 @@ ApiResult ObjectStore::CommitUpdate(const ResourceType& t, const json& old,
                                     absl::Time now) {
   const json& old_md = old["metadata"];
   if (!obj.is_object()) {
-    return ApiError(400, "BadRequest", "the request body must be a JSON object");
+    return ApiError(400, "BadRequest",
+                    "the request body must be a JSON object");
   }
   std::string name = Str(old_md["name"]);
   if (status_only) {
@@ -368,15 +369,16 @@ ApiResult ObjectStore::Update(const ResourceType& type, const std::string& ns,
   auto old = Get(t, ns, name);
   if (old == nullptr) return NotFound(t, name);
   if (!body.is_object()) {
-    return ApiError(400, "BadRequest", "the request body must be a JSON object");
+    return ApiError(400, "BadRequest",
+                    "the request body must be a JSON object");
   }
   std::string rv = Str(Field(body, "metadata", "resourceVersion"));
   if (rv.empty() && t.plural == "leases") {
     return ApiError(422, "Invalid",
-                 absl::StrCat("Lease.coordination.k8s.io \"", name,
-                              "\" is invalid: metadata.resourceVersion: "
-                              "Invalid value: 0x0: must be specified for an "
-                              "update"));
+                    absl::StrCat("Lease.coordination.k8s.io \"", name,
+                                 "\" is invalid: metadata.resourceVersion: "
+                                 "Invalid value: 0x0: must be specified for an "
+                                 "update"));
   }
   if (!rv.empty() && rv != Str((*old)["metadata"]["resourceVersion"])) {
     return Conflict(t, name);
@@ -455,8 +457,8 @@ ApiResult ObjectStore::Delete(const ResourceType& type, const std::string& ns,
        Str(Field(pre, "uid")) != Str((*old)["metadata"]["uid"]))) {
     return ApiError(
         409, "Conflict",
-        absl::StrCat("Operation cannot be fulfilled on ", t.Qualified(),
-                     " \"", name, "\": Precondition failed"));
+        absl::StrCat("Operation cannot be fulfilled on ", t.Qualified(), " \"",
+                     name, "\": Precondition failed"));
   }
   const json& fin = Field((*old)["metadata"], "finalizers");
   if (fin.is_array() && !fin.empty()) {
@@ -497,7 +499,7 @@ ApiResult ObjectStore::Delete(const ResourceType& type, const std::string& ns,
       for (const auto& k : keys) {
         auto o = objects_[copy.Key()][k];
         Remove(copy, Str((*o)["metadata"].value("namespace", json(""))),
-                     Str((*o)["metadata"]["name"]));
+               Str((*o)["metadata"]["name"]));
       }
       types_.erase(copy.Key());
       objects_.erase(copy.Key());

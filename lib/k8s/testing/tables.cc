@@ -56,8 +56,8 @@ json Cells(const ResourceType& t, const json& obj, absl::Time now) {
     std::string cluster_ip = Str(Field(spec, "clusterIP"));
     if (cluster_ip.empty()) cluster_ip = "<none>";
     std::vector<std::string> external;
-    for (const json& ing : Field(obj, "status", "loadBalancer")
-                               .value("ingress", json::array())) {
+    for (const json& ing :
+         Field(obj, "status", "loadBalancer").value("ingress", json::array())) {
       std::string v = Str(Field(ing, "ip"));
       if (v.empty()) v = Str(Field(ing, "hostname"));
       if (!v.empty()) external.push_back(v);
@@ -154,13 +154,11 @@ json ColumnDefinitions(const ResourceType& t) {
                 {"priority", priority}};
   };
   if (t.group.empty() && t.plural == "services") {
-    return {col("Name", "string", "name", 0),
-            col("Type", "string", "", 0),
-            col("Cluster-IP", "string", "", 0),
-            col("External-IP", "string", "", 0),
-            col("Port(s)", "string", "", 0),
-            col("Age", "string", "", 0),
-            col("Selector", "string", "", 1)};
+    return {
+        col("Name", "string", "name", 0),   col("Type", "string", "", 0),
+        col("Cluster-IP", "string", "", 0), col("External-IP", "string", "", 0),
+        col("Port(s)", "string", "", 0),    col("Age", "string", "", 0),
+        col("Selector", "string", "", 1)};
   }
   if (t.plural == "events") {
     // kubectl get events: LAST SEEN TYPE REASON OBJECT MESSAGE.
