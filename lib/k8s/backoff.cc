@@ -20,18 +20,18 @@ void Backoff::Reset() {
   attempts_ = 0;
 }
 
-TokenBucket::TokenBucket(Clock& clock, double qps, int burst)
+RateLimiter::RateLimiter(Clock& clock, double qps, int burst)
     : clock_(clock),
       unlimited_(qps <= 0),
       bucket_(std::max(qps, 1e-9), std::max(1, burst), clock.Monotonic()) {}
 
-bool TokenBucket::TryTake() {
+bool RateLimiter::TryTake() {
   if (unlimited_) return true;
   absl::MutexLock l(&mu_);
   return bucket_.TryTake(clock_.Monotonic());
 }
 
-void TokenBucket::Wait() {
+void RateLimiter::Wait() {
   if (unlimited_) return;
   absl::Duration wait;
   {

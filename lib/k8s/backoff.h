@@ -7,10 +7,10 @@
 //   clock.Sleep(backoff.Next());   // 800ms * [1, 2), then 1.6s * [1, 2), ...
 //   backoff.Reset();               // after a success
 //
-//   TokenBucket bucket(clock, /*qps=*/5, /*burst=*/10);
-//   bucket.Wait();                 // blocks on the clock until a token is free
+//   RateLimiter limiter(clock, /*qps=*/5, /*burst=*/10);
+//   limiter.Wait();                // blocks on the clock until a token is free
 //
-// Thread-safety: Backoff is not thread-safe; TokenBucket is.
+// Thread-safety: Backoff is not thread-safe; RateLimiter is.
 
 #ifndef LB_K8S_BACKOFF_H_
 #define LB_K8S_BACKOFF_H_
@@ -52,10 +52,10 @@ class Backoff {
 
 // lb::TokenBucket (lib/base/token_bucket.h) on the injected clock's
 // monotonic time, with a lock and a blocking take.
-class TokenBucket {
+class RateLimiter {
  public:
   // `qps` <= 0 disables limiting.
-  TokenBucket(Clock& clock, double qps, int burst);
+  RateLimiter(Clock& clock, double qps, int burst);
   // Takes a token, sleeping on the clock until one is available.
   void Wait() ABSL_LOCKS_EXCLUDED(mu_);
   // Takes a token if one is available now.

@@ -34,7 +34,7 @@ TEST_CASE("backoff grows by its factor with jitter, caps, and resets") {
 
 TEST_CASE("token bucket allows a burst, then paces at qps on the clock") {
   SimulatedClock clock;
-  TokenBucket bucket(clock, /*qps=*/10, /*burst=*/3);
+  RateLimiter bucket(clock, /*qps=*/10, /*burst=*/3);
   CHECK(bucket.TryTake());
   CHECK(bucket.TryTake());
   CHECK(bucket.TryTake());
@@ -53,7 +53,7 @@ TEST_CASE("token bucket allows a burst, then paces at qps on the clock") {
   clock.AdvanceTime(absl::Milliseconds(100));
   waiter.join();
   CHECK(done);
-  TokenBucket unlimited(clock, 0, 1);
+  RateLimiter unlimited(clock, 0, 1);
   for (int i = 0; i < 100; ++i) CHECK(unlimited.TryTake());
 }
 

@@ -57,7 +57,7 @@ absl::Status EventRecorder::Record(const ObjectReference& object,
     if (seen_.size() >= kMaxKeys && !seen_.contains(key)) seen_.clear();
     Seen& seen = seen_[key];
     if (seen.limiter == nullptr) {
-      seen.limiter = std::make_unique<TokenBucket>(
+      seen.limiter = std::make_unique<RateLimiter>(
           clock_, 1.0 / absl::ToDoubleSeconds(options_.refill), options_.burst);
     }
     if (!seen.limiter->TryTake()) {

@@ -68,7 +68,7 @@ class EventRecorder {
     std::string event_name;
     std::string event_ns;
     int32_t count = 0;
-    std::unique_ptr<TokenBucket> limiter;
+    std::unique_ptr<RateLimiter> limiter;
   };
   Client& client_;
   Clock& clock_;
