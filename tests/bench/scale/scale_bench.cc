@@ -385,7 +385,10 @@ int main(int argc, char** argv) {
   if (argc == 2) sizes = {std::atoi(argv[1])};
   for (int n : sizes) {
     std::string sub = absl::StrCat(dir, "/", n);
-    std::system(absl::StrCat("mkdir -p ", sub).c_str());
+    if (std::system(absl::StrCat("mkdir -p ", sub).c_str()) != 0) {
+      std::cerr << "cannot create " << sub << "\n";
+      return 1;
+    }
     Run(n, sub);
   }
   return 0;
