@@ -10,7 +10,8 @@
 #include <openssl/hmac.h>
 
 #include <memory>
-#include <sstream>
+#include <ostream>
+#include <streambuf>
 #include <string>
 #include <thread>
 #include <vector>
@@ -45,6 +46,32 @@ const IpAddress kClientIp = *IpAddress::Parse("192.0.2.1");
 constexpr int kIfindex = 2;
 
 IpAddress Ip(const std::string& text) { return *IpAddress::Parse(text); }
+
+// A stream that daemon threads write and the test reads at the same time.
+class LockedText : public std::streambuf {
+ public:
+  std::string str() const {
+    absl::MutexLock lock(&mu_);
+    return text_;
+  }
+
+ protected:
+  int_type overflow(int_type c) override {
+    if (c == traits_type::eof()) return traits_type::not_eof(c);
+    absl::MutexLock lock(&mu_);
+    text_.push_back(traits_type::to_char_type(c));
+    return c;
+  }
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    absl::MutexLock lock(&mu_);
+    text_.append(s, static_cast<size_t>(n));
+    return n;
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  std::string text_ ABSL_GUARDED_BY(mu_);
+};
 
 // What the daemon did to the world, in order: frames sent, multicast groups
 // left, connections closed, heartbeats sent (decoded).
@@ -211,8 +238,9 @@ struct Fixture {
   RecordingFactory recording{packets, world};
   election::FakeNetwork network{clock, /*seed=*/1};
   std::unique_ptr<election::HeartbeatTransport> peer = network.Attach("peer");
-  std::ostringstream log_text;
-  cmd::Logger logger{log_text};
+  LockedText log_text;
+  std::ostream log_stream{&log_text};
+  cmd::Logger logger{log_stream};
   cmd::Metrics metrics;
   DaemonOptions options;
   std::function<void()> on_first_leaving;  // Set before Start.

@@ -221,6 +221,7 @@ TEST_CASE("informer relists after 410 Gone and after a server restart") {
                                 ConfigMap("b", std::to_string(i), "x")));
   }
   f.api.SetReachable(false);
+  REQUIRE(f.Eventually([&] { return f.api.open_watches() == 0; }));
   f.api.CompactHistory();
   f.api.SetReachable(true);
   REQUIRE(f.Eventually([&] { return informer.lists() == 2; }));
@@ -229,6 +230,7 @@ TEST_CASE("informer relists after 410 Gone and after a server restart") {
   REQUIRE(f.Eventually([&] { return f.CacheMatchesServer(informer); }));
   // A plain restart with state kept: the watch resumes from its version.
   f.api.SetReachable(false);
+  REQUIRE(f.Eventually([&] { return f.api.open_watches() == 0; }));
   f.api.SetReachable(true);
   REQUIRE_OK(
       f.client->MergePatch(kConfigMaps, "a", "keep", {{"data", {{"v", "2"}}}}));
