@@ -7,6 +7,8 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -121,17 +123,38 @@ absl::Status UdpTransport::SendToPeers(absl::Span<const uint8_t> datagram) {
     absl::MutexLock lock(&mu_);
     peers = peers_;
   }
-  int sent = 0;
-  for (const sockaddr_storage& p : peers) {
-    if (sendto(fd_, datagram.data(), datagram.size(), MSG_DONTWAIT,
-               reinterpret_cast<const sockaddr*>(&p), AddrLen(p)) >= 0) {
-      ++sent;
+  // One sendmmsg() for every peer: the heartbeat is the idle speaker's only
+  // periodic work, so it costs one system call, not one per peer.
+  iovec iov{const_cast<uint8_t*>(datagram.data()), datagram.size()};
+  std::vector<mmsghdr> msgs(peers.size());
+  for (size_t i = 0; i < peers.size(); ++i) {
+    msghdr& h = msgs[i].msg_hdr;
+    h.msg_name = &peers[i];
+    h.msg_namelen = AddrLen(peers[i]);
+    h.msg_iov = &iov;
+    h.msg_iovlen = 1;
+  }
+  size_t sent = 0;
+  int last_errno = 0;
+  // sendmmsg() stops at the first peer it cannot send to; that peer is
+  // skipped and the rest still get theirs.
+  for (size_t next = 0; next < msgs.size();) {
+    const int n =
+        sendmmsg(fd_, &msgs[next],
+                 static_cast<unsigned int>(msgs.size() - next), MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      last_errno = errno;
+      ++next;
+      continue;
     }
+    sent += static_cast<size_t>(n);
+    next += static_cast<size_t>(n);
   }
   if (!peers.empty() && sent == 0) {
-    return absl::UnavailableError(absl::StrCat("heartbeat reached none of ",
-                                               peers.size(),
-                                               " peers: ", strerror(errno)));
+    return absl::UnavailableError(
+        absl::StrCat("heartbeat reached none of ", peers.size(),
+                     " peers: ", strerror(last_errno)));
   }
   return absl::OkStatus();
 }

@@ -85,6 +85,37 @@ TEST_CASE("datagrams go to every peer over loopback") {
   }
 }
 
+TEST_CASE("a peer that cannot be sent to does not stop the others") {
+  EnterPrivateNetns();
+  RealClock clock;
+  ASSIGN_OR_FAIL(auto a, UdpTransport::Create("127.0.0.1:0", clock));
+  ASSIGN_OR_FAIL(auto b, UdpTransport::Create("127.0.0.1:0", clock));
+  ASSIGN_OR_FAIL(auto c, UdpTransport::Create("127.0.0.1:0", clock));
+  // The namespace has only loopback: 198.51.100.1 has no route, so sending
+  // to it fails at once (ENETUNREACH), between two peers that work.
+  REQUIRE_OK(
+      a->SetPeers({b->LocalAddress(), "198.51.100.1:7946", c->LocalAddress()}));
+  const std::vector<uint8_t> msg = {1, 2, 3};
+  REQUIRE_OK(a->SendToPeers(msg));
+  for (HeartbeatTransport* t : {static_cast<HeartbeatTransport*>(b.get()),
+                                static_cast<HeartbeatTransport*>(c.get())}) {
+    std::optional<std::vector<uint8_t>> got;
+    const MonoTime deadline = clock.Monotonic() + absl::Seconds(1);
+    while (!got && clock.Monotonic() < deadline) {
+      REQUIRE_OK(t->WaitReadable(deadline));
+      auto r = t->TryReceive();
+      REQUIRE_OK(r);
+      got = *r;
+    }
+    REQUIRE(got.has_value());
+    CHECK(*got == msg);
+  }
+  // Reaching no peer at all is an error that says why.
+  REQUIRE_OK(a->SetPeers({"198.51.100.1:7946", "198.51.100.2:7946"}));
+  CHECK_STATUS(a->SendToPeers(msg), absl::StatusCode::kUnavailable,
+               "reached none of 2 peers: Network is unreachable");
+}
+
 TEST_CASE("WaitReadable wakes on a datagram, on Wake() and at its deadline") {
   EnterPrivateNetns();
   RealClock clock;
