@@ -51,6 +51,44 @@ struct WatchState {
   bool finished = false;
 };
 
+// The write options of a request: `dryRun` from the query (each value "All")
+// or, for DELETE, from its DeleteOptions body. A 422 naming the options kind
+// (CreateOptions, UpdateOptions, PatchOptions, DeleteOptions) for any other
+// value, as kube-apiserver answers.
+ApiResult WriteOptionsOf(const httplib::Request& req, const json& body,
+                         WriteOptions* out) {
+  std::vector<std::string> values;
+  const size_t n = req.get_param_value_count("dryRun");
+  for (size_t i = 0; i < n; ++i) {
+    values.push_back(req.get_param_value("dryRun", i));
+  }
+  if (req.method == "DELETE" && body.is_object() && body.contains("dryRun")) {
+    const json& d = body["dryRun"];
+    if (!d.is_array()) {
+      return ApiError(400, "BadRequest",
+                      "DeleteOptions.dryRun must be a list of strings");
+    }
+    for (const json& v : d) {
+      values.push_back(v.is_string() ? v.get<std::string>() : v.dump());
+    }
+  }
+  for (const std::string& v : values) {
+    if (v == "All") continue;
+    const char* kind = req.method == "POST"    ? "CreateOptions"
+                       : req.method == "PUT"   ? "UpdateOptions"
+                       : req.method == "PATCH" ? "PatchOptions"
+                                               : "DeleteOptions";
+    return ApiError(
+        422, "Invalid",
+        absl::StrCat(kind,
+                     ".meta.k8s.io \"\" is invalid: dryRun: Unsupported "
+                     "value: \"",
+                     v, "\": supported values: \"All\""));
+  }
+  out->dry_run = !values.empty();
+  return {200, json()};
+}
+
 // The patch a PATCH request's Content-Type names; InvalidArgument (a 415 for
 // the caller) for any other.
 absl::StatusOr<PatchType> PatchTypeOf(const std::string& content_type) {
@@ -488,6 +526,11 @@ class ApiServer::Impl {
       Send(res, ApiError(400, "BadRequest", "the request needs a body"));
       return;
     }
+    WriteOptions write;
+    if (ApiResult w = WriteOptionsOf(req, body, &write); w.code != 200) {
+      Send(res, w);
+      return;
+    }
     if (req.method == "POST") {
       if (!name.empty()) {
         Send(res, ApiError(405, "MethodNotAllowed",
@@ -499,7 +542,7 @@ class ApiServer::Impl {
         ns = Str(Field(body, "metadata", "namespace"));
         if (ns.empty()) ns = "default";
       }
-      Send(res, store_.Create(t, ns, std::move(body), clock_->Now()));
+      Send(res, store_.Create(t, ns, std::move(body), clock_->Now(), write));
       return;
     }
     if (req.method == "PUT" || req.method == "PATCH" ||
@@ -512,7 +555,7 @@ class ApiServer::Impl {
       }
       if (req.method == "PUT") {
         Send(res, store_.Update(t, ns, name, sub == "status", std::move(body),
-                                clock_->Now()));
+                                clock_->Now(), write));
       } else if (req.method == "PATCH") {
         absl::StatusOr<PatchType> type = PatchTypeOf(content_type);
         if (!type.ok()) {
@@ -521,9 +564,9 @@ class ApiServer::Impl {
           return;
         }
         Send(res, store_.Patch(t, ns, name, sub == "status", *type, body,
-                               clock_->Now()));
+                               clock_->Now(), write));
       } else {
-        Send(res, store_.Delete(t, ns, name, body, clock_->Now()));
+        Send(res, store_.Delete(t, ns, name, body, clock_->Now(), write));
       }
       return;
     }

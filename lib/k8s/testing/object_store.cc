@@ -219,7 +219,8 @@ void ObjectStore::Append(const ResourceType& t, const std::string& event,
 }
 
 ApiResult ObjectStore::Create(const ResourceType& type, const std::string& ns,
-                              json obj, absl::Time now) {
+                              json obj, absl::Time now,
+                              const WriteOptions& write) {
   const ResourceType t = type;
   if (!obj.is_object()) {
     return ApiError(400, "BadRequest",
@@ -276,6 +277,10 @@ ApiResult ObjectStore::Create(const ResourceType& type, const std::string& ns,
   md.erase("deletionTimestamp");
   ApiResult d = defaulter_.Apply(t, nullptr, obj, now);
   if (d.code != 200) return d;
+  if (write.dry_run) {
+    obj["metadata"].erase("resourceVersion");
+    return {201, std::move(obj)};
+  }
   ++rv_;
   obj["metadata"]["resourceVersion"] = std::to_string(rv_);
   auto stored = std::make_shared<const json>(std::move(obj));
@@ -287,8 +292,8 @@ ApiResult ObjectStore::Create(const ResourceType& type, const std::string& ns,
 
 // Stores `obj` as the new state of the existing `old`.
 ApiResult ObjectStore::CommitUpdate(const ResourceType& t, const json& old,
-                                    json obj, bool status_only,
-                                    absl::Time now) {
+                                    json obj, bool status_only, absl::Time now,
+                                    const WriteOptions& write) {
   const json& old_md = old["metadata"];
   if (!obj.is_object()) {
     return ApiError(400, "BadRequest",
@@ -344,6 +349,7 @@ ApiResult ObjectStore::CommitUpdate(const ResourceType& t, const json& old,
   if (a != b) {
     md["generation"] = old_md.value("generation", 0) + 1;
   }
+  if (write.dry_run) return {200, std::move(obj)};
   std::string ns = t.namespaced ? Str(old_md["namespace"]) : "";
   auto old_ptr = Get(t, ns, name);
   ++rv_;
@@ -364,7 +370,7 @@ ApiResult ObjectStore::CommitUpdate(const ResourceType& t, const json& old,
 
 ApiResult ObjectStore::Update(const ResourceType& type, const std::string& ns,
                               const std::string& name, bool status, json body,
-                              absl::Time now) {
+                              absl::Time now, const WriteOptions& write) {
   const ResourceType t = type;
   auto old = Get(t, ns, name);
   if (old == nullptr) return NotFound(t, name);
@@ -383,18 +389,18 @@ ApiResult ObjectStore::Update(const ResourceType& type, const std::string& ns,
   if (!rv.empty() && rv != Str((*old)["metadata"]["resourceVersion"])) {
     return Conflict(t, name);
   }
-  return CommitUpdate(t, *old, std::move(body), status, now);
+  return CommitUpdate(t, *old, std::move(body), status, now, write);
 }
 
 ApiResult ObjectStore::Patch(const ResourceType& type, const std::string& ns,
                              const std::string& name, bool status,
                              PatchType patch_type, const json& patch,
-                             absl::Time now) {
+                             absl::Time now, const WriteOptions& write) {
   const ResourceType t = type;
   auto old = Get(t, ns, name);
   const bool apply = patch_type == PatchType::kApply;
   if (old == nullptr) {
-    if (apply && !status) return Create(t, ns, patch, now);
+    if (apply && !status) return Create(t, ns, patch, now, write);
     return NotFound(t, name);
   }
   json patched;
@@ -440,12 +446,12 @@ ApiResult ObjectStore::Patch(const ResourceType& type, const std::string& ns,
   if (!rv.empty() && rv != Str((*old)["metadata"]["resourceVersion"])) {
     return Conflict(t, name);
   }
-  return CommitUpdate(t, *old, std::move(patched), status, now);
+  return CommitUpdate(t, *old, std::move(patched), status, now, write);
 }
 
 ApiResult ObjectStore::Delete(const ResourceType& type, const std::string& ns,
                               const std::string& name, const json& options,
-                              absl::Time now) {
+                              absl::Time now, const WriteOptions& write) {
   const ResourceType t = type;
   auto old = Get(t, ns, name);
   if (old == nullptr) return NotFound(t, name);
@@ -465,6 +471,7 @@ ApiResult ObjectStore::Delete(const ResourceType& type, const std::string& ns,
     if (!(*old)["metadata"].contains("deletionTimestamp")) {
       json obj = *old;
       obj["metadata"]["deletionTimestamp"] = Rfc3339(now);
+      if (write.dry_run) return {202, std::move(obj)};
       ++rv_;
       obj["metadata"]["resourceVersion"] = std::to_string(rv_);
       auto stored = std::make_shared<const json>(std::move(obj));
@@ -474,6 +481,7 @@ ApiResult ObjectStore::Delete(const ResourceType& type, const std::string& ns,
     }
     return {202, *old};
   }
+  if (write.dry_run) return {200, *old};
   if (t.group.empty() && t.plural == "namespaces") {
     for (auto& [key, other] : types_) {
       if (!other.namespaced) continue;

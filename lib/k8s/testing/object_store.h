@@ -70,6 +70,18 @@ struct StoredEvent {
 
 enum class PatchType { kJson, kMerge, kStrategicMerge, kApply };
 
+// How one write is carried out.
+struct WriteOptions {
+  // `?dryRun=All`: the write is checked and computed in full (defaulting,
+  // validation, preconditions, conflicts) and its response returned, but
+  // nothing is stored: no watch event, no resourceVersion consumed. As in
+  // kube-apiserver, a dry-run create answers with an empty resourceVersion,
+  // a dry-run update or patch with the stored one, a dry-run delete with the
+  // object as it stands (with deletionTimestamp when finalizers would hold
+  // it).
+  bool dry_run = false;
+};
+
 struct ObjectStoreOptions {
   // Changes kept for watches that resume from a version; a watch from before
   // the oldest kept one gets 410 Expired.
@@ -111,20 +123,21 @@ class ObjectStore {
   // POST. A namespaced `type` with an empty `ns` is an error of the caller's
   // (the HTTP front end picks the body's namespace or "default").
   ApiResult Create(const ResourceType& type, const std::string& ns, json object,
-                   absl::Time now);
+                   absl::Time now, const WriteOptions& write = {});
   // PUT of a whole object; `status` writes only the status (`/status`).
   ApiResult Update(const ResourceType& type, const std::string& ns,
                    const std::string& name, bool status, json object,
-                   absl::Time now);
+                   absl::Time now, const WriteOptions& write = {});
   // PATCH; an apply patch of an absent object creates it.
   ApiResult Patch(const ResourceType& type, const std::string& ns,
                   const std::string& name, bool status, PatchType patch_type,
-                  const json& patch, absl::Time now);
+                  const json& patch, absl::Time now,
+                  const WriteOptions& write = {});
   // DELETE with `options` a DeleteOptions (preconditions on resourceVersion
   // and uid; null for none).
   ApiResult Delete(const ResourceType& type, const std::string& ns,
-                   const std::string& name, const json& options,
-                   absl::Time now);
+                   const std::string& name, const json& options, absl::Time now,
+                   const WriteOptions& write = {});
 
   // --- Watch history -------------------------------------------------------
   // Appends to `out` the changes to `type` after version `*pos` that
@@ -154,7 +167,8 @@ class ObjectStore {
               ObjectRef old);
   // Stores `obj` as the new state of the existing `old`.
   ApiResult CommitUpdate(const ResourceType& t, const json& old, json obj,
-                         bool status_only, absl::Time now);
+                         bool status_only, absl::Time now,
+                         const WriteOptions& write);
   json Remove(const ResourceType& t, const std::string& ns,
               const std::string& name);
 
