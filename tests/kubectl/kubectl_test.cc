@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 #include <fcntl.h>
+#include <httplib.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -243,6 +244,87 @@ TEST_CASE("patch in all three flavours, label selectors, delete") {
   REQUIRE(r.exit_code == 0);
   r = f.Run({"get", "configmaps", "-A", "-o", "name"});
   CHECK(r.out.empty());
+}
+
+// The list resourceVersion of Services: moves with every stored change.
+std::string ServicesVersion(Fixture& f) {
+  KubectlResult r = f.Run({"get", "--raw", "/api/v1/services"});
+  REQUIRE(r.exit_code == 0);
+  return json::parse(r.out)["metadata"]["resourceVersion"].get<std::string>();
+}
+
+TEST_CASE("server-side previews (dryRun=All) store nothing") {
+  Fixture f;
+  REQUIRE(f.Run({"apply", "--validate=false", "-f", kManifests}).exit_code ==
+          0);
+  const std::string before = ServicesVersion(f);
+
+  // apply --dry-run=server of a change: reported, not made.
+  std::ifstream in(kManifests);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string changed = ss.str();
+  changed.replace(changed.find("port: 80"), 8, "port: 8080");
+  const std::string path = f.kubectl->dir() + "/changed.yaml";
+  std::ofstream(path) << changed;
+  KubectlResult r =
+      f.Run({"apply", "--validate=false", "--dry-run=server", "-f", path});
+  REQUIRE(r.exit_code == 0);
+  CHECK(absl::StrContains(r.out, "service/nginx configured (server dry run)"));
+  r = f.Run(
+      {"get", "service", "nginx", "-o", "jsonpath={.spec.ports[*].port}"});
+  CHECK(r.out == "80");
+  // ... and the preview shows what would be stored.
+  r = f.Run({"apply", "--validate=false", "--dry-run=server", "-f", path, "-o",
+             "jsonpath={.items[?(@.kind==\"Service\")].spec.ports[*].port}"});
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out == "8080");
+
+  // kubectl diff previews through a dry-run patch: it shows the change (exit
+  // 1: differences found) and makes none.
+  r = f.Run({"diff", "-f", path});
+  CHECK(r.exit_code == 1);
+  INFO("kubectl diff: ", r.out);
+  CHECK(absl::StrContains(r.out, "\n-    port: 80\n"));
+  CHECK(absl::StrContains(r.out, "\n+    port: 8080\n"));
+  r = f.Run(
+      {"get", "service", "nginx", "-o", "jsonpath={.spec.ports[*].port}"});
+  CHECK(r.out == "80");
+
+  // delete --dry-run=server: reported, the Service stays.
+  r = f.Run({"delete", "service", "nginx", "--dry-run=server"});
+  REQUIRE(r.exit_code == 0);
+  CHECK(absl::StrContains(r.out, "service \"nginx\" deleted (server dry run)"));
+  CHECK(f.Run({"get", "service", "nginx"}).exit_code == 0);
+
+  // create --dry-run=server: defaulted and answered, not stored.
+  const std::string extra = f.kubectl->dir() + "/extra.yaml";
+  std::ofstream(extra) << "apiVersion: v1\nkind: Service\nmetadata:\n"
+                          "  name: preview\nspec:\n  type: LoadBalancer\n"
+                          "  ports:\n  - port: 80\n";
+  r = f.Run({"create", "--validate=false", "--dry-run=server", "-f", extra,
+             "-o", "jsonpath={.spec.sessionAffinity}"});
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out == "None");
+  r = f.Run({"get", "service", "preview"});
+  CHECK(absl::StrContains(r.err, "NotFound"));
+
+  // Nothing above consumed a resourceVersion, so no watch saw anything.
+  CHECK(ServicesVersion(f) == before);
+
+  // A dryRun value other than All is refused, as kube-apiserver does.
+  httplib::Client http(f.server->url());
+  httplib::Result bad = http.Post(
+      "/api/v1/namespaces/default/configmaps?dryRun=Yes",
+      R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x"}})",
+      "application/json");
+  REQUIRE(bad);
+  CHECK(bad->status == 422);
+  CHECK(absl::StrContains(bad->body,
+                          "CreateOptions.meta.k8s.io \\\"\\\" is invalid: "
+                          "dryRun: Unsupported value: \\\"Yes\\\": supported "
+                          "values: \\\"All\\\""));
+  CHECK(f.Run({"get", "configmap", "x"}).exit_code != 0);
 }
 
 TEST_CASE("HTTPS with bearer tokens") {
