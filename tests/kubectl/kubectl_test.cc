@@ -327,6 +327,32 @@ TEST_CASE("server-side previews (dryRun=All) store nothing") {
   CHECK(f.Run({"get", "configmap", "x"}).exit_code != 0);
 }
 
+TEST_CASE("get all lists the workloads and Services; health answers") {
+  Fixture f;
+  REQUIRE(f.Run({"apply", "--validate=false", "-f", kManifests}).exit_code ==
+          0);
+  KubectlResult r = f.Run({"get", "all", "-A", "-o", "name"});
+  REQUIRE(r.exit_code == 0);
+  CHECK(absl::StrContains(r.out, "service/nginx\n"));
+  CHECK(absl::StrContains(r.out, "service/kubernetes\n"));
+  CHECK(absl::StrContains(r.out, "daemonset.apps/speaker\n"));
+  CHECK(absl::StrContains(r.out, "deployment.apps/controller\n"));
+  CHECK_FALSE(absl::StrContains(r.out, "configmap"));
+  CHECK_FALSE(absl::StrContains(r.out, "serviceaccount"));
+
+  for (const char* path : {"/healthz", "/livez", "/readyz", "/readyz/etcd"}) {
+    r = f.Run({"get", "--raw", path});
+    CHECK(r.exit_code == 0);
+    CHECK(r.out == "ok");
+  }
+  r = f.Run({"get", "--raw", "/readyz?verbose"});
+  REQUIRE(r.exit_code == 0);
+  CHECK(absl::StrContains(r.out, "[+]ping ok\n"));
+  CHECK(absl::StrContains(r.out, "[+]etcd ok\n"));
+  CHECK(absl::EndsWith(r.out, "readyz check passed\n"));
+  CHECK(f.Run({"get", "--raw", "/livez/nonsense"}).exit_code != 0);
+}
+
 TEST_CASE("HTTPS with bearer tokens") {
   Fixture f(/*tls=*/true);
   KubectlResult r = f.Run({"apply", "--validate=false", "-f", kManifests});

@@ -382,6 +382,43 @@ class ApiServer::Impl {
     res.set_content(r.body.dump(), "application/json");
   }
 
+  // GET /healthz, /livez, /readyz and their per-check paths (e.g.
+  // /readyz/etcd): "ok", or with ?verbose one "[+]check ok" line per check,
+  // as kube-apiserver answers. False for any other path.
+  static bool ServeHealth(const httplib::Request& req, httplib::Response& res) {
+    std::vector<std::string> seg =
+        absl::StrSplit(req.path, '/', absl::SkipEmpty());
+    if (seg.empty() || seg.size() > 2) return false;
+    const std::string& endpoint = seg[0];
+    std::vector<std::string> checks = {"ping", "log", "etcd"};
+    if (endpoint == "readyz") {
+      checks.push_back("informer-sync");
+      checks.push_back("shutdown");
+    } else if (endpoint != "livez" && endpoint != "healthz") {
+      return false;
+    }
+    if (seg.size() == 2) {
+      if (std::find(checks.begin(), checks.end(), seg[1]) == checks.end()) {
+        res.status = 404;
+        res.set_content("404 page not found\n", "text/plain; charset=utf-8");
+        return true;
+      }
+      checks = {seg[1]};
+    }
+    res.status = 200;
+    if (!req.has_param("verbose")) {
+      res.set_content("ok", "text/plain; charset=utf-8");
+      return true;
+    }
+    std::string body;
+    for (const std::string& c : checks)
+      absl::StrAppend(&body, "[+]", c, " ok\n");
+    absl::StrAppend(&body, seg.size() == 2 ? seg[1] : endpoint,
+                    " check passed\n");
+    res.set_content(body, "text/plain; charset=utf-8");
+    return true;
+  }
+
   void Handle(const httplib::Request& req, httplib::Response& res) {
     try {
       HandleUnsafe(req, res);
@@ -399,6 +436,9 @@ class ApiServer::Impl {
       latency = latency_;
     }
     if (latency > absl::ZeroDuration()) clock_->Sleep(latency);
+    // Health needs no credentials: kube-apiserver grants it to anonymous
+    // callers (system:public-info-viewer).
+    if (req.method == "GET" && ServeHealth(req, res)) return;
     {
       absl::MutexLock l(&mu_);
       if (options_.tls && !tokens_.empty()) {

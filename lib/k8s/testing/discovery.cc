@@ -76,6 +76,7 @@ json ResourceList(const TypeMap& types, const std::string& group,
                {"create", "delete", "deletecollection", "get", "list", "patch",
                 "update", "watch"}}};
     if (!t.short_names.empty()) r["shortNames"] = t.short_names;
+    if (!t.categories.empty()) r["categories"] = t.categories;
     out["resources"].push_back(std::move(r));
     if (t.has_status) {
       out["resources"].push_back({{"name", t.plural + "/status"},

@@ -191,6 +191,11 @@ void ObjectStore::RegisterCrd(const json& crd) {
         t.short_names.push_back(Str(s));
       }
     }
+    if (Field(names, "categories").is_array()) {
+      for (const json& c : Field(names, "categories")) {
+        t.categories.push_back(Str(c));
+      }
+    }
     t.has_status = Field(v, "subresources", "status").is_object();
     t.drop_status_on_create = t.has_status;
     t.builtin = false;

@@ -23,7 +23,7 @@ std::vector<ResourceType> BuiltinTypes() {
     r.drop_status_on_create = drop_status;
     return r;
   };
-  return {
+  std::vector<ResourceType> types = {
       t("", "v1", "Namespace", "namespaces", false, {"ns"}, true),
       t("", "v1", "Service", "services", true, {"svc"}, true, true),
       t("", "v1", "Endpoints", "endpoints", true, {"ep"}, false),
@@ -53,6 +53,16 @@ std::vector<ResourceType> BuiltinTypes() {
       t("apiextensions.k8s.io", "v1", "CustomResourceDefinition",
         "customresourcedefinitions", false, {"crd", "crds"}, true),
   };
+  // Kubernetes' own "all": the workloads and Services, not configuration.
+  for (ResourceType& r : types) {
+    if ((r.group.empty() && (r.plural == "pods" || r.plural == "services")) ||
+        (r.group == "apps" &&
+         (r.plural == "deployments" || r.plural == "daemonsets" ||
+          r.plural == "replicasets"))) {
+      r.categories = {"all"};
+    }
+  }
+  return types;
 }
 
 }  // namespace lb::k8s::testing

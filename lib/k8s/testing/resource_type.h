@@ -30,6 +30,8 @@ struct ResourceType {
   std::string singular;
   bool namespaced = true;
   std::vector<std::string> short_names;
+  // Discovery categories: `kubectl get all` lists the kinds in "all".
+  std::vector<std::string> categories;
   // Serves `/status`; writes to the main resource keep the stored status.
   bool has_status = false;
   // false for kinds a CRD defined.
