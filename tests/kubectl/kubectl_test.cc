@@ -14,6 +14,8 @@
 #include <string>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "lib/base/clock.h"
 #include "lib/k8s/config.h"
 #include "lib/k8s/http_client.h"
@@ -351,6 +353,95 @@ TEST_CASE("get all lists the workloads and Services; health answers") {
   CHECK(absl::StrContains(r.out, "[+]etcd ok\n"));
   CHECK(absl::EndsWith(r.out, "readyz check passed\n"));
   CHECK(f.Run({"get", "--raw", "/livez/nonsense"}).exit_code != 0);
+}
+
+TEST_CASE("get shows kube-apiserver's columns for core kinds") {
+  Fixture f;
+  REQUIRE(f.Run({"apply", "--validate=false", "-f", kManifests}).exit_code ==
+          0);
+  const std::string path = f.kubectl->dir() + "/kinds.yaml";
+  std::ofstream(path) << R"(apiVersion: v1
+kind: Node
+metadata:
+  name: node-a
+  labels:
+    node-role.kubernetes.io/control-plane: ""
+status:
+  conditions:
+  - type: Ready
+    status: "True"
+  nodeInfo:
+    kubeletVersion: v1.32.0
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: memberlist
+  namespace: metallb-system
+type: Opaque
+data:
+  secretkey: czNjcmV0
+  other: eA==
+---
+apiVersion: coordination.k8s.io/v1
+kind: Lease
+metadata:
+  name: speaker-node-a
+  namespace: metallb-system
+spec:
+  holderIdentity: node-a
+---
+apiVersion: v1
+kind: Endpoints
+metadata:
+  name: web
+subsets:
+- addresses:
+  - ip: 10.1.0.1
+  - ip: 10.1.0.2
+  - ip: 10.1.0.3
+  - ip: 10.1.0.4
+  ports:
+  - port: 80
+)";
+  REQUIRE(f.Run({"apply", "--validate=false", "-f", path}).exit_code == 0);
+  auto header_and = [&](std::vector<std::string> args,
+                        const std::string& header, const std::string& row) {
+    KubectlResult r = f.Run(args);
+    REQUIRE(r.exit_code == 0);
+    INFO("kubectl ", absl::StrJoin(args, " "), ":\n", r.out);
+    std::vector<std::string> lines = absl::StrSplit(r.out, '\n');
+    REQUIRE(lines.size() >= 2);
+    // Columns are padded; compare with runs of spaces collapsed.
+    auto squeeze = [](const std::string& line) {
+      std::vector<std::string> words =
+          absl::StrSplit(line, ' ', absl::SkipEmpty());
+      return absl::StrJoin(words, " ");
+    };
+    CHECK(squeeze(lines[0]) == header);
+    // The AGE cell varies: a row matches when it starts with what `row`
+    // has before "AGE".
+    const std::string prefix = row.substr(0, row.find("AGE"));
+    bool found = false;
+    for (size_t i = 1; i < lines.size(); ++i) {
+      found = found || absl::StartsWith(squeeze(lines[i]), prefix);
+    }
+    CHECK(found);
+  };
+  header_and({"get", "namespace", "metallb-system"}, "NAME STATUS AGE",
+             "metallb-system Active AGE");
+  header_and({"get", "configmap", "config", "-n", "metallb-system"},
+             "NAME DATA AGE", "config 1 AGE");
+  header_and({"get", "secret", "memberlist", "-n", "metallb-system"},
+             "NAME TYPE DATA AGE", "memberlist Opaque 2 AGE");
+  header_and({"get", "lease", "speaker-node-a", "-n", "metallb-system"},
+             "NAME HOLDER AGE", "speaker-node-a node-a AGE");
+  header_and({"get", "node", "node-a"}, "NAME STATUS ROLES AGE VERSION",
+             "node-a Ready control-plane AGE");
+  KubectlResult r = f.Run({"get", "node", "node-a", "--no-headers"});
+  CHECK(absl::EndsWith(r.out, "v1.32.0\n"));
+  header_and({"get", "endpoints", "web"}, "NAME ENDPOINTS AGE",
+             "web 10.1.0.1:80,10.1.0.2:80,10.1.0.3:80 + 1 more... AGE");
 }
 
 TEST_CASE("HTTPS with bearer tokens") {

@@ -1,6 +1,10 @@
 #include "lib/k8s/testing/tables.h"
 
+#include <string>
+#include <vector>
+
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -37,6 +41,110 @@ json EventCells(const ResourceType& t, const json& obj, const std::string& age,
           object,
           Str(Field(obj, core ? "message" : "note")),
           Str(Field(obj, "metadata", "name"))};
+}
+
+// kube-apiserver's columns for some core kinds, around NAME and AGE:
+// `before` come between them, `after` follow AGE. Empty for other kinds.
+struct BuiltinColumns {
+  std::vector<const char*> before, after;
+};
+
+BuiltinColumns BuiltinColumnsOf(const ResourceType& t) {
+  if (t.group.empty()) {
+    if (t.plural == "namespaces") return {{"Status"}, {}};
+    if (t.plural == "configmaps") return {{"Data"}, {}};
+    if (t.plural == "secrets") return {{"Type", "Data"}, {}};
+    if (t.plural == "nodes") return {{"Status", "Roles"}, {"Version"}};
+    if (t.plural == "endpoints") return {{"Endpoints"}, {}};
+  }
+  if (t.group == "coordination.k8s.io" && t.plural == "leases") {
+    return {{"Holder"}, {}};
+  }
+  return {};
+}
+
+// Number of keys of an object field, 0 when absent.
+size_t KeysOf(const json& v) { return v.is_object() ? v.size() : 0; }
+
+std::string NodeStatus(const json& obj) {
+  std::string ready = "Unknown";
+  const json& conditions = Field(obj, "status", "conditions");
+  if (conditions.is_array()) {
+    for (const json& c : conditions) {
+      if (Str(Field(c, "type")) != "Ready") continue;
+      const std::string v = Str(Field(c, "status"));
+      ready = v == "True" ? "Ready" : v == "False" ? "NotReady" : "Unknown";
+    }
+  }
+  if (Field(obj, "spec", "unschedulable") == json(true)) {
+    absl::StrAppend(&ready, ",SchedulingDisabled");
+  }
+  return ready;
+}
+
+std::string NodeRoles(const json& obj) {
+  std::vector<std::string> roles;
+  const json& labels = Field(obj, "metadata", "labels");
+  if (labels.is_object()) {
+    for (auto it = labels.begin(); it != labels.end(); ++it) {
+      constexpr absl::string_view kPrefix = "node-role.kubernetes.io/";
+      if (absl::StartsWith(it.key(), kPrefix) &&
+          it.key().size() > kPrefix.size()) {
+        roles.push_back(it.key().substr(kPrefix.size()));
+      }
+    }
+  }
+  return roles.empty() ? "<none>" : absl::StrJoin(roles, ",");
+}
+
+// ENDPOINTS: address:port pairs, at most three, then " + N more...".
+std::string EndpointsCell(const json& obj) {
+  std::vector<std::string> all;
+  const json& subsets = Field(obj, "subsets");
+  if (subsets.is_array()) {
+    for (const json& s : subsets) {
+      const json& addresses = Field(s, "addresses");
+      const json& ports = Field(s, "ports");
+      if (!addresses.is_array()) continue;
+      for (const json& a : addresses) {
+        if (!ports.is_array() || ports.empty()) {
+          all.push_back(Str(Field(a, "ip")));
+          continue;
+        }
+        for (const json& p : ports) {
+          all.push_back(
+              absl::StrCat(Str(Field(a, "ip")), ":", Str(Field(p, "port"))));
+        }
+      }
+    }
+  }
+  if (all.empty()) return "<none>";
+  if (all.size() <= 3) return absl::StrJoin(all, ",");
+  return absl::StrCat(absl::StrJoin(all.begin(), all.begin() + 3, ","), " + ",
+                      all.size() - 3, " more...");
+}
+
+std::string BuiltinCell(const ResourceType& t, const char* column,
+                        const json& obj) {
+  const std::string c = column;
+  if (t.plural == "namespaces") return Str(Field(obj, "status", "phase"));
+  if (t.plural == "configmaps") {
+    return absl::StrCat(KeysOf(Field(obj, "data")) +
+                        KeysOf(Field(obj, "binaryData")));
+  }
+  if (t.plural == "secrets") {
+    if (c == "Type") return Str(Field(obj, "type"));
+    return absl::StrCat(KeysOf(Field(obj, "data")));
+  }
+  if (t.plural == "nodes") {
+    if (c == "Status") return NodeStatus(obj);
+    if (c == "Roles") return NodeRoles(obj);
+    return Str(Field(Field(obj, "status"), "nodeInfo", "kubeletVersion"));
+  }
+  if (t.plural == "endpoints") return EndpointsCell(obj);
+  // Leases.
+  std::string holder = Str(Field(obj, "spec", "holderIdentity"));
+  return holder.empty() ? "<none>" : holder;
 }
 
 json Cells(const ResourceType& t, const json& obj, absl::Time now) {
@@ -96,6 +204,14 @@ json Cells(const ResourceType& t, const json& obj, absl::Time now) {
     cells.push_back(ports.empty() ? "<none>" : absl::StrJoin(ports, ","));
     cells.push_back(age);
     cells.push_back(sel.empty() ? "<none>" : absl::StrJoin(sel, ","));
+    return cells;
+  }
+  const BuiltinColumns builtin = BuiltinColumnsOf(t);
+  if (!builtin.before.empty()) {
+    for (const char* c : builtin.before)
+      cells.push_back(BuiltinCell(t, c, obj));
+    cells.push_back(age);
+    for (const char* c : builtin.after) cells.push_back(BuiltinCell(t, c, obj));
     return cells;
   }
   for (const json& c : t.printer_columns) {
@@ -168,6 +284,14 @@ json ColumnDefinitions(const ResourceType& t) {
         col("Message", "string", "", 0),   col("Name", "string", "name", 1)};
   }
   json cols = {col("Name", "string", "name", 0)};
+  const BuiltinColumns builtin = BuiltinColumnsOf(t);
+  if (!builtin.before.empty()) {
+    for (const char* c : builtin.before)
+      cols.push_back(col(c, "string", "", 0));
+    cols.push_back(col("Age", "string", "", 0));
+    for (const char* c : builtin.after) cols.push_back(col(c, "string", "", 0));
+    return cols;
+  }
   for (const json& c : t.printer_columns) {
     cols.push_back(col(Str(c.value("name", json())).c_str(), "string", "",
                        c.value("priority", 0)));
