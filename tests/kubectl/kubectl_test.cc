@@ -22,34 +22,12 @@
 #include "lib/k8s/objects.h"
 #include "lib/k8s/testing/api_server.h"
 #include "tests/eventually.h"
+#include "tests/kubectl/fixture.h"
 #include "tests/kubectl/kubectl_runner.h"
 #include "tests/status_matchers.h"
 
 namespace lb::k8s::testing {
 namespace {
-
-constexpr char kManifests[] = "tests/kubectl/testdata/manifests.yaml";
-
-struct Fixture {
-  explicit Fixture(bool tls = false) {
-    ApiServerOptions options;
-    options.clock = &clock;
-    options.tls = tls;
-    if (tls) options.tokens = {"s3cret"};
-    auto s = ApiServer::Start(options);
-    REQUIRE_OK(s);
-    server = std::move(*s);
-    kubectl = std::make_unique<KubectlRunner>(server->Kubeconfig("s3cret"));
-  }
-  KubectlResult Run(const std::vector<std::string>& args) {
-    KubectlResult r = kubectl->Run(args);
-    INFO("kubectl stderr: ", r.err);
-    return r;
-  }
-  RealClock clock;
-  std::unique_ptr<ApiServer> server;
-  std::unique_ptr<KubectlRunner> kubectl;
-};
 
 TEST_CASE("apply twice: created, then unchanged") {
   Fixture f;
