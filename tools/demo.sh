@@ -103,7 +103,7 @@ kubectl get nodes -o custom-columns='NAME:.metadata.name,READY:.status.condition
   die "kubectl get nodes"
 
 step "kubectl apply -f manifests/metallb.yaml; start the controller and one speaker per node"
-kubectl apply --validate=false -f manifests/metallb.yaml || die "kubectl apply metallb.yaml"
+kubectl apply -f manifests/metallb.yaml || die "kubectl apply metallb.yaml"
 echo "(the Deployment's pod:  controller --port 7472 --channel-port 7473, in the router)"
 cluster_start_controller controller || die "starting the controller"
 echo "(the DaemonSet's pods: speaker --node-name nodeN --controller 192.168.1.1:7473, one per node)"
@@ -115,10 +115,10 @@ lan_wait_log "$LAN_WORK/controller.log" "created channel credentials" 1 &&
 echo "speakers ready on ${LAN_NODES[*]}"
 
 step "kubectl apply -f manifests/example-arp-config.yaml"
-kubectl apply --validate=false -f manifests/example-arp-config.yaml || die "kubectl apply the config"
+kubectl apply -f manifests/example-arp-config.yaml || die "kubectl apply the config"
 
 step "kubectl apply -f manifests/tutorial-2.yaml; nginx runs on every node"
-kubectl apply --validate=false -f manifests/tutorial-2.yaml || die "kubectl apply tutorial-2.yaml"
+kubectl apply -f manifests/tutorial-2.yaml || die "kubectl apply tutorial-2.yaml"
 for node in "${LAN_NODES[@]}"; do
   cluster_start_nginx "$node" || die "starting nginx on $node"
 done

@@ -34,7 +34,7 @@ external_ip() { K get service "$1" -o jsonpath='{.status.loadBalancer.ingress[0]
 "$apiserver" --kubeconfig_out="$work/kubeconfig" >"$work/apiserver.log" 2>&1 &
 pids+=($!)
 await "serving on" cat "$work/apiserver.log" || fail "the API server stand-in did not start"
-K apply --validate=false -f "$manifests/metallb.yaml" >/dev/null || fail "applying metallb.yaml"
+K apply -f "$manifests/metallb.yaml" >/dev/null || fail "applying metallb.yaml"
 
 start_controller() {
   "$controller" --kubeconfig "$work/kubeconfig" --channel-plaintext --port 0 \
@@ -43,8 +43,8 @@ start_controller() {
   controller_pid=$!
 }
 start_controller 1
-K apply --validate=false -f "$manifests/example-arp-config.yaml" >/dev/null || fail "config"
-K apply --validate=false -f "$manifests/tutorial-2.yaml" >/dev/null || fail "tutorial-2.yaml"
+K apply -f "$manifests/example-arp-config.yaml" >/dev/null || fail "config"
+K apply -f "$manifests/tutorial-2.yaml" >/dev/null || fail "tutorial-2.yaml"
 await "192.168.1.240" external_ip nginx || fail "nginx did not get 192.168.1.240"
 await "192.168.1.240" K get service nginx || fail "kubectl get service does not show the address"
 await 'default/nginx: allocated "192.168.1.240"' cat "$work/controller1.log" ||
@@ -67,7 +67,7 @@ data:
       cidr:
       - 192.168.1.241/28
 YAML
-K apply --validate=false -f "$work/bad.yaml" >/dev/null || fail "applying the bad config"
+K apply -f "$work/bad.yaml" >/dev/null || fail "applying the bad config"
 await "InvalidConfig" K get events -n metallb-system -o jsonpath='{.items[*].reason}' ||
   fail "no InvalidConfig event"
 await "host bits are set" K get events -n metallb-system -o jsonpath='{.items[*].message}' ||
@@ -83,13 +83,13 @@ spec:
   ports:
   - port: 80
 YAML
-K apply --validate=false -f "$work/second.yaml" >/dev/null || fail "creating a second service"
+K apply -f "$work/second.yaml" >/dev/null || fail "creating a second service"
 await "192.168.1.241" external_ip second || fail "the old config is not in force"
 echo "ok: bad config rejected, old one in force"
 count_reconverge() { grep -c "config changed, reconverging all services" "$work/controller1.log"; }
 before="$(count_reconverge)"
 more_reconverges() { [ "$(count_reconverge)" -gt "$before" ] && echo more; }
-K apply --validate=false -f "$manifests/example-arp-config.yaml" >/dev/null || fail "config"
+K apply -f "$manifests/example-arp-config.yaml" >/dev/null || fail "config"
 await "more" more_reconverges || fail "the good config was not taken back"
 
 # Restart: every address is re-learned; nothing moves and nothing is re-written.

@@ -26,7 +26,7 @@ TEST_CASE(
   json svc = json::parse(R"({"apiVersion":"v1","kind":"Service",
     "metadata":{"name":"nginx","annotations":{"metallb.universe.tf/address-pool":"p"}},
     "spec":{"type":"LoadBalancer","ports":[{"name":"http","port":80}],
-            "selector":{"app":"nginx"},"futureField":{"x":1}}})");
+            "selector":{"app":"nginx"},"sessionAffinityConfig":{"clientIP":{"timeoutSeconds":600}}}})");
   ASSIGN_OR_FAIL(json created, f.client->Create(kServices, "default", svc));
   ASSIGN_OR_FAIL(Service s, Service::FromJson(created));
   CHECK(s.meta.name == "nginx");
@@ -49,7 +49,8 @@ TEST_CASE(
   CHECK_FALSE(IngressEqual(s.ingress, {{"192.168.1.241", "", ""}}));
   CHECK_FALSE(IngressEqual(s.ingress, {}));
   // Fields the client does not model survived the write.
-  CHECK(s.raw["spec"]["futureField"]["x"] == 1);
+  CHECK(s.raw["spec"]["sessionAffinityConfig"]["clientIP"]["timeoutSeconds"] ==
+        600);
   // Releasing: an empty list.
   ASSIGN_OR_FAIL(patched, f.client->MergePatch(kServices, "default", "nginx",
                                                ServiceStatusPatch({}),

@@ -40,7 +40,7 @@ K() {
 
 # kapply FILE|-: kubectl apply without schema validation (the stand-in serves no
 # OpenAPI document).
-kapply() { K apply --validate=false -f "$1"; }
+kapply() { K apply -f "$1"; }
 
 # cluster_stop_daemons: SIGTERM to every speaker and the controller at once, and up
 # to 3 s for them to exit, while the API server still runs (so speakers can release

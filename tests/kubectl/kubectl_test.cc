@@ -31,7 +31,7 @@ namespace {
 
 TEST_CASE("apply twice: created, then unchanged") {
   Fixture f;
-  KubectlResult r = f.Run({"apply", "--validate=false", "-f", kManifests});
+  KubectlResult r = f.Run({"apply", "-f", kManifests});
   REQUIRE(r.exit_code == 0);
   CHECK(absl::StrContains(r.out, "namespace/metallb-system created"));
   CHECK(absl::StrContains(r.out, "serviceaccount/controller created"));
@@ -43,7 +43,7 @@ TEST_CASE("apply twice: created, then unchanged") {
   CHECK(absl::StrContains(r.out, "configmap/config created"));
   CHECK(absl::StrContains(r.out, "service/nginx created"));
 
-  r = f.Run({"apply", "--validate=false", "-f", kManifests});
+  r = f.Run({"apply", "-f", kManifests});
   REQUIRE(r.exit_code == 0);
   CHECK(absl::StrContains(r.out, "namespace/metallb-system unchanged"));
   CHECK(absl::StrContains(r.out, "daemonset.apps/speaker unchanged"));
@@ -60,7 +60,7 @@ TEST_CASE("apply twice: created, then unchanged") {
   changed.replace(changed.find("port: 80"), 8, "port: 8080");
   std::string path = f.kubectl->dir() + "/changed.yaml";
   std::ofstream(path) << changed;
-  r = f.Run({"apply", "--validate=false", "-f", path});
+  r = f.Run({"apply", "-f", path});
   REQUIRE(r.exit_code == 0);
   CHECK(absl::StrContains(r.out, "service/nginx configured"));
   CHECK(absl::StrContains(r.out, "configmap/config unchanged"));
@@ -71,8 +71,7 @@ TEST_CASE("apply twice: created, then unchanged") {
 
 TEST_CASE("get service shows the tutorial's columns and defaults") {
   Fixture f;
-  REQUIRE(f.Run({"apply", "--validate=false", "-f", kManifests}).exit_code ==
-          0);
+  REQUIRE(f.Run({"apply", "-f", kManifests}).exit_code == 0);
   KubectlResult r = f.Run({"get", "service", "nginx"});
   REQUIRE(r.exit_code == 0);
   CHECK(absl::StrContains(r.out, "NAME"));
@@ -107,8 +106,7 @@ TEST_CASE("get service shows the tutorial's columns and defaults") {
 
 TEST_CASE("get -w sees a status change, and ends with the stream") {
   Fixture f;
-  REQUIRE(f.Run({"apply", "--validate=false", "-f", kManifests}).exit_code ==
-          0);
+  REQUIRE(f.Run({"apply", "-f", kManifests}).exit_code == 0);
   f.kubectl->Start({"get", "service", "nginx", "-w"});
   REQUIRE(f.kubectl->WaitForBackground("<pending>", 20));
   // kubectl lists, prints, then watches: exactly one stream is open.
@@ -131,8 +129,7 @@ TEST_CASE("get -w sees a status change, and ends with the stream") {
 
 TEST_CASE("get -w and get show an EXTERNAL-IP written by our client") {
   Fixture f(/*tls=*/true);
-  REQUIRE(f.Run({"apply", "--validate=false", "-f", kManifests}).exit_code ==
-          0);
+  REQUIRE(f.Run({"apply", "-f", kManifests}).exit_code == 0);
   f.kubectl->Start({"get", "service", "nginx", "-w"});
   REQUIRE(f.kubectl->WaitForBackground("<pending>", 20));
   auto config = ParseKubeconfig(f.server->Kubeconfig("s3cret"), "");
@@ -155,8 +152,7 @@ TEST_CASE("get -w and get show an EXTERNAL-IP written by our client") {
 
 TEST_CASE("get events shows type, reason, object and message") {
   Fixture f;
-  REQUIRE(f.Run({"apply", "--validate=false", "-f", kManifests}).exit_code ==
-          0);
+  REQUIRE(f.Run({"apply", "-f", kManifests}).exit_code == 0);
   auto config = ParseKubeconfig(f.server->Kubeconfig(""), "");
   REQUIRE_OK(config);
   auto client = HttpClient::Create(*config, f.clock);
@@ -187,8 +183,7 @@ TEST_CASE("get events shows type, reason, object and message") {
 
 TEST_CASE("patch in all three flavours, label selectors, delete") {
   Fixture f;
-  REQUIRE(f.Run({"apply", "--validate=false", "-f", kManifests}).exit_code ==
-          0);
+  REQUIRE(f.Run({"apply", "-f", kManifests}).exit_code == 0);
   KubectlResult r = f.Run({"patch", "service", "nginx", "-p",
                            R"({"spec":{"ports":[{"name":"alt","port":81}]}})"});
   REQUIRE(r.exit_code == 0);
@@ -235,8 +230,7 @@ std::string ServicesVersion(Fixture& f) {
 
 TEST_CASE("server-side previews (dryRun=All) store nothing") {
   Fixture f;
-  REQUIRE(f.Run({"apply", "--validate=false", "-f", kManifests}).exit_code ==
-          0);
+  REQUIRE(f.Run({"apply", "-f", kManifests}).exit_code == 0);
   const std::string before = ServicesVersion(f);
 
   // apply --dry-run=server of a change: reported, not made.
@@ -247,15 +241,14 @@ TEST_CASE("server-side previews (dryRun=All) store nothing") {
   changed.replace(changed.find("port: 80"), 8, "port: 8080");
   const std::string path = f.kubectl->dir() + "/changed.yaml";
   std::ofstream(path) << changed;
-  KubectlResult r =
-      f.Run({"apply", "--validate=false", "--dry-run=server", "-f", path});
+  KubectlResult r = f.Run({"apply", "--dry-run=server", "-f", path});
   REQUIRE(r.exit_code == 0);
   CHECK(absl::StrContains(r.out, "service/nginx configured (server dry run)"));
   r = f.Run(
       {"get", "service", "nginx", "-o", "jsonpath={.spec.ports[*].port}"});
   CHECK(r.out == "80");
   // ... and the preview shows what would be stored.
-  r = f.Run({"apply", "--validate=false", "--dry-run=server", "-f", path, "-o",
+  r = f.Run({"apply", "--dry-run=server", "-f", path, "-o",
              "jsonpath={.items[?(@.kind==\"Service\")].spec.ports[*].port}"});
   REQUIRE(r.exit_code == 0);
   CHECK(r.out == "8080");
@@ -282,8 +275,8 @@ TEST_CASE("server-side previews (dryRun=All) store nothing") {
   std::ofstream(extra) << "apiVersion: v1\nkind: Service\nmetadata:\n"
                           "  name: preview\nspec:\n  type: LoadBalancer\n"
                           "  ports:\n  - port: 80\n";
-  r = f.Run({"create", "--validate=false", "--dry-run=server", "-f", extra,
-             "-o", "jsonpath={.spec.sessionAffinity}"});
+  r = f.Run({"create", "--dry-run=server", "-f", extra, "-o",
+             "jsonpath={.spec.sessionAffinity}"});
   REQUIRE(r.exit_code == 0);
   CHECK(r.out == "None");
   r = f.Run({"get", "service", "preview"});
@@ -309,8 +302,7 @@ TEST_CASE("server-side previews (dryRun=All) store nothing") {
 
 TEST_CASE("get all lists the workloads and Services; health answers") {
   Fixture f;
-  REQUIRE(f.Run({"apply", "--validate=false", "-f", kManifests}).exit_code ==
-          0);
+  REQUIRE(f.Run({"apply", "-f", kManifests}).exit_code == 0);
   KubectlResult r = f.Run({"get", "all", "-A", "-o", "name"});
   REQUIRE(r.exit_code == 0);
   CHECK(absl::StrContains(r.out, "service/nginx\n"));
@@ -335,8 +327,7 @@ TEST_CASE("get all lists the workloads and Services; health answers") {
 
 TEST_CASE("get shows kube-apiserver's columns for core kinds") {
   Fixture f;
-  REQUIRE(f.Run({"apply", "--validate=false", "-f", kManifests}).exit_code ==
-          0);
+  REQUIRE(f.Run({"apply", "-f", kManifests}).exit_code == 0);
   const std::string path = f.kubectl->dir() + "/kinds.yaml";
   std::ofstream(path) << R"(apiVersion: v1
 kind: Node
@@ -382,7 +373,7 @@ subsets:
   ports:
   - port: 80
 )";
-  REQUIRE(f.Run({"apply", "--validate=false", "-f", path}).exit_code == 0);
+  REQUIRE(f.Run({"apply", "-f", path}).exit_code == 0);
   auto header_and = [&](std::vector<std::string> args,
                         const std::string& header, const std::string& row) {
     KubectlResult r = f.Run(args);
@@ -424,7 +415,7 @@ subsets:
 
 TEST_CASE("HTTPS with bearer tokens") {
   Fixture f(/*tls=*/true);
-  KubectlResult r = f.Run({"apply", "--validate=false", "-f", kManifests});
+  KubectlResult r = f.Run({"apply", "-f", kManifests});
   REQUIRE(r.exit_code == 0);
   r = f.Run({"get", "service", "nginx", "-o", "name"});
   CHECK(r.out == "service/nginx\n");
@@ -456,9 +447,9 @@ kind: IPAddressPool
 metadata: {name: pool, namespace: default}
 spec: {addresses: [192.168.1.240/28]}
 )";
-  KubectlResult r = f.Run({"apply", "--validate=false", "-f", path});
+  KubectlResult r = f.Run({"apply", "-f", path});
   REQUIRE(r.exit_code == 0);
-  r = f.Run({"apply", "--validate=false", "-f", pool});
+  r = f.Run({"apply", "-f", pool});
   INFO(r.out, r.err);
   REQUIRE(r.exit_code == 0);
   CHECK(absl::StrContains(r.out, "ipaddresspool.metallb.io/pool created"));
@@ -478,7 +469,7 @@ spec: {addresses: [192.168.1.240/28]}
   r = f.Run(
       {"get", "ipaddresspool", "pool", "-o", "jsonpath={.spec.autoAssign}"});
   CHECK(r.out == "false");
-  r = f.Run({"apply", "--validate=false", "-f", pool});
+  r = f.Run({"apply", "-f", pool});
   CHECK(absl::StrContains(r.out, "ipaddresspool.metallb.io/pool unchanged"));
 }
 

@@ -13,6 +13,7 @@
 #define LB_K8S_TESTING_API_RESULT_H_
 
 #include <string>
+#include <vector>
 
 #include "lib/k8s/json.h"
 
@@ -21,6 +22,8 @@ namespace lb::k8s::testing {
 struct ApiResult {
   int code = 200;
   json body;
+  // Warnings for the caller, sent as `Warning: 299 - "..."` headers.
+  std::vector<std::string> warnings;
 
   bool ok() const { return code >= 200 && code <= 299; }
 };

@@ -20,13 +20,16 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "lib/k8s/testing/api_result.h"
 #include "lib/k8s/testing/discovery.h"
+#include "lib/k8s/testing/field_validation.h"
 #include "lib/k8s/testing/internal/fields.h"
 #include "lib/k8s/testing/internal/tls.h"
 #include "lib/k8s/testing/object_store.h"
+#include "lib/k8s/testing/openapi.h"
 #include "lib/k8s/testing/resource_type.h"
 #include "lib/k8s/testing/tables.h"
 
@@ -86,6 +89,21 @@ ApiResult WriteOptionsOf(const httplib::Request& req, const json& body,
                      v, "\": supported values: \"All\""));
   }
   out->dry_run = !values.empty();
+  const std::string directive = req.get_param_value("fieldValidation");
+  absl::StatusOr<FieldValidation> v = ParseFieldValidation(directive);
+  if (!v.ok()) {
+    const char* kind = req.method == "POST"    ? "CreateOptions"
+                       : req.method == "PUT"   ? "UpdateOptions"
+                       : req.method == "PATCH" ? "PatchOptions"
+                                               : "DeleteOptions";
+    return ApiError(422, "Invalid",
+                    absl::StrCat(kind, ".meta.k8s.io \"\" is invalid: ",
+                                 v.status().message()));
+  }
+  out->field_validation = *v;
+  if (*v != FieldValidation::kIgnore && req.method != "DELETE") {
+    out->duplicate_fields = DuplicateFields(req.body);
+  }
   return {200, json()};
 }
 
@@ -379,7 +397,49 @@ class ApiServer::Impl {
   // ---- HTTP ---------------------------------------------------------------
   static void Send(httplib::Response& res, const ApiResult& r) {
     res.status = r.code;
+    for (const std::string& w : r.warnings) {
+      // RFC 7234's warn-text is a quoted string.
+      res.set_header(
+          "Warning",
+          absl::StrCat("299 - \"",
+                       absl::StrReplaceAll(w, {{"\\", "\\\\"}, {"\"", "\\\""}}),
+                       "\""));
+    }
     res.set_content(r.body.dump(), "application/json");
+  }
+
+  // GET /openapi/v2, /openapi/v3 and /openapi/v3/{api/v1,apis/G/V}. The v2
+  // document is served as JSON only: a client that accepts nothing but
+  // protobuf gets 406.
+  void ServeOpenApi(const httplib::Request& req,
+                    const std::vector<std::string>& seg, httplib::Response& res)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    const std::string accept = req.get_header_value("Accept");
+    if (seg.size() == 2 && seg[1] == "v2") {
+      if (!accept.empty() && !absl::StrContains(accept, "json") &&
+          !absl::StrContains(accept, "*/*")) {
+        Send(res, ApiError(406, "NotAcceptable",
+                           "only the following media types are accepted: "
+                           "application/json"));
+        return;
+      }
+      Send(res, {200, OpenApiV2Document(store_.types())});
+      return;
+    }
+    if (seg.size() == 2 && seg[1] == "v3") {
+      Send(res, {200, OpenApiV3Index(store_.types())});
+      return;
+    }
+    if (seg.size() >= 4 && seg[1] == "v3") {
+      std::vector<std::string> rest(seg.begin() + 2, seg.end());
+      json doc = OpenApiV3Document(store_.types(), absl::StrJoin(rest, "/"));
+      if (!doc.is_null()) {
+        Send(res, {200, std::move(doc)});
+        return;
+      }
+    }
+    Send(res, ApiError(404, "NotFound",
+                       "the server could not find the requested resource"));
   }
 
   // GET /healthz, /livez, /readyz and their per-check paths (e.g.
@@ -473,6 +533,10 @@ class ApiServer::Impl {
         return;
       }
       absl::MutexLock l(&mu_);
+      if (!seg.empty() && seg[0] == "openapi") {
+        ServeOpenApi(req, seg, res);
+        return;
+      }
       if (seg.size() == 2 && seg[0] == "api" && seg[1] == "v1") {
         Send(res, {200, ResourceList(store_.types(), "", "v1")});
         return;

@@ -5,8 +5,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "lib/k8s/testing/internal/fields.h"
 #include "lib/k8s/testing/internal/patch.h"
+#include "lib/k8s/testing/schemas.h"
 
 namespace lb::k8s::testing {
 namespace {
@@ -202,6 +204,7 @@ void ObjectStore::RegisterCrd(const json& crd) {
     if (Field(v, "additionalPrinterColumns").is_array()) {
       t.printer_columns = Field(v, "additionalPrinterColumns");
     }
+    t.schema = Field(v, "schema", "openAPIV3Schema");
     // Only one served version per resource in this stand-in: the first.
     if (FindType(t.group, t.plural) == nullptr ||
         !FindType(t.group, t.plural)->builtin) {
@@ -212,6 +215,61 @@ void ObjectStore::RegisterCrd(const json& crd) {
       Register(t);
     }
   }
+}
+
+ApiResult ObjectStore::Decode(const ResourceType& t, const json* patch,
+                              PatchType patch_type, const WriteOptions& write,
+                              json* obj,
+                              std::vector<std::string>* warnings) const {
+  json schema;
+  if (t.builtin) {
+    std::string name = BuiltinSchemaName(t);
+    if (name.empty()) return {200, json()};
+    schema = {{"$ref", absl::StrCat(kSchemaRefPrefix, name)}};
+  } else {
+    // A custom resource: its schema, with the fields every object has.
+    schema = t.schema.is_object()
+                 ? t.schema
+                 : json{{"type", "object"},
+                        {"x-kubernetes-preserve-unknown-fields", true}};
+    schema["properties"]["apiVersion"] = {{"type", "string"}};
+    schema["properties"]["kind"] = {{"type", "string"}};
+    schema["properties"]["metadata"] = {
+        {"$ref",
+         absl::StrCat(kSchemaRefPrefix,
+                      "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta")}};
+  }
+  DecodeReport report =
+      DecodeObject(BuiltinSchemas(), schema, t.kind, t.builtin, obj);
+  std::vector<std::string> strict = write.duplicate_fields;
+  strict.insert(strict.end(), report.unknown.begin(), report.unknown.end());
+  std::string error = report.type_error;
+  if (error.empty() && !strict.empty()) {
+    if (write.field_validation == FieldValidation::kWarn) {
+      *warnings = std::move(strict);
+    } else if (write.field_validation == FieldValidation::kStrict) {
+      error =
+          absl::StrCat("strict decoding error: ", absl::StrJoin(strict, ", "));
+    }
+  }
+  if (error.empty()) return {200, json()};
+  if (patch == nullptr) {
+    return ApiError(
+        400, "BadRequest",
+        absl::StrCat(t.kind, " in version \"", t.version,
+                     "\" cannot be handled as a ", t.kind, ": ", error));
+  }
+  // As kube-apiserver quotes it: the patch as Go prints it for a strategic
+  // merge patch, the patched object for the others.
+  std::string value = patch_type == PatchType::kStrategicMerge
+                          ? GoValueString(*patch)
+                          : obj->dump();
+  std::string cause = absl::StrCat("Invalid value: \"", value, "\": ", error);
+  return ApiError(422, "Invalid",
+                  absl::StrCat(" \"\" is invalid: patch: ", cause),
+                  {{"causes", json::array({{{"reason", "FieldValueInvalid"},
+                                            {"message", cause},
+                                            {"field", "patch"}}})}});
 }
 
 void ObjectStore::Append(const ResourceType& t, const std::string& event,
@@ -237,6 +295,21 @@ ApiResult ObjectStore::Create(const ResourceType& type, const std::string& ns,
                                  "\" of the body does not match the URL's \"",
                                  t.kind, "\""));
   }
+  std::vector<std::string> warnings;
+  if (ApiResult r =
+          Decode(t, nullptr, PatchType::kMerge, write, &obj, &warnings);
+      !r.ok()) {
+    return r;
+  }
+  ApiResult r = CreateDecoded(t, ns, std::move(obj), now, write);
+  r.warnings = std::move(warnings);
+  return r;
+}
+
+ApiResult ObjectStore::CreateDecoded(const ResourceType& t,
+                                     const std::string& ns, json obj,
+                                     absl::Time now,
+                                     const WriteOptions& write) {
   if (!obj["metadata"].is_object()) obj["metadata"] = json::object();
   json& md = obj["metadata"];
   std::string name = Str(md.value("name", json()));
@@ -394,7 +467,15 @@ ApiResult ObjectStore::Update(const ResourceType& type, const std::string& ns,
   if (!rv.empty() && rv != Str((*old)["metadata"]["resourceVersion"])) {
     return Conflict(t, name);
   }
-  return CommitUpdate(t, *old, std::move(body), status, now, write);
+  std::vector<std::string> warnings;
+  if (ApiResult r =
+          Decode(t, nullptr, PatchType::kMerge, write, &body, &warnings);
+      !r.ok()) {
+    return r;
+  }
+  ApiResult r = CommitUpdate(t, *old, std::move(body), status, now, write);
+  r.warnings = std::move(warnings);
+  return r;
 }
 
 ApiResult ObjectStore::Patch(const ResourceType& type, const std::string& ns,
@@ -451,7 +532,14 @@ ApiResult ObjectStore::Patch(const ResourceType& type, const std::string& ns,
   if (!rv.empty() && rv != Str((*old)["metadata"]["resourceVersion"])) {
     return Conflict(t, name);
   }
-  return CommitUpdate(t, *old, std::move(patched), status, now, write);
+  std::vector<std::string> warnings;
+  if (ApiResult r = Decode(t, &patch, patch_type, write, &patched, &warnings);
+      !r.ok()) {
+    return r;
+  }
+  ApiResult r = CommitUpdate(t, *old, std::move(patched), status, now, write);
+  r.warnings = std::move(warnings);
+  return r;
 }
 
 ApiResult ObjectStore::Delete(const ResourceType& type, const std::string& ns,

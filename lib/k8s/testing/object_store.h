@@ -40,6 +40,7 @@
 #include "lib/k8s/json.h"
 #include "lib/k8s/testing/api_result.h"
 #include "lib/k8s/testing/defaulting.h"
+#include "lib/k8s/testing/field_validation.h"
 #include "lib/k8s/testing/resource_type.h"
 
 namespace lb::k8s::testing {
@@ -80,6 +81,12 @@ struct WriteOptions {
   // object as it stands (with deletionTimestamp when finalizers would hold
   // it).
   bool dry_run = false;
+  // `?fieldValidation`: what an unknown or duplicate field does. Unknown
+  // fields are never stored, whatever the directive.
+  FieldValidation field_validation = FieldValidation::kWarn;
+  // `duplicate field "..."` for each key the request's text repeats
+  // (DuplicateFields()); the store cannot see them in parsed JSON.
+  std::vector<std::string> duplicate_fields;
 };
 
 struct ObjectStoreOptions {
@@ -159,6 +166,18 @@ class ObjectStore {
     ObjectRef old;  // previous state, for selection transitions
   };
 
+  // kube-apiserver's decoding of a written `*obj` (field_validation.h): a
+  // type error or, when the write is Strict, an unknown or duplicate field
+  // fails it (a create or update says the body "cannot be handled", a patch
+  // that the patched object is invalid; `patch` is the patch as sent, null
+  // for a create or update); with Warn they become `*warnings`. Unknown
+  // fields are removed.
+  ApiResult Decode(const ResourceType& t, const json* patch,
+                   PatchType patch_type, const WriteOptions& write, json* obj,
+                   std::vector<std::string>* warnings) const;
+  // Create() after Decode().
+  ApiResult CreateDecoded(const ResourceType& t, const std::string& ns,
+                          json obj, absl::Time now, const WriteOptions& write);
   void Register(const ResourceType& t);
   void RegisterCrd(const json& crd);
   static std::string ObjKey(const std::string& ns, const std::string& name);

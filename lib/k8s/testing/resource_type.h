@@ -40,6 +40,8 @@ struct ResourceType {
   bool drop_status_on_create = false;
   // CRD only: additionalPrinterColumns of the served version.
   json printer_columns = json::array();
+  // CRD only: the served version's openAPIV3Schema (null when it has none).
+  json schema;
 
   // "v1", "apps/v1".
   std::string GroupVersion() const {
