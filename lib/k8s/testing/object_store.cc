@@ -1,6 +1,7 @@
 #include "lib/k8s/testing/object_store.h"
 
 #include <algorithm>
+#include <random>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -9,6 +10,7 @@
 #include "lib/k8s/testing/internal/fields.h"
 #include "lib/k8s/testing/internal/patch.h"
 #include "lib/k8s/testing/schemas.h"
+#include "lib/k8s/testing/validation.h"
 
 namespace lb::k8s::testing {
 namespace {
@@ -58,8 +60,18 @@ bool Selection::Matches(const ResourceType& type, const json& obj) const {
          fields.Matches(obj);
 }
 
+namespace {
+
+uint64_t SeedOf(const ObjectStoreOptions& options) {
+  if (options.seed != 0) return options.seed;
+  std::random_device entropy;
+  return (static_cast<uint64_t>(entropy()) << 32) | entropy();
+}
+
+}  // namespace
+
 ObjectStore::ObjectStore(ObjectStoreOptions options, absl::Time now)
-    : options_(options) {
+    : options_(options), rng_(SeedOf(options)), defaulter_(rng_()) {
   for (const ResourceType& t : BuiltinTypes()) Register(t);
   const ResourceType namespaces = *FindType("", "namespaces");
   for (const char* ns :
@@ -167,10 +179,32 @@ void ObjectStore::CompactHistory() {
 }
 
 std::string ObjectStore::NewUid() {
-  ++uid_counter_;
-  return absl::StrFormat(
-      "6c8b5f1e-%04x-4%03x-8000-%012x", (uid_counter_ >> 28) & 0xffff,
-      (uid_counter_ >> 16) & 0xfff, uid_counter_ & 0xffffffffffff);
+  // A version 4 (random) UUID.
+  uint64_t hi = rng_(), lo = rng_();
+  return absl::StrFormat("%08x-%04x-4%03x-%04x-%012x", hi >> 32,
+                         (hi >> 16) & 0xffff, hi & 0xfff,
+                         0x8000 | ((lo >> 48) & 0x3fff), lo & 0xffffffffffff);
+}
+
+bool ObjectStore::HasGeneration(const ResourceType& t) {
+  // The kinds whose strategies set metadata.generation: workloads, disruption
+  // budgets, EndpointSlices, CRDs and every custom resource.
+  if (!t.builtin) return true;
+  return t.group == "apps" || t.group == "policy" ||
+         t.group == "discovery.k8s.io" || t.group == "apiextensions.k8s.io";
+}
+
+ServiceOwners ObjectStore::Owners() const {
+  return {
+      [this](int port) { return defaulter_.NodePortOwner(port); },
+      [this](const std::string& ip) { return defaulter_.ClusterIpOwner(ip); }};
+}
+
+void ObjectStore::Track(const ResourceType& t, const std::string& key,
+                        const json* stored) {
+  if (t.group.empty() && t.plural == "services") {
+    defaulter_.Commit(key, stored);
+  }
 }
 
 void ObjectStore::RegisterCrd(const json& crd) {
@@ -351,10 +385,15 @@ ApiResult ObjectStore::CreateDecoded(const ResourceType& t,
   if (t.drop_status_on_create) obj.erase("status");
   md["uid"] = NewUid();
   md["creationTimestamp"] = Rfc3339(now);
-  md["generation"] = 1;
+  if (HasGeneration(t)) {
+    md["generation"] = 1;
+  } else {
+    md.erase("generation");
+  }
   md.erase("deletionTimestamp");
   ApiResult d = defaulter_.Apply(t, nullptr, obj, now);
   if (d.code != 200) return d;
+  if (ApiResult v = Validate(t, nullptr, obj, Owners()); !v.ok()) return v;
   if (write.dry_run) {
     obj["metadata"].erase("resourceVersion");
     return {201, std::move(obj)};
@@ -363,6 +402,7 @@ ApiResult ObjectStore::CreateDecoded(const ResourceType& t,
   obj["metadata"]["resourceVersion"] = std::to_string(rv_);
   auto stored = std::make_shared<const json>(std::move(obj));
   objects_[t.Key()][ObjKey(t.namespaced ? ns : "", name)] = stored;
+  Track(t, ObjKey(t.namespaced ? ns : "", name), stored.get());
   Append(t, "ADDED", stored, nullptr);
   if (t.group == "apiextensions.k8s.io") RegisterCrd(*stored);
   return {201, *stored};
@@ -417,6 +457,7 @@ ApiResult ObjectStore::CommitUpdate(const ResourceType& t, const json& old,
   obj["kind"] = t.kind;
   ApiResult d = defaulter_.Apply(t, &old, obj, now);
   if (d.code != 200) return d;
+  if (ApiResult v = Validate(t, &old, obj, Owners()); !v.ok()) return v;
   if (obj == old) return {200, old};
   // Generation follows changes outside metadata and status.
   json a = obj, b = old;
@@ -424,7 +465,7 @@ ApiResult ObjectStore::CommitUpdate(const ResourceType& t, const json& old,
     x->erase("metadata");
     x->erase("status");
   }
-  if (a != b) {
+  if (a != b && HasGeneration(t)) {
     md["generation"] = old_md.value("generation", 0) + 1;
   }
   if (write.dry_run) return {200, std::move(obj)};
@@ -436,11 +477,13 @@ ApiResult ObjectStore::CommitUpdate(const ResourceType& t, const json& old,
       (!md.contains("finalizers") || md["finalizers"].empty())) {
     auto gone = std::make_shared<const json>(std::move(obj));
     objects_[t.Key()].erase(ObjKey(ns, name));
+    Track(t, ObjKey(ns, name), nullptr);
     Append(t, "DELETED", gone, old_ptr);
     return {200, *gone};
   }
   auto stored = std::make_shared<const json>(std::move(obj));
   objects_[t.Key()][ObjKey(ns, name)] = stored;
+  Track(t, ObjKey(ns, name), stored.get());
   Append(t, "MODIFIED", stored, old_ptr);
   if (t.group == "apiextensions.k8s.io") RegisterCrd(*stored);
   return {200, *stored};
@@ -614,6 +657,7 @@ json ObjectStore::Remove(const ResourceType& t, const std::string& ns,
   std::string key = ObjKey(t.namespaced ? ns : "", name);
   auto old = objects_[t.Key()][key];
   objects_[t.Key()].erase(key);
+  Track(t, key, nullptr);
   json obj = *old;
   ++rv_;
   obj["metadata"]["resourceVersion"] = std::to_string(rv_);

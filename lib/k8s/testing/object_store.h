@@ -30,6 +30,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,7 @@
 #include "lib/k8s/testing/defaulting.h"
 #include "lib/k8s/testing/field_validation.h"
 #include "lib/k8s/testing/resource_type.h"
+#include "lib/k8s/testing/validation.h"
 
 namespace lb::k8s::testing {
 
@@ -93,6 +95,9 @@ struct ObjectStoreOptions {
   // Changes kept for watches that resume from a version; a watch from before
   // the oldest kept one gets 410 Expired.
   int64_t history_limit = 100000;
+  // Seeds the random UIDs, node ports and cluster IPs; 0 seeds from the
+  // system's entropy, as a real cluster's are unpredictable.
+  uint64_t seed = 0;
 };
 
 class ObjectStore {
@@ -182,6 +187,12 @@ class ObjectStore {
   void RegisterCrd(const json& crd);
   static std::string ObjKey(const std::string& ns, const std::string& name);
   std::string NewUid();
+  // Whether kube-apiserver keeps metadata.generation for `t`.
+  static bool HasGeneration(const ResourceType& t);
+  // The holders of node ports and cluster IPs, for validation.
+  ServiceOwners Owners() const;
+  // Records what the object `key` of `t` now holds (null: deleted).
+  void Track(const ResourceType& t, const std::string& key, const json* stored);
   void Append(const ResourceType& t, const std::string& event, ObjectRef obj,
               ObjectRef old);
   // Stores `obj` as the new state of the existing `old`.
@@ -192,6 +203,7 @@ class ObjectStore {
               const std::string& name);
 
   const ObjectStoreOptions options_;
+  std::mt19937_64 rng_;
   Defaulter defaulter_;
   TypeMap types_;
   // type key -> object key ("ns/name" or "name") -> object
@@ -199,7 +211,6 @@ class ObjectStore {
   std::deque<Change> history_;
   int64_t rv_ = 0;
   int64_t compacted_rv_ = 0;
-  uint64_t uid_counter_ = 0;
 };
 
 }  // namespace lb::k8s::testing
