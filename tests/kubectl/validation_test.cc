@@ -153,6 +153,40 @@ TEST_CASE("duplicate fields and bad directives, over raw HTTP") {
   CHECK(json::parse(r->body)["swagger"] == "2.0");
 }
 
+TEST_CASE("kube-apiserver's validation, as kubectl prints it") {
+  Fixture f;
+  std::string s = kService;
+  s.replace(s.find("    port: 80"), 12, "    port: 0");
+  KubectlResult r = f.Run({"apply", "-f", Write(f, "zero.yaml", s)});
+  CHECK(r.exit_code == 1);
+  // The target port defaults to the port, so it is wrong too.
+  CHECK(absl::StrContains(r.err, "The Service \"web\" is invalid:"));
+  CHECK(absl::StrContains(r.err,
+                          "spec.ports[0].port: Invalid value: 0: must be "
+                          "between 1 and 65535, inclusive"));
+  CHECK(absl::StrContains(r.err,
+                          "spec.ports[0].targetPort: Invalid value: 0: must "
+                          "be between 1 and 65535, inclusive"));
+
+  // A LoadBalancer made a ClusterIP loses its node port, as on a real
+  // cluster (where keeping it would be refused).
+  REQUIRE(f.Run({"apply", "-f", Write(f, "web.yaml", kService)}).exit_code ==
+          0);
+  r = f.Run(
+      {"patch", "service", "web", "-p", R"({"spec":{"type":"ClusterIP"}})"});
+  REQUIRE(r.exit_code == 0);
+  r = f.Run({"get", "service", "web", "-o", "jsonpath={.spec.ports[0]}"});
+  CHECK_FALSE(absl::StrContains(r.out, "nodePort"));
+  r = f.Run({"get", "service", "web", "-o",
+             "jsonpath={.spec.externalTrafficPolicy}"});
+  CHECK(r.out.empty());
+
+  r = f.Run({"patch", "service", "web", "-p",
+             R"({"spec":{"clusterIP":"10.96.123.123"}})"});
+  CHECK(r.exit_code == 1);
+  CHECK(absl::StrContains(r.err, "may not change once set"));
+}
+
 TEST_CASE("kubectl explain reads the served schemas") {
   Fixture f;
   KubectlResult r = f.Run({"explain", "service.spec.ports"});
