@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/cleanup/cleanup.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -24,12 +25,14 @@
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "lib/k8s/testing/api_result.h"
+#include "lib/k8s/testing/content_negotiation.h"
 #include "lib/k8s/testing/discovery.h"
 #include "lib/k8s/testing/field_validation.h"
 #include "lib/k8s/testing/internal/fields.h"
 #include "lib/k8s/testing/internal/tls.h"
 #include "lib/k8s/testing/object_store.h"
 #include "lib/k8s/testing/openapi.h"
+#include "lib/k8s/testing/protobuf_codec.h"
 #include "lib/k8s/testing/resource_type.h"
 #include "lib/k8s/testing/tables.h"
 
@@ -602,17 +605,55 @@ class ApiServer::Impl {
       return;
     }
     ResourceType t = *tp;
+    // The response's media type is settled before anything is done, as
+    // kube-apiserver does; the JSON answer is re-encoded on the way out.
+    const std::string watch_param = req.get_param_value("watch");
+    ResponseFormat format;
+    if (ApiResult n =
+            NegotiateResponse(req.get_header_value("Accept"),
+                              ProtobufModels(t.GroupVersion(), t.kind),
+                              req.method == "GET" && name.empty() &&
+                                  (watch_param == "true" || watch_param == "1"),
+                              &format);
+        !n.ok()) {
+      Send(res, n);
+      return;
+    }
+    absl::Cleanup encode_response = [&res, &format] {
+      if (!format.protobuf ||
+          res.get_header_value("Content-Type") != "application/json") {
+        return;
+      }
+      EncodedResponse out =
+          EncodeResponse(format, res.status, std::move(res.body));
+      res.status = out.code;
+      res.set_content(out.body, out.content_type);
+    };
     std::string content_type = req.get_header_value("Content-Type");
     bool has_body =
         req.method == "POST" || req.method == "PUT" || req.method == "PATCH";
-    if (has_body && absl::StrContains(content_type, "protobuf")) {
+    json body;
+    if (!req.body.empty() && MediaTypeOf(content_type) == kProtobufMediaType) {
+      // No patch type is protobuf; other bodies decode to the JSON form.
+      ApiResult d =
+          req.method == "PATCH"
+              ? ApiError(
+                    415, "UnsupportedMediaType",
+                    std::string(PatchTypeOf(content_type).status().message()))
+              : DecodeProtobufBody(
+                    req.body, req.method == "DELETE" ? "DeleteOptions" : t.kind,
+                    &body);
+      if (!d.ok()) {
+        Send(res, d);
+        return;
+      }
+    } else if (has_body && absl::StrContains(content_type, "protobuf")) {
       Send(res, ApiError(415, "UnsupportedMediaType",
                          "the body of the request was in an unknown format - "
-                         "accepted media types include: application/json"));
+                         "accepted media types include: application/json, "
+                         "application/vnd.kubernetes.protobuf"));
       return;
-    }
-    json body;
-    if (!req.body.empty()) {
+    } else if (!req.body.empty()) {
       if (absl::StartsWith(content_type, "application/apply-patch+yaml") &&
           (req.body[0] != '{')) {
         Send(res,
@@ -675,7 +716,7 @@ class ApiServer::Impl {
       return;
     }
     // GET
-    bool table = absl::StrContains(req.get_header_value("Accept"), "as=Table");
+    bool table = format.table;
     if (!name.empty()) {
       ObjectRef obj = store_.Get(t, ns, name);
       if (obj == nullptr) {
@@ -707,8 +748,7 @@ class ApiServer::Impl {
       return;
     }
     w->selection = *std::move(selection);
-    std::string watch = req.get_param_value("watch");
-    if (watch != "true" && watch != "1") {
+    if (watch_param != "true" && watch_param != "1") {
       auto objs = store_.List(t, w->selection);
       if (table) {
         std::vector<const json*> ptrs;

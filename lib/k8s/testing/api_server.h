@@ -7,8 +7,10 @@
 // selectors, "", "0" or an exact version, timeoutSeconds, bookmarks, 410 Gone
 // once history is compacted), POST/PUT/PATCH (JSON, merge, strategic merge for
 // built-in kinds)/DELETE, `/status` subresources, Service defaulting, Table
-// output for `kubectl get`, upstream-shaped `Status` errors, HTTP or HTTPS
-// with bearer tokens, and fault injection.
+// output for `kubectl get`, upstream-shaped `Status` errors, protobuf bodies
+// and responses for the kinds protobuf_codec.h models (negotiated as in
+// content_negotiation.h), HTTP or HTTPS with bearer tokens, and fault
+// injection.
 //
 //   lb::RealClock clock;
 //   lb::k8s::testing::ApiServerOptions options;
