@@ -393,6 +393,7 @@ ApiResult ObjectStore::CreateDecoded(const ResourceType& t,
   md.erase("deletionTimestamp");
   ApiResult d = defaulter_.Apply(t, nullptr, obj, now);
   if (d.code != 200) return d;
+  if (!t.builtin && t.schema.is_object()) ApplySchemaDefaults(t.schema, obj);
   if (ApiResult v = Validate(t, nullptr, obj, Owners()); !v.ok()) return v;
   if (write.dry_run) {
     obj["metadata"].erase("resourceVersion");
@@ -457,6 +458,7 @@ ApiResult ObjectStore::CommitUpdate(const ResourceType& t, const json& old,
   obj["kind"] = t.kind;
   ApiResult d = defaulter_.Apply(t, &old, obj, now);
   if (d.code != 200) return d;
+  if (!t.builtin && t.schema.is_object()) ApplySchemaDefaults(t.schema, obj);
   if (ApiResult v = Validate(t, &old, obj, Owners()); !v.ok()) return v;
   if (obj == old) return {200, old};
   // Generation follows changes outside metadata and status.

@@ -710,6 +710,155 @@ void ValidateWorkload(const ResourceType& t, const json* old, const json& obj,
   (void)t;
 }
 
+// A JSON value's type as the OpenAPI validator names it.
+std::string SchemaType(const json& v) {
+  if (v.is_string()) return "string";
+  if (v.is_boolean()) return "boolean";
+  if (v.is_number_integer() || v.is_number_unsigned()) return "integer";
+  if (v.is_number()) return "number";
+  if (v.is_array()) return "array";
+  if (v.is_object()) return "object";
+  return "null";
+}
+
+// A custom resource against its CRD's structural schema, with the
+// apiextensions-apiserver's messages.
+void ValidateSchema(const json& schema, const json& v, const std::string& path,
+                    FieldErrors& errs) {
+  if (!schema.is_object()) return;
+  if (v.is_null()) {
+    if (!schema.value("nullable", false) && schema.contains("type")) {
+      errs.Invalid(path, "\"null\"",
+                   absl::StrCat(path, " in body must be of type ",
+                                Str(schema["type"]), ": \"null\""));
+    }
+    return;
+  }
+  const std::string shown = path.empty() ? "body" : path + " in body";
+  if (schema.value("x-kubernetes-int-or-string", false)) {
+    if (!v.is_string() && !v.is_number_integer()) {
+      errs.Invalid(path, GoString(SchemaType(v)),
+                   absl::StrCat(shown, " must be of type integer or string: ",
+                                GoString(SchemaType(v))));
+    }
+    return;
+  }
+  const std::string type = Str(Field(schema, "type"));
+  std::string actual = SchemaType(v);
+  if (!type.empty() && type != actual &&
+      !(type == "number" && actual == "integer")) {
+    errs.Invalid(
+        path, GoString(actual),
+        absl::StrCat(shown, " must be of type ", type, ": ", GoString(actual)));
+    return;
+  }
+  if (Field(schema, "enum").is_array()) {
+    bool found = false;
+    for (const json& e : schema["enum"]) found |= e == v;
+    if (!found) {
+      std::vector<std::string> supported;
+      for (const json& e : schema["enum"]) supported.push_back(Str(e));
+      errs.NotSupported(path, GoValue(v), supported);
+    }
+  }
+  if (v.is_number()) {
+    double d = v.get<double>();
+    if (Field(schema, "minimum").is_number() &&
+        d < schema["minimum"].get<double>()) {
+      errs.Invalid(path, v.dump(),
+                   absl::StrCat(shown, " should be greater than or equal to ",
+                                schema["minimum"].dump()));
+    }
+    if (Field(schema, "maximum").is_number() &&
+        d > schema["maximum"].get<double>()) {
+      errs.Invalid(path, v.dump(),
+                   absl::StrCat(shown, " should be less than or equal to ",
+                                schema["maximum"].dump()));
+    }
+  }
+  if (v.is_string()) {
+    const std::string text = v.get<std::string>();
+    if (Field(schema, "maxLength").is_number_integer() &&
+        text.size() > schema["maxLength"].get<size_t>()) {
+      errs.TooLong(path,
+                   absl::StrCat("may not be more than ",
+                                schema["maxLength"].get<size_t>(), " bytes"));
+    }
+    if (Field(schema, "minLength").is_number_integer() &&
+        text.size() < schema["minLength"].get<size_t>()) {
+      errs.Invalid(
+          path, GoString(text),
+          absl::StrCat(shown, " should be at least ",
+                       schema["minLength"].get<size_t>(), " chars long"));
+    }
+  }
+  if (v.is_array()) {
+    if (Field(schema, "minItems").is_number_integer() &&
+        v.size() < schema["minItems"].get<size_t>()) {
+      errs.Invalid(path, absl::StrCat(v.size()),
+                   absl::StrCat(shown, " should have at least ",
+                                schema["minItems"].get<size_t>(), " items"));
+    }
+    if (Field(schema, "maxItems").is_number_integer() &&
+        v.size() > schema["maxItems"].get<size_t>()) {
+      errs.TooLong(path,
+                   absl::StrCat("must have at most ",
+                                schema["maxItems"].get<size_t>(), " items"));
+    }
+    const json& items = Field(schema, "items");
+    for (size_t i = 0; i < v.size(); ++i) {
+      ValidateSchema(items, v[i], absl::StrCat(path, "[", i, "]"), errs);
+    }
+  }
+  if (v.is_object()) {
+    const json& required = Field(schema, "required");
+    if (required.is_array()) {
+      for (const json& r : required) {
+        if (!v.contains(Str(r))) {
+          errs.Required(path.empty() ? Str(r) : path + "." + Str(r));
+        }
+      }
+    }
+    const json& props = Field(schema, "properties");
+    const json& extra = Field(schema, "additionalProperties");
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      std::string child = path.empty() ? it.key() : path + "." + it.key();
+      if (props.is_object() && props.contains(it.key())) {
+        ValidateSchema(props[it.key()], it.value(), child, errs);
+      } else if (extra.is_object()) {
+        ValidateSchema(extra, it.value(), child, errs);
+      }
+    }
+  }
+}
+
+// Fills in the schema's defaults for absent fields, as the
+// apiextensions-apiserver does on every write.
+void DefaultFromSchema(const json& schema, json& v) {
+  if (!schema.is_object()) return;
+  if (v.is_object()) {
+    const json& props = Field(schema, "properties");
+    if (props.is_object()) {
+      for (auto it = props.begin(); it != props.end(); ++it) {
+        if (!v.contains(it.key()) && it.value().contains("default")) {
+          v[it.key()] = it.value()["default"];
+        }
+        if (v.contains(it.key())) DefaultFromSchema(it.value(), v[it.key()]);
+      }
+    }
+    const json& extra = Field(schema, "additionalProperties");
+    if (extra.is_object()) {
+      for (auto it = v.begin(); it != v.end(); ++it) {
+        if (!props.is_object() || !props.contains(it.key())) {
+          DefaultFromSchema(extra, it.value());
+        }
+      }
+    }
+  } else if (v.is_array() && Field(schema, "items").is_object()) {
+    for (json& e : v) DefaultFromSchema(schema["items"], e);
+  }
+}
+
 }  // namespace
 
 std::string GoString(const std::string& s) {
@@ -817,7 +966,23 @@ ApiResult Validate(const ResourceType& t, const json* old, const json& obj,
     if (t.plural == "secrets") ValidateSecret(old, obj, errs);
   }
   if (t.builtin && t.group == "apps") ValidateWorkload(t, old, obj, errs);
+  if (!t.builtin && t.schema.is_object()) {
+    // apiVersion, kind and metadata are the server's, checked above.
+    json body = obj;
+    for (const char* k : {"apiVersion", "kind", "metadata"}) body.erase(k);
+    json schema = t.schema;
+    if (schema.contains("properties")) {
+      for (const char* k : {"apiVersion", "kind", "metadata"}) {
+        schema["properties"].erase(k);
+      }
+    }
+    ValidateSchema(schema, body, "", errs);
+  }
   return InvalidResult(t, Str(Field(obj, "metadata", "name")), errs);
+}
+
+void ApplySchemaDefaults(const json& schema, json& obj) {
+  DefaultFromSchema(schema, obj);
 }
 
 }  // namespace lb::k8s::testing

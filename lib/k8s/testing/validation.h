@@ -7,7 +7,9 @@
 // immutability, traffic policies, loadBalancerClass, status ingress
 // addresses); ConfigMaps and Secrets (keys, size, immutability, the
 // requirements of Secret types); Deployments, DaemonSets and ReplicaSets
-// (selector, template, containers). A failure is 422 Invalid in
+// (selector, template, containers); custom resources against their CRD's
+// structural schema (types, enums, required fields, bounds, lengths, item
+// counts) in the apiextensions-apiserver's words. A failure is 422 Invalid in
 // kube-apiserver's shape: the message `Service "web" is invalid: <errors>`
 // and `details.causes`, one per field error, with reason, message and field.
 //
@@ -81,6 +83,10 @@ inline constexpr int kNodePortMax = 32767;
 // Validates `obj` of `t` (`old` the stored object for an update, else null).
 ApiResult Validate(const ResourceType& t, const json* old, const json& obj,
                    const ServiceOwners& owners);
+
+// A CustomResourceDefinition's schema defaults, filled into `obj` where
+// absent.
+void ApplySchemaDefaults(const json& schema, json& obj);
 
 }  // namespace lb::k8s::testing
 

@@ -394,5 +394,64 @@ TEST_CASE("workloads: defaults, selector rules and generation") {
   CHECK(absl::StrContains(Message(r), "field is immutable"));
 }
 
+TEST_CASE("custom resources: their CRD's schema checks and defaults") {
+  Fixture f;
+  json crd = json::parse(R"({
+    "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+    "metadata": {"name": "ipaddresspools.metallb.io"},
+    "spec": {"group": "metallb.io", "scope": "Namespaced",
+      "names": {"plural": "ipaddresspools", "kind": "IPAddressPool"},
+      "versions": [{"name": "v1beta1", "served": true, "storage": true,
+        "schema": {"openAPIV3Schema": {"type": "object", "properties": {
+          "spec": {"type": "object", "required": ["addresses"], "properties": {
+            "addresses": {"type": "array", "minItems": 1,
+                          "items": {"type": "string"}},
+            "autoAssign": {"type": "boolean", "default": true},
+            "mode": {"type": "string", "enum": ["a", "b"]},
+            "priority": {"type": "integer", "minimum": 0}}}}}}}]}})");
+  REQUIRE(f.store
+              .Create(*f.store.FindType("apiextensions.k8s.io",
+                                        "customresourcedefinitions"),
+                      "", crd, kNow)
+              .code == 201);
+  const ResourceType* pools = f.store.FindType("metallb.io", "ipaddresspools");
+  REQUIRE(pools != nullptr);
+  auto create = [&](const std::string& name, json spec) {
+    return f.store.Create(*pools, "default",
+                          {{"apiVersion", "metallb.io/v1beta1"},
+                           {"kind", "IPAddressPool"},
+                           {"metadata", {{"name", name}}},
+                           {"spec", std::move(spec)}},
+                          kNow);
+  };
+  ApiResult r = create("good", {{"addresses", {"192.0.2.0/28"}}});
+  REQUIRE(r.code == 201);
+  CHECK(r.body["spec"]["autoAssign"] == true);
+
+  r = create("bad", {{"autoAssign", "yes"},
+                     {"mode", "c"},
+                     {"priority", -1},
+                     {"addresses", json::array()}});
+  REQUIRE(r.code == 422);
+  const std::string m = Message(r);
+  CHECK(absl::StartsWith(m, "IPAddressPool.metallb.io \"bad\" is invalid: ["));
+  CHECK(absl::StrContains(m,
+                          "spec.autoAssign: Invalid value: \"string\": "
+                          "spec.autoAssign in body must be of type boolean: "
+                          "\"string\""));
+  CHECK(absl::StrContains(
+      m,
+      "spec.mode: Unsupported value: \"c\": supported values: \"a\", "
+      "\"b\""));
+  CHECK(absl::StrContains(m,
+                          "spec.priority: Invalid value: -1: spec.priority in "
+                          "body should be greater than or equal to 0"));
+  CHECK(absl::StrContains(m,
+                          "spec.addresses: Invalid value: 0: spec.addresses "
+                          "in body should have at least 1 items"));
+  r = create("empty", json::object());
+  CHECK(absl::StrContains(Message(r), "spec.addresses: Required value"));
+}
+
 }  // namespace
 }  // namespace lb::k8s::testing
