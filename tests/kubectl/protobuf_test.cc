@@ -82,7 +82,7 @@ json CreatedAsJson(Fixture& f, std::vector<std::string> args,
   obj["metadata"]["name"] = name;
   const std::string path = f.kubectl->dir() + "/" + name + ".json";
   std::ofstream(path) << obj.dump();
-  REQUIRE(f.Run({"create", "--validate=false", "-f", path}).exit_code == 0);
+  REQUIRE(f.Run({"create", "-f", path}).exit_code == 0);
   return obj;
 }
 
