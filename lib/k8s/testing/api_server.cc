@@ -61,6 +61,14 @@ struct WatchState {
 // or, for DELETE, from its DeleteOptions body. A 422 naming the options kind
 // (CreateOptions, UpdateOptions, PatchOptions, DeleteOptions) for any other
 // value, as kube-apiserver answers.
+// The options kind a write's query parameters are, as errors name it.
+const char* OptionsKind(const std::string& method) {
+  return method == "POST"    ? "CreateOptions"
+         : method == "PUT"   ? "UpdateOptions"
+         : method == "PATCH" ? "PatchOptions"
+                             : "DeleteOptions";
+}
+
 ApiResult WriteOptionsOf(const httplib::Request& req, const json& body,
                          WriteOptions* out) {
   std::vector<std::string> values;
@@ -80,10 +88,7 @@ ApiResult WriteOptionsOf(const httplib::Request& req, const json& body,
   }
   for (const std::string& v : values) {
     if (v == "All") continue;
-    const char* kind = req.method == "POST"    ? "CreateOptions"
-                       : req.method == "PUT"   ? "UpdateOptions"
-                       : req.method == "PATCH" ? "PatchOptions"
-                                               : "DeleteOptions";
+    const char* kind = OptionsKind(req.method);
     return ApiError(
         422, "Invalid",
         absl::StrCat(kind,
@@ -95,10 +100,7 @@ ApiResult WriteOptionsOf(const httplib::Request& req, const json& body,
   const std::string directive = req.get_param_value("fieldValidation");
   absl::StatusOr<FieldValidation> v = ParseFieldValidation(directive);
   if (!v.ok()) {
-    const char* kind = req.method == "POST"    ? "CreateOptions"
-                       : req.method == "PUT"   ? "UpdateOptions"
-                       : req.method == "PATCH" ? "PatchOptions"
-                                               : "DeleteOptions";
+    const char* kind = OptionsKind(req.method);
     return ApiError(422, "Invalid",
                     absl::StrCat(kind, ".meta.k8s.io \"\" is invalid: ",
                                  v.status().message()));

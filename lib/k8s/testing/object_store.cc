@@ -261,17 +261,7 @@ ApiResult ObjectStore::Decode(const ResourceType& t, const json* patch,
     if (name.empty()) return {200, json()};
     schema = {{"$ref", absl::StrCat(kSchemaRefPrefix, name)}};
   } else {
-    // A custom resource: its schema, with the fields every object has.
-    schema = t.schema.is_object()
-                 ? t.schema
-                 : json{{"type", "object"},
-                        {"x-kubernetes-preserve-unknown-fields", true}};
-    schema["properties"]["apiVersion"] = {{"type", "string"}};
-    schema["properties"]["kind"] = {{"type", "string"}};
-    schema["properties"]["metadata"] = {
-        {"$ref",
-         absl::StrCat(kSchemaRefPrefix,
-                      "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta")}};
+    schema = CustomResourceSchema(t);
   }
   DecodeReport report =
       DecodeObject(BuiltinSchemas(), schema, t.kind, t.builtin, obj);

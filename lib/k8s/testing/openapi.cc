@@ -17,9 +17,6 @@
 namespace lb::k8s::testing {
 namespace {
 
-constexpr char kObjectMeta[] =
-    "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
-
 // "api/v1" or "apis/GROUP/VERSION".
 std::string PathOf(const ResourceType& t) {
   return t.group.empty() ? absl::StrCat("api/", t.version)
@@ -35,21 +32,6 @@ std::string CustomName(const ResourceType& t) {
 
 json Gvk(const ResourceType& t) {
   return {{"group", t.group}, {"version", t.version}, {"kind", t.kind}};
-}
-
-// The schema a custom resource is served with: its CRD's, plus apiVersion,
-// kind and metadata.
-json CustomSchema(const ResourceType& t) {
-  json s = t.schema.is_object()
-               ? t.schema
-               : json{{"type", "object"},
-                      {"x-kubernetes-preserve-unknown-fields", true}};
-  s["properties"]["apiVersion"] = {{"type", "string"}};
-  s["properties"]["kind"] = {{"type", "string"}};
-  s["properties"]["metadata"] = {
-      {"$ref", absl::StrCat(kSchemaRefPrefix, kObjectMeta)}};
-  s["x-kubernetes-group-version-kind"] = json::array({Gvk(t)});
-  return s;
 }
 
 // Adds to `out` every definition `schema` refers to, transitively.
@@ -216,7 +198,8 @@ json OpenApiV3Document(const TypeMap& types, const std::string& path) {
       Collect(BuiltinSchemas()[name], &wanted);
     } else {
       name = CustomName(t);
-      schemas[name] = CustomSchema(t);
+      schemas[name] = CustomResourceSchema(t);
+      schemas[name]["x-kubernetes-group-version-kind"] = json::array({Gvk(t)});
       Collect(schemas[name], &wanted);
     }
     AddPaths(t, {{"$ref", absl::StrCat(kSchemaRefPrefix, name)}}, &paths);

@@ -884,6 +884,17 @@ const json& BuiltinSchemas() {
   return *kSchemas;
 }
 
+json CustomResourceSchema(const ResourceType& type) {
+  json s = type.schema.is_object()
+               ? type.schema
+               : json{{"type", "object"},
+                      {"x-kubernetes-preserve-unknown-fields", true}};
+  s["properties"]["apiVersion"] = Str();
+  s["properties"]["kind"] = Str();
+  s["properties"]["metadata"] = Meta();
+  return s;
+}
+
 std::string BuiltinSchemaName(const ResourceType& type) {
   if (!type.builtin) return "";
   std::string package;

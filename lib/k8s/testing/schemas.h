@@ -36,6 +36,11 @@ const json& BuiltinSchemas();
 // The definition of a built-in `type`'s kind ("" if none is written).
 std::string BuiltinSchemaName(const ResourceType& type);
 
+// The schema a custom resource of `type` is decoded and served with: its
+// CRD's openAPIV3Schema (or one keeping every field when it has none) plus
+// apiVersion, kind and ObjectMeta.
+json CustomResourceSchema(const ResourceType& type);
+
 // The prefix of every reference: "#/components/schemas/".
 inline constexpr char kSchemaRefPrefix[] = "#/components/schemas/";
 
