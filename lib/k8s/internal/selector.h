@@ -58,6 +58,7 @@ class FieldSelector {
   static absl::StatusOr<FieldSelector> Parse(absl::string_view text);
   bool Matches(const nlohmann::json& object) const;
   bool empty() const { return requirements_.empty(); }
+  const std::vector<Requirement>& requirements() const { return requirements_; }
 
  private:
   std::vector<Requirement> requirements_;

@@ -9,6 +9,7 @@
 #include <exception>
 #include <fstream>
 #include <map>
+#include <random>
 #include <thread>
 #include <utility>
 
@@ -29,6 +30,7 @@
 #include "lib/k8s/testing/discovery.h"
 #include "lib/k8s/testing/field_validation.h"
 #include "lib/k8s/testing/internal/fields.h"
+#include "lib/k8s/testing/list_options.h"
 #include "lib/k8s/testing/internal/tls.h"
 #include "lib/k8s/testing/object_store.h"
 #include "lib/k8s/testing/openapi.h"
@@ -54,8 +56,85 @@ struct WatchState {
   MonoTime next_bookmark = MonoTime::InfiniteFuture();
   MonoTime last_write;
   uint64_t drop_generation = 0;
+  // The stream ends once `pending` is sent.
   bool finished = false;
 };
+
+// cpp-httplib's task queue with threads started on demand: a request waits
+// for a thread only when `max_threads` are busy, so open watches (each holding
+// one) do not starve other requests.
+class ElasticTaskQueue : public httplib::TaskQueue {
+ public:
+  explicit ElasticTaskQueue(size_t max_threads) : max_threads_(max_threads) {}
+  ~ElasticTaskQueue() override { shutdown(); }
+
+  void enqueue(std::function<void()> fn) override {
+    absl::MutexLock l(&mu_);
+    if (shutdown_) return;
+    queue_.push_back(std::move(fn));
+    if (queue_.size() > idle_ && threads_.size() < max_threads_) {
+      threads_.emplace_back([this] { Work(); });
+    }
+  }
+
+  void shutdown() override {
+    std::vector<std::thread> threads;
+    {
+      absl::MutexLock l(&mu_);
+      shutdown_ = true;
+      threads.swap(threads_);
+    }
+    for (std::thread& t : threads) t.join();
+  }
+
+ private:
+  void Work() {
+    absl::MutexLock l(&mu_);
+    while (true) {
+      ++idle_;
+      mu_.Await(absl::Condition(
+          +[](ElasticTaskQueue* q) ABSL_EXCLUSIVE_LOCKS_REQUIRED(q->mu_) {
+            return q->shutdown_ || !q->queue_.empty();
+          },
+          this));
+      --idle_;
+      if (queue_.empty()) return;  // shut down
+      std::function<void()> fn = std::move(queue_.front());
+      queue_.pop_front();
+      mu_.Unlock();
+      fn();
+      mu_.Lock();
+    }
+  }
+
+  const size_t max_threads_;
+  absl::Mutex mu_;
+  std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::thread> threads_ ABSL_GUARDED_BY(mu_);
+  size_t idle_ ABSL_GUARDED_BY(mu_) = 0;
+  bool shutdown_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+// The list and watch parameters of a GET on a collection; false (with a 400
+// in `*error`) for a limit that is not a number.
+bool ListQueryOf(const httplib::Request& req, bool watch, ListQuery* q,
+                 ApiResult* error) {
+  q->watch = watch;
+  q->resource_version = req.get_param_value("resourceVersion");
+  q->resource_version_match = req.get_param_value("resourceVersionMatch");
+  if (req.has_param("sendInitialEvents")) {
+    const std::string v = req.get_param_value("sendInitialEvents");
+    q->send_initial_events = v == "true" || v == "1";
+  }
+  q->continue_token = req.get_param_value("continue");
+  const std::string limit = req.get_param_value("limit");
+  if (!limit.empty() && !absl::SimpleAtoi(limit, &q->limit)) {
+    *error = ApiError(400, "BadRequest",
+                      absl::StrCat("limit: invalid value \"", limit, "\""));
+    return false;
+  }
+  return true;
+}
 
 // The write options of a request: `dryRun` from the query (each value "All")
 // or, for DELETE, from its DeleteOptions body. A 422 naming the options kind
@@ -182,7 +261,7 @@ class ApiServer::Impl {
     }
     int threads = options_.threads;
     server->new_task_queue = [threads] {
-      return new httplib::ThreadPool(static_cast<size_t>(threads));
+      return new ElasticTaskQueue(static_cast<size_t>(threads));
     };
     server->set_keep_alive_timeout(1);
     server->set_tcp_nodelay(true);
@@ -343,7 +422,7 @@ class ApiServer::Impl {
         out->append(w.pending.front());
         w.pending.pop_front();
       }
-      return false;
+      return w.finished;
     }
     auto stream_over = [&] {
       mu_.AssertHeld();
@@ -738,6 +817,16 @@ class ApiServer::Impl {
       }
       return;
     }
+    const bool watch = watch_param == "true" || watch_param == "1";
+    ListQuery query;
+    if (ApiResult e; !ListQueryOf(req, watch, &query, &e)) {
+      Send(res, e);
+      return;
+    }
+    if (ApiResult v = ValidateListQuery(query); !v.ok()) {
+      Send(res, v);
+      return;
+    }
     auto w = std::make_shared<WatchState>();
     w->type = t;
     w->table = table;
@@ -749,29 +838,65 @@ class ApiServer::Impl {
                          std::string(selection.status().message())));
       return;
     }
+    if (ApiResult f = CheckFieldSelector(t, selection->fields); !f.ok()) {
+      Send(res, f);
+      return;
+    }
     w->selection = *std::move(selection);
-    if (watch_param != "true" && watch_param != "1") {
-      auto objs = store_.List(t, w->selection);
-      if (table) {
-        std::vector<const json*> ptrs;
-        for (const auto& o : objs) ptrs.push_back(o.get());
-        Send(res, {200, Table(t, ptrs, store_.resource_version(), true,
-                              clock_->Now())});
+    // A version the store has not reached yet is waited for, a while.
+    int64_t requested = 0;
+    if (absl::SimpleAtoi(query.resource_version, &requested) &&
+        requested > store_.resource_version()) {
+      auto reached = [&] {
+        mu_.AssertHeld();
+        return store_.resource_version() >= requested || stopping_;
+      };
+      clock_->AwaitWithDeadline(
+          &mu_, absl::Condition(&reached),
+          clock_->Monotonic() + options_.future_version_wait);
+    }
+    if (!watch) {
+      ListPage page;
+      if (ApiResult r = store_.ListObjects(t, w->selection, query, &page);
+          !r.ok()) {
+        Send(res, r);
         return;
       }
-      json list = {
-          {"apiVersion", t.GroupVersion()},
-          {"kind", t.list_kind},
-          {"metadata",
-           {{"resourceVersion", std::to_string(store_.resource_version())}}},
-          {"items", json::array()}};
-      for (const auto& o : objs) list["items"].push_back(*o);
+      json meta = {{"resourceVersion", std::to_string(page.resource_version)}};
+      if (!page.continue_token.empty()) {
+        meta["continue"] = page.continue_token;
+      }
+      if (page.remaining_item_count.has_value()) {
+        meta["remainingItemCount"] = *page.remaining_item_count;
+      }
+      if (table) {
+        std::vector<const json*> ptrs;
+        for (const auto& o : page.items) ptrs.push_back(o.get());
+        json tbl =
+            Table(t, ptrs, page.resource_version, true, clock_->Now());
+        tbl["metadata"] = meta;
+        Send(res, {200, std::move(tbl)});
+        return;
+      }
+      json list = {{"apiVersion", t.GroupVersion()},
+                   {"kind", t.list_kind},
+                   {"metadata", std::move(meta)},
+                   {"items", json::array()}};
+      for (const auto& o : page.items) {
+        list["items"].push_back(*o);
+        // Items of built-in lists carry no apiVersion or kind, as
+        // kube-apiserver's typed lists encode them; custom resources' do.
+        if (t.builtin) {
+          list["items"].back().erase("apiVersion");
+          list["items"].back().erase("kind");
+        }
+      }
       Send(res, {200, std::move(list)});
       return;
     }
     // Watch.
-    std::string rv = req.get_param_value("resourceVersion");
-    bool initial = req.get_param_value("sendInitialEvents") == "true";
+    std::string rv = query.resource_version;
+    bool initial = query.send_initial_events.value_or(false);
     w->bookmarks = req.get_param_value("allowWatchBookmarks") == "true" ||
                    req.get_param_value("allowWatchBookmarks") == "1";
     MonoTime now = clock_->Monotonic();
@@ -781,15 +906,26 @@ class ApiServer::Impl {
         absl::SimpleAtoi(req.get_param_value("timeoutSeconds"), &timeout) &&
         timeout > 0) {
       w->deadline = now + absl::Seconds(timeout);
+    } else {
+      std::uniform_real_distribution<double> factor(1.0, 2.0);
+      w->deadline = now + options_.min_request_timeout * factor(rng_);
     }
     if (w->bookmarks) w->next_bookmark = now + options_.bookmark_interval;
     w->drop_generation = drop_generation_;
-    if (rv.empty() || rv == "0" || initial) {
-      if (!rv.empty() && rv != "0" && initial) {
-        int64_t n = 0;
-        if (!absl::SimpleAtoi(rv, &n)) n = 0;
-        (void)n;
-      }
+    if (requested > store_.resource_version()) {
+      // kube-apiserver answers such a watch with one ERROR event.
+      ApiResult too_large = ApiError(
+          504, "Timeout",
+          absl::StrCat("Too large resource version: ", requested,
+                       ", current: ", store_.resource_version()),
+          {{"causes",
+            {{{"reason", "ResourceVersionTooLarge"},
+              {"message", "Too large resource version"}}}},
+           {"retryAfterSeconds", 1}});
+      w->pending.push_back(
+          json{{"type", "ERROR"}, {"object", too_large.body}}.dump() + "\n");
+      w->finished = true;
+    } else if (rv.empty() || rv == "0" || initial) {
       for (const auto& o : store_.List(t, w->selection)) {
         w->pending.push_back(EventLine(*w, "ADDED", *o));
       }
@@ -804,10 +940,8 @@ class ApiServer::Impl {
         w->pending.push_back(
             json{{"type", "BOOKMARK"}, {"object", obj}}.dump() + "\n");
       }
-    } else if (!absl::SimpleAtoi(rv, &w->pos) || w->pos < 0) {
-      Send(res, ApiError(400, "BadRequest",
-                         absl::StrCat("invalid resourceVersion \"", rv, "\"")));
-      return;
+    } else {
+      w->pos = requested;
     }
     ++open_watches_;
     l.Release();
@@ -854,6 +988,7 @@ class ApiServer::Impl {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   int open_watches_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t requests_ ABSL_GUARDED_BY(mu_) = 0;
+  std::mt19937_64 rng_ ABSL_GUARDED_BY(mu_){std::random_device{}()};
 };
 
 absl::StatusOr<std::unique_ptr<ApiServer>> ApiServer::Start(

@@ -63,8 +63,16 @@ struct ApiServerOptions {
   int64_t history_limit = 100000;
   // Interval between BOOKMARK events on watches that allow them.
   absl::Duration bookmark_interval = absl::Seconds(5);
-  // Server threads; each open watch holds one.
-  int threads = 64;
+  // The most requests served at once, open watches included (each holds a
+  // thread while it is open); threads are started as requests need them.
+  int threads = 8192;
+  // A watch without timeoutSeconds ends after a random time between this and
+  // twice this, as kube-apiserver's --min-request-timeout makes it, so that
+  // clients re-watch.
+  absl::Duration min_request_timeout = absl::Minutes(30);
+  // How long a list or watch from a resourceVersion the server has not
+  // reached waits for it before 504 "Too large resource version".
+  absl::Duration future_version_wait = absl::Seconds(3);
 };
 
 class ApiServer {

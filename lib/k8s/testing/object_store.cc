@@ -4,6 +4,7 @@
 #include <random>
 #include <utility>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -138,6 +139,123 @@ std::vector<ObjectRef> ObjectStore::List(const ResourceType& type,
   return out;
 }
 
+namespace {
+
+ApiResult TooLargeResourceVersion(int64_t requested, int64_t current) {
+  ApiResult r = ApiError(
+      504, "Timeout",
+      absl::StrCat("Too large resource version: ", requested,
+                   ", current: ", current),
+      {{"causes",
+        {{{"reason", "ResourceVersionTooLarge"},
+          {"message", "Too large resource version"}}}},
+       {"retryAfterSeconds", 1}});
+  return r;
+}
+
+}  // namespace
+
+ApiResult ObjectStore::ListObjects(const ResourceType& type,
+                                   const Selection& selection,
+                                   const ListQuery& query,
+                                   ListPage* out) const {
+  int64_t snapshot = rv_;
+  std::string start;
+  int64_t limit = query.limit;
+  if (!query.continue_token.empty()) {
+    ContinueToken token;
+    if (ApiResult r = DecodeContinueToken(query.continue_token, &token);
+        !r.ok()) {
+      return r;
+    }
+    if (token.resource_version > rv_) {
+      return ApiError(400, "BadRequest",
+                      "continue key is not valid: the token's resource "
+                      "version is in the future");
+    }
+    // A negative version (the token a 410 hands out) goes on from the
+    // current state.
+    if (token.resource_version >= 0) snapshot = token.resource_version;
+    start = token.start;
+    if (snapshot < compacted_rv_) {
+      ApiResult r = ApiError(
+          410, "Expired",
+          "The provided continue parameter is too old to display a "
+          "consistent list result. You can start a new list without the "
+          "continue parameter, or use the continue token in this response to "
+          "retrieve the remainder of the results. Continuing with the "
+          "provided token results in an inconsistent list - objects that "
+          "were created, modified, or deleted between the time the first "
+          "chunk was returned and now may show up in the list.");
+      std::string last = start.empty() ? start : start.substr(0, start.size() - 1);
+      r.body["metadata"]["continue"] = EncodeContinueToken(-1, last);
+      return r;
+    }
+  } else if (!query.resource_version.empty()) {
+    int64_t requested = 0;
+    if (!absl::SimpleAtoi(query.resource_version, &requested)) requested = 0;
+    if (requested == 0) {
+      limit = 0;
+    } else {
+      if (requested > rv_) return TooLargeResourceVersion(requested, rv_);
+      if (query.resource_version_match == "Exact" ||
+          (query.resource_version_match.empty() && query.limit > 0)) {
+        if (requested < compacted_rv_) {
+          return ApiError(
+              410, "Expired",
+              "The resourceVersion for the provided list is too old.");
+        }
+        snapshot = requested;
+      }
+    }
+  }
+  std::map<std::string, ObjectRef> rebuilt;
+  const std::map<std::string, ObjectRef>* src = &rebuilt;
+  if (auto live = objects_.find(type.Key()); live != objects_.end()) {
+    src = &live->second;
+  }
+  if (snapshot < rv_) {
+    // Undo, newest first, the changes made after the snapshot.
+    if (src != &rebuilt) rebuilt = *src;
+    for (auto it = history_.rbegin(); it != history_.rend() && it->rv > snapshot;
+         ++it) {
+      if (it->type_key != type.Key()) continue;
+      const json& md = Field(*it->object, "metadata");
+      const std::string key =
+          ObjKey(type.namespaced ? Str(Field(md, "namespace")) : "",
+                 Str(Field(md, "name")));
+      if (it->event == "ADDED") {
+        rebuilt.erase(key);
+      } else if (it->old != nullptr) {
+        rebuilt[key] = it->old;
+      }
+    }
+    src = &rebuilt;
+  }
+  out->items.clear();
+  out->resource_version = snapshot;
+  out->continue_token.clear();
+  out->remaining_item_count.reset();
+  auto it = start.empty() ? src->begin() : src->lower_bound(start);
+  std::string last_key;
+  for (; it != src->end(); ++it) {
+    if (!selection.Matches(type, *it->second)) continue;
+    if (limit > 0 && static_cast<int64_t>(out->items.size()) == limit) break;
+    out->items.push_back(it->second);
+    last_key = it->first;
+  }
+  if (it == src->end()) return {200, json()};
+  out->continue_token = EncodeContinueToken(snapshot, last_key);
+  if (selection.labels.empty() && selection.fields.empty()) {
+    int64_t remaining = 0;
+    for (; it != src->end(); ++it) {
+      remaining += selection.Matches(type, *it->second) ? 1 : 0;
+    }
+    out->remaining_item_count = remaining;
+  }
+  return {200, json()};
+}
+
 ApiResult ObjectStore::ReadHistory(const ResourceType& type,
                                    const Selection& selection, int64_t* pos,
                                    size_t max,
@@ -239,6 +357,9 @@ void ObjectStore::RegisterCrd(const json& crd) {
       t.printer_columns = Field(v, "additionalPrinterColumns");
     }
     t.schema = Field(v, "schema", "openAPIV3Schema");
+    if (Field(v, "selectableFields").is_array()) {
+      t.selectable_fields = Field(v, "selectableFields");
+    }
     // Only one served version per resource in this stand-in: the first.
     if (FindType(t.group, t.plural) == nullptr ||
         !FindType(t.group, t.plural)->builtin) {

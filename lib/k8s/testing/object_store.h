@@ -30,6 +30,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -42,6 +43,7 @@
 #include "lib/k8s/testing/api_result.h"
 #include "lib/k8s/testing/defaulting.h"
 #include "lib/k8s/testing/field_validation.h"
+#include "lib/k8s/testing/list_options.h"
 #include "lib/k8s/testing/resource_type.h"
 #include "lib/k8s/testing/validation.h"
 
@@ -69,6 +71,18 @@ struct StoredEvent {
   // one leaving it DELETED.
   std::string type;
   ObjectRef object;
+};
+
+// One page of a list (ObjectStore::ListObjects).
+struct ListPage {
+  std::vector<ObjectRef> items;
+  // The version of the snapshot the page is from.
+  int64_t resource_version = 0;
+  // The token of the next page; "" on the last one.
+  std::string continue_token;
+  // How many objects later pages hold, when the list has no label or field
+  // selector (kube-apiserver's remainingItemCount).
+  std::optional<int64_t> remaining_item_count;
 };
 
 enum class PatchType { kJson, kMerge, kStrategicMerge, kApply };
@@ -125,6 +139,18 @@ class ObjectStore {
   // Objects of `type` that `selection` sees, in key order.
   std::vector<ObjectRef> List(const ResourceType& type,
                               const Selection& selection) const;
+  // A list as kube-apiserver serves `query` (validated by ValidateListQuery;
+  // its watch fields are ignored): the current state or, with
+  // resourceVersionMatch=Exact (or, as kube-apiserver reads it, a
+  // resourceVersion other than "0" together with a limit), the state at that
+  // version, rebuilt from the watch history. `limit` and `continue` page
+  // through one snapshot; `limit` is ignored with resourceVersion "0" (the
+  // watch cache's answer). 410 Expired for a snapshot older than the kept
+  // history (for a continue token, with an inconsistent token to go on from
+  // in the Status's metadata.continue); 504 "Too large resource version" for
+  // a version not reached yet; 400 for a malformed continue token.
+  ApiResult ListObjects(const ResourceType& type, const Selection& selection,
+                        const ListQuery& query, ListPage* out) const;
 
   // --- Writes --------------------------------------------------------------
   // Each returns the HTTP code and the stored object (201 for a create, 202

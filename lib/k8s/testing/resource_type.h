@@ -42,6 +42,8 @@ struct ResourceType {
   json printer_columns = json::array();
   // CRD only: the served version's openAPIV3Schema (null when it has none).
   json schema;
+  // CRD only: the served version's selectableFields ([{jsonPath}]).
+  json selectable_fields = json::array();
 
   // "v1", "apps/v1".
   std::string GroupVersion() const {
