@@ -30,8 +30,8 @@
 #include "lib/k8s/testing/discovery.h"
 #include "lib/k8s/testing/field_validation.h"
 #include "lib/k8s/testing/internal/fields.h"
-#include "lib/k8s/testing/list_options.h"
 #include "lib/k8s/testing/internal/tls.h"
+#include "lib/k8s/testing/list_options.h"
 #include "lib/k8s/testing/object_store.h"
 #include "lib/k8s/testing/openapi.h"
 #include "lib/k8s/testing/protobuf_codec.h"
@@ -872,8 +872,7 @@ class ApiServer::Impl {
       if (table) {
         std::vector<const json*> ptrs;
         for (const auto& o : page.items) ptrs.push_back(o.get());
-        json tbl =
-            Table(t, ptrs, page.resource_version, true, clock_->Now());
+        json tbl = Table(t, ptrs, page.resource_version, true, clock_->Now());
         tbl["metadata"] = meta;
         Send(res, {200, std::move(tbl)});
         return;
@@ -914,14 +913,14 @@ class ApiServer::Impl {
     w->drop_generation = drop_generation_;
     if (requested > store_.resource_version()) {
       // kube-apiserver answers such a watch with one ERROR event.
-      ApiResult too_large = ApiError(
-          504, "Timeout",
-          absl::StrCat("Too large resource version: ", requested,
-                       ", current: ", store_.resource_version()),
-          {{"causes",
-            {{{"reason", "ResourceVersionTooLarge"},
-              {"message", "Too large resource version"}}}},
-           {"retryAfterSeconds", 1}});
+      ApiResult too_large =
+          ApiError(504, "Timeout",
+                   absl::StrCat("Too large resource version: ", requested,
+                                ", current: ", store_.resource_version()),
+                   {{"causes",
+                     {{{"reason", "ResourceVersionTooLarge"},
+                       {"message", "Too large resource version"}}}},
+                    {"retryAfterSeconds", 1}});
       w->pending.push_back(
           json{{"type", "ERROR"}, {"object", too_large.body}}.dump() + "\n");
       w->finished = true;

@@ -86,11 +86,10 @@ ApiResult CheckFieldSelector(const ResourceType& type,
       return ApiError(400, "BadRequest",
                       absl::StrCat("field label not supported: ", r.path));
     }
-    return ApiError(
-        400, "BadRequest",
-        absl::StrCat(GoString(r.path),
-                     " is not a known field selector: only "
-                     "\"metadata.name\", \"metadata.namespace\""));
+    return ApiError(400, "BadRequest",
+                    absl::StrCat(GoString(r.path),
+                                 " is not a known field selector: only "
+                                 "\"metadata.name\", \"metadata.namespace\""));
   }
   return {200, json()};
 }
@@ -143,16 +142,17 @@ ApiResult ValidateListQuery(const ListQuery& q) {
       }
     }
     if (q.send_initial_events.has_value()) {
-      errs.Forbidden("sendInitialEvents", "sendInitialEvents is forbidden for list");
+      errs.Forbidden("sendInitialEvents",
+                     "sendInitialEvents is forbidden for list");
     }
   }
   if (!errs.empty()) return InvalidResult(ListOptionsType(), "", errs);
   int64_t rv = 0;
   if (!q.resource_version.empty() &&
       (!absl::SimpleAtoi(q.resource_version, &rv) || rv < 0)) {
-    return ApiError(400, "BadRequest",
-                    absl::StrCat("invalid resourceVersion \"",
-                                 q.resource_version, "\""));
+    return ApiError(
+        400, "BadRequest",
+        absl::StrCat("invalid resourceVersion \"", q.resource_version, "\""));
   }
   if (q.limit < 0) {
     return ApiError(400, "BadRequest", "limit must be a positive integer");

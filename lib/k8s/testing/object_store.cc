@@ -142,14 +142,13 @@ std::vector<ObjectRef> ObjectStore::List(const ResourceType& type,
 namespace {
 
 ApiResult TooLargeResourceVersion(int64_t requested, int64_t current) {
-  ApiResult r = ApiError(
-      504, "Timeout",
-      absl::StrCat("Too large resource version: ", requested,
-                   ", current: ", current),
-      {{"causes",
-        {{{"reason", "ResourceVersionTooLarge"},
-          {"message", "Too large resource version"}}}},
-       {"retryAfterSeconds", 1}});
+  ApiResult r = ApiError(504, "Timeout",
+                         absl::StrCat("Too large resource version: ", requested,
+                                      ", current: ", current),
+                         {{"causes",
+                           {{{"reason", "ResourceVersionTooLarge"},
+                             {"message", "Too large resource version"}}}},
+                          {"retryAfterSeconds", 1}});
   return r;
 }
 
@@ -187,7 +186,8 @@ ApiResult ObjectStore::ListObjects(const ResourceType& type,
           "provided token results in an inconsistent list - objects that "
           "were created, modified, or deleted between the time the first "
           "chunk was returned and now may show up in the list.");
-      std::string last = start.empty() ? start : start.substr(0, start.size() - 1);
+      std::string last =
+          start.empty() ? start : start.substr(0, start.size() - 1);
       r.body["metadata"]["continue"] = EncodeContinueToken(-1, last);
       return r;
     }
@@ -217,8 +217,8 @@ ApiResult ObjectStore::ListObjects(const ResourceType& type,
   if (snapshot < rv_) {
     // Undo, newest first, the changes made after the snapshot.
     if (src != &rebuilt) rebuilt = *src;
-    for (auto it = history_.rbegin(); it != history_.rend() && it->rv > snapshot;
-         ++it) {
+    for (auto it = history_.rbegin();
+         it != history_.rend() && it->rv > snapshot; ++it) {
       if (it->type_key != type.Key()) continue;
       const json& md = Field(*it->object, "metadata");
       const std::string key =
