@@ -7,7 +7,7 @@
 namespace lb::cmd {
 
 absl::StatusOr<std::unique_ptr<k8s::Client>> ConnectToApiServer(
-    const ApiOptions& options, Clock& clock) {
+    const ApiOptions& options, Clock& clock, Logger& logger) {
   LB_ASSIGN_OR_RETURN(
       k8s::Config config,
       options.kubeconfig.empty()
@@ -17,6 +17,9 @@ absl::StatusOr<std::unique_ptr<k8s::Client>> ConnectToApiServer(
                      "kubeconfig " + options.kubeconfig));
   if (options.qps > 0) config.qps = options.qps;
   if (options.burst > 0) config.burst = options.burst;
+  config.on_warning = [&logger](const std::string& warning) {
+    LB_LOG_WARNING(logger) << "API server warning: " << warning;
+  };
   return k8s::HttpClient::Create(config, clock);
 }
 

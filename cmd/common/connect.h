@@ -15,6 +15,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "cmd/common/klog.h"
 #include "lib/base/clock.h"
 #include "lib/k8s/client.h"
 
@@ -28,9 +29,11 @@ struct ApiOptions {
   int burst = 0;
 };
 
-// Errors name the configuration that could not be read or used.
+// Errors name the configuration that could not be read or used. Warnings
+// the API server sends (deprecations, unknown fields) are logged to `logger`,
+// which must outlive the client.
 absl::StatusOr<std::unique_ptr<k8s::Client>> ConnectToApiServer(
-    const ApiOptions& options, Clock& clock);
+    const ApiOptions& options, Clock& clock, Logger& logger);
 
 }  // namespace lb::cmd
 

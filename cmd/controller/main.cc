@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
   lb::cmd::Logger logger(std::cerr);
   lb::cmd::Metrics metrics;
   LB_LOG_INFO(logger) << "MetalLB controller version 0.1.0 starting";
-  auto client = lb::cmd::ConnectToApiServer(cl.api, clock);
+  auto client = lb::cmd::ConnectToApiServer(cl.api, clock, logger);
   if (!client.ok()) {
     LB_LOG_ERROR(logger) << "cannot start: " << client.status().message();
     return 1;

@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
   lb::cmd::Metrics metrics;
   LB_LOG_INFO(logger) << "MetalLB speaker version 0.1.0 starting on node "
                       << cl.daemon.node;
-  auto client = lb::cmd::ConnectToApiServer(cl.api, clock);
+  auto client = lb::cmd::ConnectToApiServer(cl.api, clock, logger);
   auto links = lb::arp::NetlinkLinkWatcher::Create();
   for (const absl::Status& s : {client.status(), links.status()}) {
     if (!s.ok()) {

@@ -43,6 +43,22 @@ struct ListOptions {
   std::string field_selector;
   // "" = most recent, "0" = any (may be cached), "N" = not older than N.
   std::string resource_version;
+  // Fetch the list in pages of at most this many objects (`limit` and
+  // `continue`), all from one snapshot; 0 fetches it in one request. When the
+  // snapshot expires between pages (410), List starts over in one request;
+  // ListEach, having handed items over already, fails with IsGone().
+  int64_t limit = 0;
+};
+
+// How a write is carried out, as kube-apiserver's query parameters say.
+struct WriteOptions {
+  // `dryRun=All`: the server checks and answers the write in full (defaults,
+  // validation, admission) and stores nothing.
+  bool dry_run = false;
+  // `fieldValidation`: what the server does with unknown or duplicate
+  // fields: "Strict" refuses the write, "Warn" (the server's default) sends
+  // warnings, "Ignore" drops them silently; "" sends nothing.
+  std::string field_validation;
 };
 
 struct ObjectList {
@@ -92,37 +108,42 @@ class Client {
   }
   // POST; AlreadyExists when the name is taken.
   absl::StatusOr<json> Create(const Resource& r, const std::string& ns,
-                              const json& object) {
-    return DoCreate(r, ns, object);
+                              const json& object,
+                              const WriteOptions& options = {}) {
+    return DoCreate(r, ns, object, options);
   }
   // PUT of a whole object as previously read (metadata.resourceVersion makes
   // it conditional: Aborted/Conflict if stale). Prefer MergePatch.
   // InvalidArgument when the object has no metadata.name.
   absl::StatusOr<json> Update(const Resource& r, const std::string& ns,
                               const json& object,
-                              Subresource sub = Subresource::kNone) {
-    return DoUpdate(r, ns, object, sub);
+                              Subresource sub = Subresource::kNone,
+                              const WriteOptions& options = {}) {
+    return DoUpdate(r, ns, object, sub, options);
   }
   // RFC 7386 merge patch (an object; InvalidArgument otherwise). A
   // `metadata.resourceVersion` inside `patch` is a precondition
   // (Aborted/Conflict when stale).
   absl::StatusOr<json> MergePatch(const Resource& r, const std::string& ns,
                                   const std::string& name, const json& patch,
-                                  Subresource sub = Subresource::kNone) {
-    return DoMergePatch(r, ns, name, patch, sub);
+                                  Subresource sub = Subresource::kNone,
+                                  const WriteOptions& options = {}) {
+    return DoMergePatch(r, ns, name, patch, sub, options);
   }
   // RFC 6902 JSON patch (an array of operations; InvalidArgument otherwise).
   absl::StatusOr<json> JsonPatch(const Resource& r, const std::string& ns,
                                  const std::string& name, const json& patch,
-                                 Subresource sub = Subresource::kNone) {
-    return DoJsonPatch(r, ns, name, patch, sub);
+                                 Subresource sub = Subresource::kNone,
+                                 const WriteOptions& options = {}) {
+    return DoJsonPatch(r, ns, name, patch, sub, options);
   }
   // DELETE; with `resource_version` non-empty the delete is conditional
   // (Aborted/Conflict when stale).
   absl::Status Delete(const Resource& r, const std::string& ns,
                       const std::string& name,
-                      const std::string& resource_version = "") {
-    return DoDelete(r, ns, name, resource_version);
+                      const std::string& resource_version = "",
+                      const WriteOptions& options = {}) {
+    return DoDelete(r, ns, name, resource_version, options);
   }
   // Streams events to `on_event` (return false to stop: OK) until the server
   // ends the stream after `options.timeout` (OK), `cancel` is triggered
@@ -149,24 +170,26 @@ class Client {
       const std::function<void(json item)>& on_item) = 0;
   virtual absl::StatusOr<json> DoCreate(const Resource& r,
                                         const std::string& ns,
-                                        const json& object) = 0;
+                                        const json& object,
+                                        const WriteOptions& options) = 0;
   virtual absl::StatusOr<json> DoUpdate(const Resource& r,
                                         const std::string& ns,
-                                        const json& object,
-                                        Subresource sub) = 0;
+                                        const json& object, Subresource sub,
+                                        const WriteOptions& options) = 0;
   virtual absl::StatusOr<json> DoMergePatch(const Resource& r,
                                             const std::string& ns,
                                             const std::string& name,
-                                            const json& patch,
-                                            Subresource sub) = 0;
+                                            const json& patch, Subresource sub,
+                                            const WriteOptions& options) = 0;
   virtual absl::StatusOr<json> DoJsonPatch(const Resource& r,
                                            const std::string& ns,
                                            const std::string& name,
-                                           const json& patch,
-                                           Subresource sub) = 0;
+                                           const json& patch, Subresource sub,
+                                           const WriteOptions& options) = 0;
   virtual absl::Status DoDelete(const Resource& r, const std::string& ns,
                                 const std::string& name,
-                                const std::string& resource_version) = 0;
+                                const std::string& resource_version,
+                                const WriteOptions& options) = 0;
   virtual absl::Status DoWatch(const Resource& r, const std::string& ns,
                                const WatchOptions& options,
                                const std::function<bool(WatchEvent)>& on_event,

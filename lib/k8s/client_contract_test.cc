@@ -77,6 +77,31 @@ TEST_CASE("create, get, list, patch, delete with server errors surfaced") {
                absl::StatusCode::kNotFound, "namespaces \"nosuch\" not found");
 }
 
+TEST_CASE("dry runs store nothing; strict field validation refuses") {
+  Fixture f;
+  ASSIGN_OR_FAIL(json answered,
+                 f.client->Create(kConfigMaps, "default", ConfigMap("d", {}),
+                                  {.dry_run = true}));
+  CHECK(answered["metadata"]["uid"].is_string());
+  CHECK(absl::IsNotFound(f.client->Get(kConfigMaps, "default", "d").status()));
+  REQUIRE_OK(f.client->Create(kConfigMaps, "default", ConfigMap("d", {})));
+  REQUIRE_OK(
+      f.client->Delete(kConfigMaps, "default", "d", "", {.dry_run = true}));
+  CHECK_OK(f.client->Get(kConfigMaps, "default", "d").status());
+  json bad = ConfigMap("s", {});
+  bad["bogus"] = true;
+  CHECK_STATUS(f.client->Create(kConfigMaps, "default", bad,
+                                {.field_validation = "Strict"}),
+               absl::StatusCode::kInvalidArgument,
+               "strict decoding error: unknown field \"bogus\"");
+  CHECK_STATUS(f.client->Create(kConfigMaps, "default", bad,
+                                {.field_validation = "Loose"}),
+               absl::StatusCode::kInvalidArgument, "fieldValidation");
+  ASSIGN_OR_FAIL(ObjectList paged,
+                 f.client->List(kConfigMaps, "default", {.limit = 1}));
+  CHECK(paged.items.size() == 1);
+}
+
 TEST_CASE("status is written through /status and main writes keep it") {
   Fixture f;
   json svc = {

@@ -11,6 +11,7 @@
 #include "lib/k8s/errors.h"
 #include "lib/k8s/http_client.h"
 #include "lib/k8s/testing/api_server.h"
+#include "lib/k8s/transport.h"
 #include "tests/status_matchers.h"
 
 namespace lb::k8s {
@@ -91,6 +92,75 @@ TEST_CASE("create, get, list, patch, delete with server errors surfaced") {
   CHECK(HttpCode(gone) == 404);
   CHECK_STATUS(f.client->Create(kConfigMaps, "nosuch", ConfigMap("c", {})),
                absl::StatusCode::kNotFound, "namespaces \"nosuch\" not found");
+}
+
+TEST_CASE("a list with a limit is fetched in pages of one snapshot") {
+  Fixture f;
+  for (const char* n : {"a", "b", "c", "d", "e"}) {
+    REQUIRE_OK(f.client->Create(kConfigMaps, "default", ConfigMap(n, {})));
+  }
+  const int64_t before = f.server->request_count();
+  ASSIGN_OR_FAIL(ObjectList list,
+                 f.client->List(kConfigMaps, "default", {.limit = 2}));
+  CHECK(f.server->request_count() - before == 3);
+  REQUIRE(list.items.size() == 5);
+  CHECK(list.items[4]["metadata"]["name"] == "e");
+  CHECK(list.items[4]["kind"] == "ConfigMap");
+  CHECK(list.resource_version == std::to_string(f.server->resource_version()));
+
+  std::vector<std::string> names;
+  ASSIGN_OR_FAIL(
+      std::string rv,
+      f.client->ListEach(kConfigMaps, "default", {.limit = 3}, [&](json item) {
+        CHECK(item["apiVersion"] == "v1");
+        names.push_back(item["metadata"]["name"]);
+      }));
+  CHECK(names == std::vector<std::string>{"a", "b", "c", "d", "e"});
+  CHECK(rv == list.resource_version);
+}
+
+TEST_CASE("server warnings reach the caller; dry runs and strict writes") {
+  Fixture f;
+  std::vector<std::string> warnings;
+  f.config.on_warning = [&](const std::string& w) { warnings.push_back(w); };
+  ASSIGN_OR_FAIL(auto client, HttpClient::Create(f.config, f.clock));
+  json cm = ConfigMap("w", {{"k", "v"}});
+  cm["bogus"] = 1;
+  REQUIRE_OK(client->Create(kConfigMaps, "default", cm));
+  CHECK(warnings == std::vector<std::string>{"unknown field \"bogus\""});
+
+  CHECK_STATUS(client->Create(kConfigMaps, "default", cm,
+                              {.field_validation = "Strict"}),
+               absl::StatusCode::kInvalidArgument,
+               "strict decoding error: unknown field \"bogus\"");
+
+  json dry = ConfigMap("dry", {});
+  ASSIGN_OR_FAIL(json answered, client->Create(kConfigMaps, "default", dry,
+                                               {.dry_run = true}));
+  CHECK(answered["metadata"]["uid"].is_string());
+  CHECK(absl::IsNotFound(client->Get(kConfigMaps, "default", "dry").status()));
+  REQUIRE_OK(
+      client->Delete(kConfigMaps, "default", "w", "", {.dry_run = true}));
+  CHECK_OK(client->Get(kConfigMaps, "default", "w").status());
+  ASSIGN_OR_FAIL(json patched,
+                 client->MergePatch(kConfigMaps, "default", "w",
+                                    {{"data", {{"k", "dry"}}}},
+                                    Subresource::kNone, {.dry_run = true}));
+  CHECK(patched["data"]["k"] == "dry");
+  ASSIGN_OR_FAIL(json stored, client->Get(kConfigMaps, "default", "w"));
+  CHECK(stored["data"]["k"] == "v");
+}
+
+TEST_CASE("Warning header values") {
+  CHECK(ParseWarningHeader(R"(299 - "unknown field \"x\"")") ==
+        std::optional<std::string>("unknown field \"x\""));
+  CHECK(
+      ParseWarningHeader(
+          R"(299 kube-apiserver "deprecated" "Sat, 01 Jan 2000 00:00:00 GMT")") ==
+      std::optional<std::string>("deprecated"));
+  CHECK(ParseWarningHeader("299 - unquoted") == std::nullopt);
+  CHECK(ParseWarningHeader(R"(299 - "unterminated)") == std::nullopt);
+  CHECK(ParseWarningHeader("") == std::nullopt);
 }
 
 TEST_CASE("watch delivers events and ends on server timeout and 410") {

@@ -51,6 +51,10 @@ struct Config {
   // Retries of a request answered 429 or 5xx with a Retry-After header.
   int max_retries = 5;
   std::string user_agent = "lb-k8s/1";
+  // Called with the text of each warning the server sends (`Warning: 299`
+  // headers: deprecated APIs, unknown fields, webhook warnings), on the
+  // thread that made the request; null drops them.
+  std::function<void(const std::string& warning)> on_warning;
 };
 
 // Reads the environment and files of a pod. Injected so tests can fake them.

@@ -133,6 +133,9 @@ absl::StatusOr<std::string> HttpClient::SendRaw(
       clock_.Sleep(std::min(res->retry_after, absl::Seconds(10)));
       continue;
     }
+    if (config_.on_warning) {
+      for (const std::string& w : res->warnings) config_.on_warning(w);
+    }
     if (res->status < 200 || res->status > 299) {
       return StatusFromHttp(res->status, res->body);
     }
@@ -147,7 +150,8 @@ absl::StatusOr<json> HttpClient::DoGet(const Resource& r, const std::string& ns,
 }
 
 std::string HttpClient::ListPath(const Resource& r, const std::string& ns,
-                                 const ListOptions& options) {
+                                 const ListOptions& options,
+                                 const std::string& continue_token) {
   std::string path = r.CollectionPath(ns);
   std::string sep = "?";
   auto add = [&](const char* k, const std::string& v) {
@@ -157,94 +161,140 @@ std::string HttpClient::ListPath(const Resource& r, const std::string& ns,
   };
   add("labelSelector", options.label_selector);
   add("fieldSelector", options.field_selector);
-  add("resourceVersion", options.resource_version);
+  // A continued page is read from the first page's snapshot; the server
+  // refuses a resourceVersion beside the token.
+  if (continue_token.empty()) add("resourceVersion", options.resource_version);
+  if (options.limit > 0) add("limit", absl::StrCat(options.limit));
+  add("continue", continue_token);
   return path;
 }
+
+namespace {
+
+// metadata.<key> of a list response when it is a string, else "".
+std::string ListMeta(const json& list, const char* key) {
+  auto md = list.find("metadata");
+  if (md == list.end() || !md->is_object()) return "";
+  auto v = md->find(key);
+  return v != md->end() && v->is_string() ? v->get<std::string>() : "";
+}
+
+}  // namespace
 
 absl::StatusOr<std::string> HttpClient::DoListEach(
     const Resource& r, const std::string& ns, const ListOptions& options,
     const std::function<void(json item)>& on_item) {
-  std::string path = ListPath(r, ns, options);
-  LB_ASSIGN_OR_RETURN(std::string body, SendRaw("GET", path, "", ""));
-  // Items are the objects ending at depth 2 under the top-level "items" key;
-  // each is handed over and dropped from the tree being built.
-  bool in_items = false;
-  int handed = 0;
-  json::parser_callback_t cb = [&](int depth, json::parse_event_t event,
-                                   json& parsed) {
-    if (depth == 1 && event == json::parse_event_t::key) {
-      in_items = parsed.is_string() && parsed.get<std::string>() == "items";
+  std::string version, continue_token;
+  do {
+    std::string path = ListPath(r, ns, options, continue_token);
+    LB_ASSIGN_OR_RETURN(std::string body, SendRaw("GET", path, "", ""));
+    // Items are the objects ending at depth 2 under the top-level "items"
+    // key; each is handed over and dropped from the tree being built.
+    bool in_items = false;
+    json::parser_callback_t cb = [&](int depth, json::parse_event_t event,
+                                     json& parsed) {
+      if (depth == 1 && event == json::parse_event_t::key) {
+        in_items = parsed.is_string() && parsed.get<std::string>() == "items";
+      }
+      if (in_items && depth == 2 && event == json::parse_event_t::object_end) {
+        if (!parsed.contains("kind")) parsed["kind"] = r.kind;
+        if (!parsed.contains("apiVersion")) {
+          parsed["apiVersion"] = r.ApiVersion();
+        }
+        on_item(std::move(parsed));
+        return false;
+      }
+      return true;
+    };
+    json rest = json::parse(body, cb, /*allow_exceptions=*/false);
+    if (rest.is_discarded() || !rest.is_object()) {
+      return absl::DataLossError(
+          absl::StrCat("GET ", path, ": response is not a JSON object"));
     }
-    if (in_items && depth == 2 && event == json::parse_event_t::object_end) {
-      if (!parsed.contains("kind")) parsed["kind"] = r.kind;
-      if (!parsed.contains("apiVersion")) parsed["apiVersion"] = r.ApiVersion();
-      ++handed;
-      on_item(std::move(parsed));
-      return false;
+    auto items = rest.find("items");
+    if (items == rest.end() || !(items->is_array() || items->is_null()) ||
+        (items->is_array() && !items->empty())) {
+      return absl::DataLossError(
+          absl::StrCat("GET ", path, ": response is not a list of objects"));
     }
-    return true;
-  };
-  json rest = json::parse(body, cb, /*allow_exceptions=*/false);
-  if (rest.is_discarded() || !rest.is_object()) {
-    return absl::DataLossError(
-        absl::StrCat("GET ", path, ": response is not a JSON object"));
-  }
-  auto items = rest.find("items");
-  if (items == rest.end() || !(items->is_array() || items->is_null()) ||
-      (items->is_array() && !items->empty())) {
-    return absl::DataLossError(
-        absl::StrCat("GET ", path, ": response is not a list of objects"));
-  }
-  std::string rv;
-  auto md = rest.find("metadata");
-  if (md != rest.end() && md->is_object()) {
-    auto v = md->find("resourceVersion");
-    if (v != md->end() && v->is_string()) rv = v->get<std::string>();
-  }
-  return rv;
+    if (continue_token.empty()) version = ListMeta(rest, "resourceVersion");
+    continue_token = ListMeta(rest, "continue");
+  } while (!continue_token.empty());
+  return version;
 }
 
 absl::StatusOr<ObjectList> HttpClient::DoList(const Resource& r,
                                               const std::string& ns,
                                               const ListOptions& options) {
-  std::string path = ListPath(r, ns, options);
-  LB_ASSIGN_OR_RETURN(json j, Send("GET", path, "", ""));
-  if (!j.is_object() || !j.contains("items") ||
-      !(j["items"].is_array() || j["items"].is_null())) {
-    return absl::DataLossError(
-        absl::StrCat("GET ", path, ": response is not a list"));
-  }
   ObjectList list;
-  if (j["items"].is_array()) {
-    list.items.reserve(j["items"].size());
-    for (json& item : j["items"]) {
-      if (!item.is_object()) {
-        return absl::DataLossError(
-            absl::StrCat("GET ", path, ": list item is not an object"));
-      }
-      // Built-in lists omit kind/apiVersion on items; restore them.
-      if (!item.contains("kind")) item["kind"] = r.kind;
-      if (!item.contains("apiVersion")) item["apiVersion"] = r.ApiVersion();
-      list.items.push_back(std::move(item));
+  ListOptions page_options = options;
+  std::string continue_token;
+  do {
+    std::string path = ListPath(r, ns, page_options, continue_token);
+    absl::StatusOr<json> page = Send("GET", path, "", "");
+    if (!page.ok() && IsGone(page.status()) && !continue_token.empty()) {
+      // The snapshot expired between pages: the whole list at once.
+      list = ObjectList();
+      page_options.limit = 0;
+      continue_token.clear();
+      path = ListPath(r, ns, page_options, continue_token);
+      page = Send("GET", path, "", "");
     }
-  }
-  const json& md = j.value("metadata", json::object());
-  if (md.is_object() && md.contains("resourceVersion") &&
-      md["resourceVersion"].is_string()) {
-    list.resource_version = md["resourceVersion"].get<std::string>();
-  }
+    if (!page.ok()) return page.status();
+    json& j = *page;
+    if (!j.is_object() || !j.contains("items") ||
+        !(j["items"].is_array() || j["items"].is_null())) {
+      return absl::DataLossError(
+          absl::StrCat("GET ", path, ": response is not a list"));
+    }
+    if (j["items"].is_array()) {
+      list.items.reserve(list.items.size() + j["items"].size());
+      for (json& item : j["items"]) {
+        if (!item.is_object()) {
+          return absl::DataLossError(
+              absl::StrCat("GET ", path, ": list item is not an object"));
+        }
+        // Built-in lists omit kind/apiVersion on items; restore them.
+        if (!item.contains("kind")) item["kind"] = r.kind;
+        if (!item.contains("apiVersion")) item["apiVersion"] = r.ApiVersion();
+        list.items.push_back(std::move(item));
+      }
+    }
+    if (continue_token.empty()) {
+      list.resource_version = ListMeta(j, "resourceVersion");
+    }
+    continue_token = ListMeta(j, "continue");
+  } while (!continue_token.empty());
   return list;
 }
 
+namespace {
+
+// The query of a write with `options` ("" or "?...").
+std::string WriteQuery(const WriteOptions& options) {
+  std::string q;
+  if (options.dry_run) absl::StrAppend(&q, "?dryRun=All");
+  if (!options.field_validation.empty()) {
+    absl::StrAppend(&q, q.empty() ? "?" : "&",
+                    "fieldValidation=", options.field_validation);
+  }
+  return q;
+}
+
+}  // namespace
+
 absl::StatusOr<json> HttpClient::DoCreate(const Resource& r,
                                           const std::string& ns,
-                                          const json& object) {
-  return Send("POST", r.CollectionPath(ns), object.dump(), "application/json");
+                                          const json& object,
+                                          const WriteOptions& options) {
+  return Send("POST", r.CollectionPath(ns) + WriteQuery(options), object.dump(),
+              "application/json");
 }
 
 absl::StatusOr<json> HttpClient::DoUpdate(const Resource& r,
                                           const std::string& ns,
-                                          const json& object, Subresource sub) {
+                                          const json& object, Subresource sub,
+                                          const WriteOptions& options) {
   std::string name;
   if (object.is_object() && object.contains("metadata") &&
       object["metadata"].is_object() && object["metadata"].contains("name") &&
@@ -254,45 +304,46 @@ absl::StatusOr<json> HttpClient::DoUpdate(const Resource& r,
   if (name.empty()) {
     return absl::InvalidArgumentError("Update: object has no metadata.name");
   }
-  return Send("PUT", r.ItemPath(ns, name) + SubPath(sub), object.dump(),
-              "application/json");
+  return Send("PUT", r.ItemPath(ns, name) + SubPath(sub) + WriteQuery(options),
+              object.dump(), "application/json");
 }
 
-absl::StatusOr<json> HttpClient::DoMergePatch(const Resource& r,
-                                              const std::string& ns,
-                                              const std::string& name,
-                                              const json& patch,
-                                              Subresource sub) {
+absl::StatusOr<json> HttpClient::DoMergePatch(
+    const Resource& r, const std::string& ns, const std::string& name,
+    const json& patch, Subresource sub, const WriteOptions& options) {
   if (!patch.is_object()) {
     return absl::InvalidArgumentError("MergePatch: patch must be an object");
   }
-  return Send("PATCH", r.ItemPath(ns, name) + SubPath(sub), patch.dump(),
-              "application/merge-patch+json");
+  return Send("PATCH",
+              r.ItemPath(ns, name) + SubPath(sub) + WriteQuery(options),
+              patch.dump(), "application/merge-patch+json");
 }
 
 absl::StatusOr<json> HttpClient::DoJsonPatch(const Resource& r,
                                              const std::string& ns,
                                              const std::string& name,
-                                             const json& patch,
-                                             Subresource sub) {
+                                             const json& patch, Subresource sub,
+                                             const WriteOptions& options) {
   if (!patch.is_array()) {
     return absl::InvalidArgumentError("JsonPatch: patch must be an array");
   }
-  return Send("PATCH", r.ItemPath(ns, name) + SubPath(sub), patch.dump(),
-              "application/json-patch+json");
+  return Send("PATCH",
+              r.ItemPath(ns, name) + SubPath(sub) + WriteQuery(options),
+              patch.dump(), "application/json-patch+json");
 }
 
 absl::Status HttpClient::DoDelete(const Resource& r, const std::string& ns,
                                   const std::string& name,
-                                  const std::string& resource_version) {
-  json options = {{"kind", "DeleteOptions"},
-                  {"apiVersion", "v1"},
-                  {"propagationPolicy", "Background"}};
+                                  const std::string& resource_version,
+                                  const WriteOptions& options) {
+  json body = {{"kind", "DeleteOptions"},
+               {"apiVersion", "v1"},
+               {"propagationPolicy", "Background"}};
   if (!resource_version.empty()) {
-    options["preconditions"] = {{"resourceVersion", resource_version}};
+    body["preconditions"] = {{"resourceVersion", resource_version}};
   }
-  return Send("DELETE", r.ItemPath(ns, name), options.dump(),
-              "application/json")
+  if (options.dry_run) body["dryRun"] = {"All"};
+  return Send("DELETE", r.ItemPath(ns, name), body.dump(), "application/json")
       .status();
 }
 

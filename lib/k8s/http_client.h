@@ -60,18 +60,23 @@ class HttpClient final : public Client {
       const Resource& r, const std::string& ns, const ListOptions& options,
       const std::function<void(json item)>& on_item) override;
   absl::StatusOr<json> DoCreate(const Resource& r, const std::string& ns,
-                                const json& object) override;
+                                const json& object,
+                                const WriteOptions& options) override;
   absl::StatusOr<json> DoUpdate(const Resource& r, const std::string& ns,
-                                const json& object, Subresource sub) override;
+                                const json& object, Subresource sub,
+                                const WriteOptions& options) override;
   absl::StatusOr<json> DoMergePatch(const Resource& r, const std::string& ns,
                                     const std::string& name, const json& patch,
-                                    Subresource sub) override;
+                                    Subresource sub,
+                                    const WriteOptions& options) override;
   absl::StatusOr<json> DoJsonPatch(const Resource& r, const std::string& ns,
                                    const std::string& name, const json& patch,
-                                   Subresource sub) override;
+                                   Subresource sub,
+                                   const WriteOptions& options) override;
   absl::Status DoDelete(const Resource& r, const std::string& ns,
                         const std::string& name,
-                        const std::string& resource_version) override;
+                        const std::string& resource_version,
+                        const WriteOptions& options) override;
   absl::Status DoWatch(const Resource& r, const std::string& ns,
                        const WatchOptions& options,
                        const std::function<bool(WatchEvent)>& on_event,
@@ -85,8 +90,10 @@ class HttpClient final : public Client {
                                       const std::string& path,
                                       const std::string& body,
                                       const std::string& content_type);
+  // The path of one page of a list: `continue_token` "" for the first.
   static std::string ListPath(const Resource& r, const std::string& ns,
-                              const ListOptions& options);
+                              const ListOptions& options,
+                              const std::string& continue_token);
   // Takes a request token from the QPS limiter, sleeping on the clock until
   // one is due.
   void WaitForRequestSlot() ABSL_LOCKS_EXCLUDED(limiter_mu_);

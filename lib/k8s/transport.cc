@@ -152,6 +152,12 @@ class HttplibTransport final : public HttpTransport {
         retry > 0) {
       out.retry_after = absl::Seconds(retry);
     }
+    const size_t warnings = res->get_header_value_count("Warning");
+    for (size_t i = 0; i < warnings; ++i) {
+      std::optional<std::string> text =
+          ParseWarningHeader(res->get_header_value("Warning", i));
+      if (text.has_value()) out.warnings.push_back(*std::move(text));
+    }
     {
       absl::MutexLock l(&mu_);
       if (pool_.size() < 8) pool_.push_back(std::move(cli));
@@ -281,6 +287,28 @@ class HttplibTransport final : public HttpTransport {
 };
 
 }  // namespace
+
+std::optional<std::string> ParseWarningHeader(absl::string_view value) {
+  // code SP agent SP quoted-string [SP quoted-date]
+  const size_t code_end = value.find(' ');
+  if (code_end == absl::string_view::npos) return std::nullopt;
+  const size_t agent_end = value.find(' ', code_end + 1);
+  if (agent_end == absl::string_view::npos || agent_end + 1 >= value.size() ||
+      value[agent_end + 1] != '"') {
+    return std::nullopt;
+  }
+  std::string text;
+  for (size_t i = agent_end + 2; i < value.size(); ++i) {
+    const char c = value[i];
+    if (c == '"') return text;
+    if (c == '\\' && i + 1 < value.size()) {
+      text.push_back(value[++i]);
+    } else {
+      text.push_back(c);
+    }
+  }
+  return std::nullopt;  // unterminated
+}
 
 absl::StatusOr<std::unique_ptr<HttpTransport>> NewHttpTransport(
     const Config& config) {

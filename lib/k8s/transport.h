@@ -17,7 +17,9 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -39,7 +41,13 @@ struct HttpResponse {
   std::string body;
   // From a Retry-After header; zero when absent.
   absl::Duration retry_after;
+  // The text of each `Warning: 299 - "..."` header, unquoted, in order.
+  std::vector<std::string> warnings;
 };
+
+// The warn-text of one Warning header value (RFC 7234: code, agent, quoted
+// text, optional date); nullopt when it is not of that form.
+std::optional<std::string> ParseWarningHeader(absl::string_view value);
 
 class HttpTransport {
  public:

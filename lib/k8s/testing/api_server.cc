@@ -3,6 +3,7 @@
 #include <httplib.h>
 #include <openssl/pem.h>
 #include <signal.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <deque>
@@ -263,6 +264,15 @@ class ApiServer::Impl {
     server->new_task_queue = [threads] {
       return new ElasticTaskQueue(static_cast<size_t>(threads));
     };
+    // cpp-httplib listens with a backlog of 5, which hundreds of clients
+    // connecting at once overflow (each dropped SYN costs the client a
+    // second); the listening socket is captured so it listens with
+    // somaxconn's backlog instead, as Go's servers do.
+    auto listen_fd = std::make_shared<int>(-1);
+    server->set_socket_options([listen_fd](socket_t sock) {
+      httplib::default_socket_options(sock);
+      *listen_fd = sock;
+    });
     server->set_keep_alive_timeout(1);
     server->set_tcp_nodelay(true);
     server->set_read_timeout(30);
@@ -287,6 +297,7 @@ class ApiServer::Impl {
           absl::StrCat("cannot bind ", options_.host, ":", port));
     }
     options_.port = port;
+    if (*listen_fd >= 0) ::listen(*listen_fd, SOMAXCONN);
     {
       absl::MutexLock l(&mu_);
       stopping_ = false;

@@ -1,7 +1,7 @@
 // apiserver: the Kubernetes API server stand-in as a process.
 //
 //   apiserver [--tls] [--token T] [--host H] [--port N] [--history N]
-//             [--kubeconfig-out FILE]
+//             [--min_request_timeout D] [--kubeconfig-out FILE]
 //
 // Prints "serving on URL" once it accepts requests, then serves until
 // SIGTERM or SIGINT (exit 0). Tests switch outages with signals:
@@ -33,6 +33,9 @@ ABSL_FLAG(int, port, 0, "listen port (0: pick a free one)");
 ABSL_FLAG(std::string, kubeconfig_out, "",
           "write a kubeconfig for this server to FILE");
 ABSL_FLAG(int64_t, history, 100000, "watch events kept for resuming watches");
+ABSL_FLAG(absl::Duration, min_request_timeout, absl::Minutes(30),
+          "a watch without timeoutSeconds ends after a random time between "
+          "this and twice this");
 
 int main(int argc, char** argv) {
   // Accept the dashed spelling `--kubeconfig-out` as well.
@@ -62,6 +65,7 @@ int main(int argc, char** argv) {
   options.host = absl::GetFlag(FLAGS_host);
   options.port = absl::GetFlag(FLAGS_port);
   options.history_limit = absl::GetFlag(FLAGS_history);
+  options.min_request_timeout = absl::GetFlag(FLAGS_min_request_timeout);
   auto server = lb::k8s::testing::ApiServer::Start(options);
   if (!server.ok()) {
     std::cerr << "apiserver: " << server.status() << "\n";

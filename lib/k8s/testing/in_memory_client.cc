@@ -12,6 +12,7 @@
 #include "lib/base/status_macros.h"
 #include "lib/k8s/errors.h"
 #include "lib/k8s/stream_cancel.h"
+#include "lib/k8s/testing/list_options.h"
 
 namespace lb::k8s::testing {
 namespace {
@@ -154,6 +155,9 @@ absl::StatusOr<std::vector<ObjectRef>> InMemoryClient::ListLocked(
     return FromResult(
         ApiError(400, "BadRequest", std::string(selection.status().message())));
   }
+  if (ApiResult f = CheckFieldSelector(**type, selection->fields); !f.ok()) {
+    return FromResult(f);
+  }
   return store_.List(**type, *selection);
 }
 
@@ -187,20 +191,43 @@ absl::StatusOr<std::string> InMemoryClient::DoListEach(
   return version;
 }
 
-absl::StatusOr<json> InMemoryClient::DoCreate(const Resource& r,
-                                              const std::string& ns,
-                                              const json& object) {
+namespace {
+
+// The store's options for a write with the client's `options`; the 422 the
+// server answers for an unknown fieldValidation, naming `options_kind`
+// (CreateOptions, UpdateOptions, PatchOptions).
+absl::StatusOr<WriteOptions> StoreWrite(const k8s::WriteOptions& options,
+                                        const char* options_kind) {
+  WriteOptions w;
+  w.dry_run = options.dry_run;
+  absl::StatusOr<FieldValidation> v =
+      ParseFieldValidation(options.field_validation);
+  if (!v.ok()) {
+    return FromResult(ApiError(
+        422, "Invalid",
+        absl::StrCat(options_kind,
+                     ".meta.k8s.io \"\" is invalid: ", v.status().message())));
+  }
+  w.field_validation = *v;
+  return w;
+}
+
+}  // namespace
+
+absl::StatusOr<json> InMemoryClient::DoCreate(
+    const Resource& r, const std::string& ns, const json& object,
+    const k8s::WriteOptions& options) {
+  LB_ASSIGN_OR_RETURN(WriteOptions write, StoreWrite(options, "CreateOptions"));
   absl::MutexLock lock(&mu_);
   LB_RETURN_IF_ERROR(Admit("POST", r, Subresource::kNone));
   LB_ASSIGN_OR_RETURN(const ResourceType* t, TypeOf(r));
-  return Body(
-      store_.Create(*t, RequestNamespace(r, ns, object), object, clock_.Now()));
+  return Body(store_.Create(*t, RequestNamespace(r, ns, object), object,
+                            clock_.Now(), write));
 }
 
-absl::StatusOr<json> InMemoryClient::DoUpdate(const Resource& r,
-                                              const std::string& ns,
-                                              const json& object,
-                                              Subresource sub) {
+absl::StatusOr<json> InMemoryClient::DoUpdate(
+    const Resource& r, const std::string& ns, const json& object,
+    Subresource sub, const k8s::WriteOptions& options) {
   const std::string name = object.is_object() && object.contains("metadata") &&
                                    object["metadata"].is_object()
                                ? object["metadata"].value("name", "")
@@ -208,60 +235,63 @@ absl::StatusOr<json> InMemoryClient::DoUpdate(const Resource& r,
   if (name.empty()) {
     return absl::InvalidArgumentError("Update: object has no metadata.name");
   }
+  LB_ASSIGN_OR_RETURN(WriteOptions write, StoreWrite(options, "UpdateOptions"));
   absl::MutexLock lock(&mu_);
   LB_RETURN_IF_ERROR(Admit("PUT", r, sub));
   LB_ASSIGN_OR_RETURN(const ResourceType* t, TypeOf(r));
   return Body(store_.Update(*t, RequestNamespace(r, ns, object), name,
-                            sub == Subresource::kStatus, object, clock_.Now()));
+                            sub == Subresource::kStatus, object, clock_.Now(),
+                            write));
 }
 
 absl::StatusOr<json> InMemoryClient::Patch(const Resource& r,
                                            const std::string& ns,
                                            const std::string& name,
                                            PatchType type, const json& patch,
-                                           Subresource sub) {
+                                           Subresource sub,
+                                           const k8s::WriteOptions& options) {
+  LB_ASSIGN_OR_RETURN(WriteOptions write, StoreWrite(options, "PatchOptions"));
   absl::MutexLock lock(&mu_);
   LB_RETURN_IF_ERROR(Admit("PATCH", r, sub));
   LB_ASSIGN_OR_RETURN(const ResourceType* t, TypeOf(r));
   return Body(store_.Patch(*t, RequestNamespace(r, ns, json()), name,
                            sub == Subresource::kStatus, type, patch,
-                           clock_.Now()));
+                           clock_.Now(), write));
 }
 
-absl::StatusOr<json> InMemoryClient::DoMergePatch(const Resource& r,
-                                                  const std::string& ns,
-                                                  const std::string& name,
-                                                  const json& patch,
-                                                  Subresource sub) {
+absl::StatusOr<json> InMemoryClient::DoMergePatch(
+    const Resource& r, const std::string& ns, const std::string& name,
+    const json& patch, Subresource sub, const k8s::WriteOptions& options) {
   if (!patch.is_object()) {
     return absl::InvalidArgumentError("MergePatch: patch must be an object");
   }
-  return Patch(r, ns, name, PatchType::kMerge, patch, sub);
+  return Patch(r, ns, name, PatchType::kMerge, patch, sub, options);
 }
 
-absl::StatusOr<json> InMemoryClient::DoJsonPatch(const Resource& r,
-                                                 const std::string& ns,
-                                                 const std::string& name,
-                                                 const json& patch,
-                                                 Subresource sub) {
+absl::StatusOr<json> InMemoryClient::DoJsonPatch(
+    const Resource& r, const std::string& ns, const std::string& name,
+    const json& patch, Subresource sub, const k8s::WriteOptions& options) {
   if (!patch.is_array()) {
     return absl::InvalidArgumentError("JsonPatch: patch must be an array");
   }
-  return Patch(r, ns, name, PatchType::kJson, patch, sub);
+  return Patch(r, ns, name, PatchType::kJson, patch, sub, options);
 }
 
 absl::Status InMemoryClient::DoDelete(const Resource& r, const std::string& ns,
                                       const std::string& name,
-                                      const std::string& resource_version) {
-  json options = json();
+                                      const std::string& resource_version,
+                                      const k8s::WriteOptions& options) {
+  json body = json();
   if (!resource_version.empty()) {
-    options = {{"preconditions", {{"resourceVersion", resource_version}}}};
+    body = {{"preconditions", {{"resourceVersion", resource_version}}}};
   }
+  WriteOptions write;
+  write.dry_run = options.dry_run;
   absl::MutexLock lock(&mu_);
   LB_RETURN_IF_ERROR(Admit("DELETE", r, Subresource::kNone));
   LB_ASSIGN_OR_RETURN(const ResourceType* t, TypeOf(r));
   return FromResult(store_.Delete(*t, RequestNamespace(r, ns, json()), name,
-                                  options, clock_.Now()));
+                                  body, clock_.Now(), write));
 }
 
 absl::Status InMemoryClient::DoWatch(

@@ -79,18 +79,23 @@ class InMemoryClient final : public Client {
       const Resource& r, const std::string& ns, const ListOptions& options,
       const std::function<void(json item)>& on_item) override;
   absl::StatusOr<json> DoCreate(const Resource& r, const std::string& ns,
-                                const json& object) override;
+                                const json& object,
+                                const k8s::WriteOptions& options) override;
   absl::StatusOr<json> DoUpdate(const Resource& r, const std::string& ns,
-                                const json& object, Subresource sub) override;
+                                const json& object, Subresource sub,
+                                const k8s::WriteOptions& options) override;
   absl::StatusOr<json> DoMergePatch(const Resource& r, const std::string& ns,
                                     const std::string& name, const json& patch,
-                                    Subresource sub) override;
+                                    Subresource sub,
+                                    const k8s::WriteOptions& options) override;
   absl::StatusOr<json> DoJsonPatch(const Resource& r, const std::string& ns,
                                    const std::string& name, const json& patch,
-                                   Subresource sub) override;
+                                   Subresource sub,
+                                   const k8s::WriteOptions& options) override;
   absl::Status DoDelete(const Resource& r, const std::string& ns,
                         const std::string& name,
-                        const std::string& resource_version) override;
+                        const std::string& resource_version,
+                        const k8s::WriteOptions& options) override;
   absl::Status DoWatch(const Resource& r, const std::string& ns,
                        const WatchOptions& options,
                        const std::function<bool(WatchEvent)>& on_event,
@@ -109,7 +114,8 @@ class InMemoryClient final : public Client {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<json> Patch(const Resource& r, const std::string& ns,
                              const std::string& name, PatchType type,
-                             const json& patch, Subresource sub)
+                             const json& patch, Subresource sub,
+                             const k8s::WriteOptions& options)
       ABSL_LOCKS_EXCLUDED(mu_);
 
   Clock& clock_;
