@@ -1,6 +1,6 @@
 // What the real kubectl prints from the stand-in's server-side tables: the
 // columns and cells kube-apiserver 1.32 serves for each kind, a CRD's printer
-// columns and `get all`.
+// columns, `get all` and the deprecated ComponentStatuses.
 
 #include <doctest/doctest.h>
 
@@ -298,6 +298,24 @@ TEST_CASE("get rolebinding: the role, and -o wide the subjects by kind") {
   CHECK(Matches(lines[0], "NAME CREATED AT"));
   CHECK(absl::StartsWith(lines[1], "reader "));
   CHECK(absl::EndsWith(lines[1], "Z"));
+}
+
+TEST_CASE("get cs: three healthy components and the deprecation warning") {
+  Fixture f;
+  KubectlResult r = f.Run({"get", "cs"});
+  REQUIRE(r.exit_code == 0);
+  CHECK(absl::StrContains(
+      r.err, "Warning: v1 ComponentStatus is deprecated in v1.19+"));
+  CheckTable(f, {"get", "componentstatuses"},
+             {"NAME STATUS MESSAGE ERROR", "controller-manager Healthy ok",
+              "etcd-0 Healthy ok", "scheduler Healthy ok"});
+  r = f.Run({"get", "cs", "etcd-0", "-o", "jsonpath={.conditions[0].type}"});
+  CHECK(r.out == "Healthy");
+  // Read-only, as upstream: no route for writes.
+  r = f.Run({"delete", "cs", "scheduler"});
+  CHECK(r.exit_code != 0);
+  CHECK(absl::StrContains(r.err, "MethodNotAllowed"));
+  CHECK(f.Run({"get", "cs", "scheduler"}).exit_code == 0);
 }
 
 TEST_CASE("get all -n default: each workload kind and Services") {

@@ -94,6 +94,17 @@ ObjectStore::ObjectStore(ObjectStoreOptions options, absl::Time now)
         {"ports",
          {{{"name", "https"}, {"port", 443}, {"targetPort", 6443}}}}}}};
   Create(*FindType("", "services"), "default", kubernetes, now);
+  // Component statuses are probes of the control plane, not stored objects:
+  // no uid, creationTimestamp or resourceVersion, no watch history.
+  const ResourceType& statuses = *FindType("", "componentstatuses");
+  for (const char* component : {"controller-manager", "etcd-0", "scheduler"}) {
+    objects_[statuses.Key()][component] = std::make_shared<const json>(json{
+        {"kind", "ComponentStatus"},
+        {"apiVersion", "v1"},
+        {"metadata", {{"name", component}, {"creationTimestamp", nullptr}}},
+        {"conditions",
+         {{{"type", "Healthy"}, {"status", "True"}, {"message", "ok"}}}}});
+  }
 }
 
 void ObjectStore::Register(const ResourceType& t) {

@@ -19,7 +19,11 @@
 //   r = store.ReadHistory(*svc, Selection{}, &pos, 1000, &events);
 //
 // A new store holds the namespaces default, kube-system, kube-public and
-// kube-node-lease and the Service default/kubernetes, as a new cluster does.
+// kube-node-lease and the Service default/kubernetes, as a new cluster does,
+// and the ComponentStatuses controller-manager, etcd-0 and scheduler, all
+// Healthy (outside the resourceVersions and the watch history, as they are
+// probes rather than stored objects; the HTTP front end serves them
+// read-only).
 //
 // Thread-safety: not thread-safe; owners lock around every call.
 
