@@ -1,6 +1,7 @@
 // What the real kubectl prints from the stand-in's server-side tables: the
 // columns and cells kube-apiserver 1.32 serves for each kind, a CRD's printer
-// columns, `get all` and the deprecated ComponentStatuses.
+// columns, `get all`, the deprecated ComponentStatuses and the endpoints a
+// new cluster holds.
 
 #include <doctest/doctest.h>
 
@@ -316,6 +317,23 @@ TEST_CASE("get cs: three healthy components and the deprecation warning") {
   CHECK(r.exit_code != 0);
   CHECK(absl::StrContains(r.err, "MethodNotAllowed"));
   CHECK(f.Run({"get", "cs", "scheduler"}).exit_code == 0);
+}
+
+TEST_CASE("a new cluster's kubernetes Endpoints and EndpointSlice") {
+  Fixture f;
+  CheckTable(f, {"get", "endpoints", "kubernetes"},
+             {"NAME ENDPOINTS AGE", "kubernetes 127.0.0.1:6443 *"});
+  CheckTable(f, {"get", "endpointslices"},
+             {"NAME ADDRESSTYPE PORTS ENDPOINTS AGE",
+              "kubernetes IPv4 6443 127.0.0.1 *"});
+  KubectlResult r =
+      f.Run({"get", "endpointslice", "kubernetes", "-o",
+             "jsonpath={.metadata.labels.kubernetes\\.io/service-name} "
+             "{.ports[0].name} {.endpoints[0].conditions.ready}"});
+  CHECK(r.out == "kubernetes https true");
+  r = f.Run(
+      {"get", "endpoints", "kubernetes", "-o", "jsonpath={.metadata.labels}"});
+  CHECK(r.out == R"({"endpointslice.kubernetes.io/skip-mirror":"true"})");
 }
 
 TEST_CASE("get all -n default: each workload kind and Services") {

@@ -142,7 +142,9 @@ class ApiServer::Impl {
   explicit Impl(ApiServerOptions options)
       : options_(std::move(options)),
         clock_(options_.clock),
-        store_(ObjectStoreOptions{options_.history_limit}, clock_->Now()) {
+        store_(ObjectStoreOptions{options_.history_limit, /*seed=*/0,
+                                  options_.host},
+               clock_->Now()) {
     tokens_ = options_.tokens;
   }
 
