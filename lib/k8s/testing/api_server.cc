@@ -222,7 +222,9 @@ class ApiServer::Impl {
   explicit Impl(ApiServerOptions options)
       : options_(std::move(options)),
         clock_(options_.clock),
-        store_(ObjectStoreOptions{options_.history_limit}, clock_->Now()) {
+        store_(ObjectStoreOptions{options_.history_limit, /*seed=*/0,
+                                  options_.host},
+               clock_->Now()) {
     tokens_ = options_.tokens;
   }
 
@@ -490,16 +492,19 @@ class ApiServer::Impl {
   }
 
   // ---- HTTP ---------------------------------------------------------------
+  // Adds a `Warning: 299 - "..."` header (RFC 7234's warn-text is a quoted
+  // string).
+  static void Warn(httplib::Response& res, const std::string& w) {
+    res.set_header(
+        "Warning",
+        absl::StrCat("299 - \"",
+                     absl::StrReplaceAll(w, {{"\\", "\\\\"}, {"\"", "\\\""}}),
+                     "\""));
+  }
+
   static void Send(httplib::Response& res, const ApiResult& r) {
     res.status = r.code;
-    for (const std::string& w : r.warnings) {
-      // RFC 7234's warn-text is a quoted string.
-      res.set_header(
-          "Warning",
-          absl::StrCat("299 - \"",
-                       absl::StrReplaceAll(w, {{"\\", "\\\\"}, {"\"", "\\\""}}),
-                       "\""));
-    }
+    for (const std::string& w : r.warnings) Warn(res, w);
     res.set_content(r.body.dump(), "application/json");
   }
 
@@ -697,9 +702,32 @@ class ApiServer::Impl {
       return;
     }
     ResourceType t = *tp;
+    const std::string watch_param = req.get_param_value("watch");
+    // Reads of a deprecated kind warn; a verb the kind does not serve is
+    // refused (405) before anything else is looked at.
+    if (req.method == "GET" && !t.deprecated_in.empty()) {
+      Warn(res, t.DeprecationWarning());
+    }
+    const bool watch = watch_param == "true" || watch_param == "1";
+    const char* verb = req.method == "POST"     ? "create"
+                       : req.method == "PUT"    ? "update"
+                       : req.method == "PATCH"  ? "patch"
+                       : req.method == "DELETE" ? "delete"
+                       : !name.empty()          ? "get"
+                       : watch                  ? "watch"
+                                                : "list";
+    if (!t.Serves(verb)) {
+      Send(res, ApiError(405, "MethodNotAllowed",
+                         std::string(verb) == "watch"
+                             ? absl::StrCat("watch is not supported on "
+                                            "resources of kind \"",
+                                            t.Qualified(), "\"")
+                             : "the server does not allow this method on the "
+                               "requested resource"));
+      return;
+    }
     // The response's media type is settled before anything is done, as
     // kube-apiserver does; the JSON answer is re-encoded on the way out.
-    const std::string watch_param = req.get_param_value("watch");
     ResponseFormat format;
     if (ApiResult n =
             NegotiateResponse(req.get_header_value("Accept"),
@@ -828,7 +856,6 @@ class ApiServer::Impl {
       }
       return;
     }
-    const bool watch = watch_param == "true" || watch_param == "1";
     ListQuery query;
     if (ApiResult e; !ListQueryOf(req, watch, &query, &e)) {
       Send(res, e);

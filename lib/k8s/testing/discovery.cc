@@ -72,9 +72,7 @@ json ResourceList(const TypeMap& types, const std::string& group,
               {"singularName", t.singular},
               {"namespaced", t.namespaced},
               {"kind", t.kind},
-              {"verbs",
-               {"create", "delete", "deletecollection", "get", "list", "patch",
-                "update", "watch"}}};
+              {"verbs", t.verbs}};
     if (!t.short_names.empty()) r["shortNames"] = t.short_names;
     if (!t.categories.empty()) r["categories"] = t.categories;
     out["resources"].push_back(std::move(r));

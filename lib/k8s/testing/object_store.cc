@@ -1,5 +1,8 @@
 #include "lib/k8s/testing/object_store.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <algorithm>
 #include <random>
 #include <utility>
@@ -63,6 +66,22 @@ bool Selection::Matches(const ResourceType& type, const json& obj) const {
 
 namespace {
 
+// The address the default/kubernetes endpoints name for `address`, and
+// whether it is IPv6.
+std::pair<std::string, bool> ApiServerEndpoint(const std::string& address) {
+  in_addr v4;
+  in6_addr v6;
+  if (inet_pton(AF_INET, address.c_str(), &v4) == 1 &&
+      v4.s_addr != htonl(INADDR_ANY)) {
+    return {address, false};
+  }
+  if (inet_pton(AF_INET6, address.c_str(), &v6) == 1 &&
+      !IN6_IS_ADDR_UNSPECIFIED(&v6)) {
+    return {address, true};
+  }
+  return {"127.0.0.1", false};
+}
+
 uint64_t SeedOf(const ObjectStoreOptions& options) {
   if (options.seed != 0) return options.seed;
   std::random_device entropy;
@@ -95,6 +114,47 @@ ObjectStore::ObjectStore(ObjectStoreOptions options, absl::Time now)
         {"ports",
          {{{"name", "https"}, {"port", 443}, {"targetPort", 6443}}}}}}};
   Create(*FindType("", "services"), "default", kubernetes, now);
+  // The API server's own endpoints, as kube-apiserver's endpoint reconciler
+  // writes them: the Endpoints, labelled so that the mirroring controller
+  // leaves them alone, then the EndpointSlice beside them. The port is the
+  // Service's targetPort.
+  const auto [address, ipv6] = ApiServerEndpoint(options_.apiserver_address);
+  const json port = {{"name", "https"}, {"port", 6443}, {"protocol", "TCP"}};
+  json subset = {{"addresses", json::array({{{"ip", address}}})},
+                 {"ports", json::array({port})}};
+  Create(*FindType("", "endpoints"), "default",
+         {{"apiVersion", "v1"},
+          {"kind", "Endpoints"},
+          {"metadata",
+           {{"name", "kubernetes"},
+            {"namespace", "default"},
+            {"labels", {{"endpointslice.kubernetes.io/skip-mirror", "true"}}}}},
+          {"subsets", json::array({subset})}},
+         now);
+  json endpoint = {{"addresses", json::array({address})},
+                   {"conditions", {{"ready", true}}}};
+  Create(*FindType("discovery.k8s.io", "endpointslices"), "default",
+         {{"apiVersion", "discovery.k8s.io/v1"},
+          {"kind", "EndpointSlice"},
+          {"metadata",
+           {{"name", "kubernetes"},
+            {"namespace", "default"},
+            {"labels", {{"kubernetes.io/service-name", "kubernetes"}}}}},
+          {"addressType", ipv6 ? "IPv6" : "IPv4"},
+          {"endpoints", json::array({endpoint})},
+          {"ports", json::array({port})}},
+         now);
+  // Component statuses are probes of the control plane, not stored objects:
+  // no uid, creationTimestamp or resourceVersion, no watch history.
+  const ResourceType& statuses = *FindType("", "componentstatuses");
+  for (const char* component : {"controller-manager", "etcd-0", "scheduler"}) {
+    objects_[statuses.Key()][component] = std::make_shared<const json>(json{
+        {"kind", "ComponentStatus"},
+        {"apiVersion", "v1"},
+        {"metadata", {{"name", component}, {"creationTimestamp", nullptr}}},
+        {"conditions",
+         {{{"type", "Healthy"}, {"status", "True"}, {"message", "ok"}}}}});
+  }
 }
 
 void ObjectStore::Register(const ResourceType& t) {

@@ -19,7 +19,12 @@
 //   r = store.ReadHistory(*svc, Selection{}, &pos, 1000, &events);
 //
 // A new store holds the namespaces default, kube-system, kube-public and
-// kube-node-lease and the Service default/kubernetes, as a new cluster does.
+// kube-node-lease, the Service default/kubernetes and its Endpoints and
+// EndpointSlice (the API server's address, port 6443), as a new cluster does,
+// and the ComponentStatuses controller-manager, etcd-0 and scheduler, all
+// Healthy (outside the resourceVersions and the watch history, as they are
+// probes rather than stored objects; the HTTP front end serves them
+// read-only).
 //
 // Thread-safety: not thread-safe; owners lock around every call.
 
@@ -112,6 +117,10 @@ struct ObjectStoreOptions {
   // Seeds the random UIDs, node ports and cluster IPs; 0 seeds from the
   // system's entropy, as a real cluster's are unpredictable.
   uint64_t seed = 0;
+  // The API server's address, which the Endpoints and EndpointSlice
+  // default/kubernetes name: an IP address; anything else (a host name, an
+  // unspecified address such as 0.0.0.0) reads as 127.0.0.1.
+  std::string apiserver_address = "127.0.0.1";
 };
 
 class ObjectStore {

@@ -90,7 +90,7 @@ json Operation(const ResourceType& t, const std::string& action,
   return op;
 }
 
-// The paths of one served kind.
+// The paths of one served kind, with an operation per verb it serves.
 void AddPaths(const ResourceType& t, const json& ref, json* paths) {
   const std::string base =
       absl::StrCat("/", PathOf(t),
@@ -109,11 +109,15 @@ void AddPaths(const ResourceType& t, const json& ref, json* paths) {
   }
   json body = {{"required", true},
                {"content", {{"application/json", {{"schema", ref}}}}}};
-  json collection = {
-      {"parameters", path_params},
-      {"get", Operation(t, "list", "list", ref, list_params)},
-      {"post", Operation(t, "post", "create", ref, WriteParams(false))}};
-  collection["post"]["requestBody"] = body;
+  json collection = {{"parameters", path_params}};
+  if (t.Serves("list")) {
+    collection["get"] = Operation(t, "list", "list", ref, list_params);
+  }
+  if (t.Serves("create")) {
+    collection["post"] =
+        Operation(t, "post", "create", ref, WriteParams(false));
+    collection["post"]["requestBody"] = body;
+  }
   (*paths)[base] = collection;
 
   json item_params = path_params;
@@ -131,14 +135,19 @@ void AddPaths(const ResourceType& t, const json& ref, json* paths) {
     patch_body["content"][c] = {{"schema", {{"type", "object"}}}};
   }
   auto item = [&](const std::string& suffix) {
-    json i = {
-        {"parameters", item_params},
-        {"get", Operation(t, "get", "read", ref, json::array())},
-        {"put", Operation(t, "put", "replace", ref, WriteParams(false))},
-        {"patch", Operation(t, "patch", "patch", ref, WriteParams(true))}};
-    i["put"]["requestBody"] = body;
-    i["patch"]["requestBody"] = patch_body;
-    if (suffix.empty()) {
+    json i = {{"parameters", item_params}};
+    if (t.Serves("get")) {
+      i["get"] = Operation(t, "get", "read", ref, json::array());
+    }
+    if (t.Serves("update")) {
+      i["put"] = Operation(t, "put", "replace", ref, WriteParams(false));
+      i["put"]["requestBody"] = body;
+    }
+    if (t.Serves("patch")) {
+      i["patch"] = Operation(t, "patch", "patch", ref, WriteParams(true));
+      i["patch"]["requestBody"] = patch_body;
+    }
+    if (suffix.empty() && t.Serves("delete")) {
       i["delete"] =
           Operation(t, "delete", "delete", ref,
                     json::array({QueryParam("dryRun", ""),

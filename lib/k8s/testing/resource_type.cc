@@ -52,9 +52,15 @@ std::vector<ResourceType> BuiltinTypes() {
         {"pdb"}, true),
       t("apiextensions.k8s.io", "v1", "CustomResourceDefinition",
         "customresourcedefinitions", false, {"crd", "crds"}, true),
+      t("", "v1", "ComponentStatus", "componentstatuses", false, {"cs"}, false),
   };
   // Kubernetes' own "all": the workloads and Services, not configuration.
   for (ResourceType& r : types) {
+    // Probed health, not stored objects: read-only, deprecated since 1.19.
+    if (r.group.empty() && r.plural == "componentstatuses") {
+      r.verbs = {"get", "list"};
+      r.deprecated_in = "1.19";
+    }
     if ((r.group.empty() && (r.plural == "pods" || r.plural == "services")) ||
         (r.group == "apps" &&
          (r.plural == "deployments" || r.plural == "daemonsets" ||

@@ -13,6 +13,7 @@
 #ifndef LB_K8S_TESTING_RESOURCE_TYPE_H_
 #define LB_K8S_TESTING_RESOURCE_TYPE_H_
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
@@ -44,6 +45,14 @@ struct ResourceType {
   json schema;
   // CRD only: the served version's selectableFields ([{jsonPath}]).
   json selectable_fields = json::array();
+  // The verbs served, as discovery lists them; the HTTP front end answers
+  // any other with 405 MethodNotAllowed.
+  std::vector<std::string> verbs = {"create", "delete", "deletecollection",
+                                    "get",    "list",   "patch",
+                                    "update", "watch"};
+  // The release that deprecated the kind ("1.19"), "" if none did; every
+  // read of it carries DeprecationWarning().
+  std::string deprecated_in;
 
   // "v1", "apps/v1".
   std::string GroupVersion() const {
@@ -55,6 +64,17 @@ struct ResourceType {
   }
   // "group/plural": one served version per resource.
   std::string Key() const { return group + "/" + plural; }
+  // Whether `verb` ("get", "create", ...) is served.
+  bool Serves(const std::string& verb) const {
+    return std::find(verbs.begin(), verbs.end(), verb) != verbs.end();
+  }
+  // "v1 ComponentStatus is deprecated in v1.19+", as kube-apiserver warns;
+  // "" for a kind not deprecated.
+  std::string DeprecationWarning() const {
+    if (deprecated_in.empty()) return "";
+    return GroupVersion() + " " + kind + " is deprecated in v" + deprecated_in +
+           "+";
+  }
 };
 
 // Types by Key().

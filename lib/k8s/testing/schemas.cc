@@ -497,6 +497,14 @@ void AddCore(json& d) {
            {{"spec", Obj({{"finalizers", Atomic(Str())}})},
             {"status", Obj({{"phase", Str()},
                             {"conditions", MergeList(Condition(), "type")}})}});
+  d[c + "ComponentStatus"] =
+      Kind("", "v1", "ComponentStatus",
+           "The health of a control-plane component (deprecated in 1.19).",
+           {{"conditions", MergeList(Obj({{"type", Str()},
+                                          {"status", Str()},
+                                          {"message", Str()},
+                                          {"error", Str()}}),
+                                     "type")}});
   d[c + "ConfigMap"] =
       Kind("", "v1", "ConfigMap", "Configuration data for pods to consume.",
            {{"immutable", Bool()},
