@@ -1,7 +1,8 @@
 // apiserver: the Kubernetes API server stand-in as a process.
 //
 //   apiserver [--tls] [--token T] [--host H] [--port N] [--history N]
-//             [--min_request_timeout D] [--kubeconfig-out FILE]
+//             [--min_request_timeout D] [--collect_delay D]
+//             [--kubeconfig-out FILE]
 //
 // Prints "serving on URL" once it accepts requests, then serves until
 // SIGTERM or SIGINT (exit 0). Tests switch outages with signals:
@@ -22,6 +23,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/time.h"
 #include "lib/base/clock.h"
 #include "lib/k8s/testing/api_server.h"
 
@@ -36,6 +38,10 @@ ABSL_FLAG(int64_t, history, 100000, "watch events kept for resuming watches");
 ABSL_FLAG(absl::Duration, min_request_timeout, absl::Minutes(30),
           "a watch without timeoutSeconds ends after a random time between "
           "this and twice this");
+ABSL_FLAG(absl::Duration, collect_delay, absl::Seconds(1),
+          "how long after the latest DELETE the contents of deleted "
+          "namespaces are deleted and the namespaces finished (\"inf\": "
+          "never)");
 
 int main(int argc, char** argv) {
   // Accept the dashed spelling `--kubeconfig-out` as well.
@@ -66,6 +72,7 @@ int main(int argc, char** argv) {
   options.port = absl::GetFlag(FLAGS_port);
   options.history_limit = absl::GetFlag(FLAGS_history);
   options.min_request_timeout = absl::GetFlag(FLAGS_min_request_timeout);
+  options.collect_delay = absl::GetFlag(FLAGS_collect_delay);
   auto server = lb::k8s::testing::ApiServer::Start(options);
   if (!server.ok()) {
     std::cerr << "apiserver: " << server.status() << "\n";

@@ -223,5 +223,31 @@ TEST_CASE(
   CHECK_OK(client.Get(kServices, "default", "a").status());
 }
 
+json Named(const char* kind, const std::string& name) {
+  return {{"apiVersion", "v1"}, {"kind", kind}, {"metadata", {{"name", name}}}};
+}
+
+TEST_CASE("a deleted namespace stays Terminating until Collect()") {
+  SimulatedClock clock;
+  InMemoryClient client(clock);
+  REQUIRE_OK(client.Create(kNamespaces, "", Named("Namespace", "apps")));
+  REQUIRE_OK(client.Create(kConfigMaps, "apps", Named("ConfigMap", "a")));
+  REQUIRE_OK(client.Delete(kNamespaces, "", "apps"));
+  ASSIGN_OR_FAIL(json ns, client.Get(kNamespaces, "", "apps"));
+  CHECK(ns["status"]["phase"] == "Terminating");
+  CHECK_OK(client.Get(kConfigMaps, "apps", "a"));
+  absl::Status refused =
+      client.Create(kConfigMaps, "apps", Named("ConfigMap", "b")).status();
+  CHECK_STATUS(refused, absl::StatusCode::kPermissionDenied,
+               "configmaps \"b\" is forbidden: unable to create new content "
+               "in namespace apps because it is being terminated");
+  CHECK(Reason(refused) == "Forbidden");
+
+  CHECK(client.Collect());
+  CHECK(absl::IsNotFound(client.Get(kConfigMaps, "apps", "a").status()));
+  CHECK(absl::IsNotFound(client.Get(kNamespaces, "", "apps").status()));
+  CHECK_FALSE(client.Collect());
+}
+
 }  // namespace
 }  // namespace lb::k8s::testing

@@ -7,6 +7,7 @@
 #include <random>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -27,6 +28,69 @@ ApiResult NotFound(const ResourceType& t, const std::string& name) {
   return ApiError(404, "NotFound",
                   absl::StrCat(t.Qualified(), " \"", name, "\" not found"),
                   {{"name", name}, {"group", t.group}, {"kind", t.plural}});
+}
+
+// 403 Forbidden as kube-apiserver's admission words it: `<resource> "<name>"
+// is forbidden: <why>`, with `causes` (null for none) in the details.
+ApiResult Forbidden(const ResourceType& t, const std::string& name,
+                    const std::string& why, json causes = json()) {
+  json details = {{"name", name}, {"kind", t.plural}};
+  if (!t.group.empty()) details["group"] = t.group;
+  if (!causes.is_null()) details["causes"] = std::move(causes);
+  return ApiError(
+      403, "Forbidden",
+      absl::StrCat(t.Qualified(), " \"", name, "\" is forbidden: ", why),
+      std::move(details));
+}
+
+// The namespace controller's finalizer, in a Namespace's spec.finalizers.
+constexpr char kNamespaceFinalizer[] = "kubernetes";
+
+bool IsNamespaces(const ResourceType& t) {
+  return t.group.empty() && t.plural == "namespaces";
+}
+
+// The namespaces kube-apiserver's NamespaceLifecycle admission keeps.
+bool IsImmortalNamespace(const std::string& name) {
+  return name == "default" || name == "kube-system" || name == "kube-public";
+}
+
+bool BeingDeleted(const json& obj) {
+  return !Field(obj, "metadata", "deletionTimestamp").is_null();
+}
+
+bool Contains(const json& list, const std::string& s) {
+  if (!list.is_array()) return false;
+  for (const json& v : list) {
+    if (v.is_string() && v.get_ref<const std::string&>() == s) return true;
+  }
+  return false;
+}
+
+// Removes `s` from the list `obj[key]`; the key goes with the last item.
+void EraseFrom(json& obj, const char* key, const std::string& s) {
+  if (!obj.is_object() || !obj.contains(key) || !obj[key].is_array()) return;
+  json kept = json::array();
+  for (const json& v : obj[key]) {
+    if (!(v.is_string() && v.get_ref<const std::string&>() == s)) {
+      kept.push_back(v);
+    }
+  }
+  if (kept.empty()) {
+    obj.erase(key);
+  } else {
+    obj[key] = std::move(kept);
+  }
+}
+
+// Whether finalizers keep `obj` of `t` stored once it is being deleted: its
+// metadata.finalizers or, for a namespace, its spec.finalizers.
+bool Held(const ResourceType& t, const json& obj) {
+  const json& fin = Field(Field(obj, "metadata"), "finalizers");
+  if (fin.is_array() && !fin.empty()) return true;
+  if (!IsNamespaces(t)) return false;
+  const json& spec_fin = Field(Field(obj, "spec"), "finalizers");
+  return spec_fin.is_array() && !spec_fin.empty();
 }
 
 ApiResult Conflict(const ResourceType& t, const std::string& name) {
@@ -537,10 +601,21 @@ ApiResult ObjectStore::CreateDecoded(const ResourceType& t,
                       "namespace sent on the request");
     }
     md["namespace"] = ns;
-    if (Get(*FindType("", "namespaces"), "", ns) == nullptr) {
+    ObjectRef in = Get(*FindType("", "namespaces"), "", ns);
+    if (in == nullptr) {
       return ApiError(404, "NotFound",
                       absl::StrCat("namespaces \"", ns, "\" not found"),
                       {{"name", ns}, {"kind", "namespaces"}});
+    }
+    if (Str(Field(*in, "status", "phase")) == "Terminating") {
+      return Forbidden(
+          t, name,
+          absl::StrCat("unable to create new content in namespace ", ns,
+                       " because it is being terminated"),
+          json::array({{{"reason", "NamespaceTerminating"},
+                        {"message", absl::StrCat("namespace ", ns,
+                                                 " is being terminated")},
+                        {"field", "metadata.namespace"}}}));
     }
   } else {
     md.erase("namespace");
@@ -643,23 +718,29 @@ ApiResult ObjectStore::CommitUpdate(const ResourceType& t, const json& old,
   }
   if (write.dry_run) return {200, std::move(obj)};
   std::string ns = t.namespaced ? Str(old_md["namespace"]) : "";
-  auto old_ptr = Get(t, ns, name);
+  return {200, Replace(t, Get(t, ns, name), std::move(obj))};
+}
+
+json ObjectStore::Replace(const ResourceType& t, const ObjectRef& old,
+                          json obj) {
+  const json& old_md = (*old)["metadata"];
+  const std::string key =
+      ObjKey(t.namespaced ? Str(old_md["namespace"]) : "", Str(old_md["name"]));
   ++rv_;
-  md["resourceVersion"] = std::to_string(rv_);
-  if (md.contains("deletionTimestamp") &&
-      (!md.contains("finalizers") || md["finalizers"].empty())) {
+  obj["metadata"]["resourceVersion"] = std::to_string(rv_);
+  if (BeingDeleted(obj) && !Held(t, obj)) {
     auto gone = std::make_shared<const json>(std::move(obj));
-    objects_[t.Key()].erase(ObjKey(ns, name));
-    Track(t, ObjKey(ns, name), nullptr);
-    Append(t, "DELETED", gone, old_ptr);
-    return {200, *gone};
+    objects_[t.Key()].erase(key);
+    Track(t, key, nullptr);
+    Append(t, "DELETED", gone, old);
+    return *gone;
   }
   auto stored = std::make_shared<const json>(std::move(obj));
-  objects_[t.Key()][ObjKey(ns, name)] = stored;
-  Track(t, ObjKey(ns, name), stored.get());
-  Append(t, "MODIFIED", stored, old_ptr);
+  objects_[t.Key()][key] = stored;
+  Track(t, key, stored.get());
+  Append(t, "MODIFIED", stored, old);
   if (t.group == "apiextensions.k8s.io") RegisterCrd(*stored);
-  return {200, *stored};
+  return *stored;
 }
 
 ApiResult ObjectStore::Update(const ResourceType& type, const std::string& ns,
@@ -762,6 +843,9 @@ ApiResult ObjectStore::Delete(const ResourceType& type, const std::string& ns,
                               const std::string& name, const json& options,
                               absl::Time now, const WriteOptions& write) {
   const ResourceType t = type;
+  if (IsNamespaces(t) && IsImmortalNamespace(name)) {
+    return Forbidden(t, name, "this namespace may not be deleted");
+  }
   auto old = Get(t, ns, name);
   if (old == nullptr) return NotFound(t, name);
   const json& pre = Field(options, "preconditions");
@@ -775,35 +859,30 @@ ApiResult ObjectStore::Delete(const ResourceType& type, const std::string& ns,
         absl::StrCat("Operation cannot be fulfilled on ", t.Qualified(), " \"",
                      name, "\": Precondition failed"));
   }
-  const json& fin = Field((*old)["metadata"], "finalizers");
-  if (fin.is_array() && !fin.empty()) {
-    if (!(*old)["metadata"].contains("deletionTimestamp")) {
+  if (IsNamespaces(t)) {
+    // The namespace controller deletes the contents (Collect()); until then
+    // the namespace stays, Terminating.
+    if (!BeingDeleted(*old)) {
       json obj = *old;
       obj["metadata"]["deletionTimestamp"] = Rfc3339(now);
-      if (write.dry_run) return {202, std::move(obj)};
-      ++rv_;
-      obj["metadata"]["resourceVersion"] = std::to_string(rv_);
-      auto stored = std::make_shared<const json>(std::move(obj));
-      objects_[t.Key()][ObjKey(t.namespaced ? ns : "", name)] = stored;
-      Append(t, "MODIFIED", stored, old);
-      return {202, *stored};
+      obj["status"]["phase"] = "Terminating";
+      if (write.dry_run) return {200, std::move(obj)};
+      return {200, Replace(t, old, std::move(obj))};
     }
-    return {202, *old};
+    if (Contains(Field(Field(*old, "spec"), "finalizers"),
+                 kNamespaceFinalizer)) {
+      return {200, *old};
+    }
+  }
+  const json& fin = Field((*old)["metadata"], "finalizers");
+  if (fin.is_array() && !fin.empty()) {
+    if (BeingDeleted(*old)) return {202, *old};
+    json obj = *old;
+    obj["metadata"]["deletionTimestamp"] = Rfc3339(now);
+    if (write.dry_run) return {202, std::move(obj)};
+    return {202, Replace(t, old, std::move(obj))};
   }
   if (write.dry_run) return {200, *old};
-  if (t.group.empty() && t.plural == "namespaces") {
-    for (auto& [key, other] : types_) {
-      if (!other.namespaced) continue;
-      auto& objs = objects_[key];
-      std::vector<std::string> names;
-      for (const auto& [k, o] : objs) {
-        if (Str((*o)["metadata"]["namespace"]) == name) {
-          names.push_back(Str((*o)["metadata"]["name"]));
-        }
-      }
-      for (const std::string& n : names) Remove(other, name, n);
-    }
-  }
   json gone = Remove(t, ns, name);
   if (t.group == "apiextensions.k8s.io") {
     std::string group = Str(Field(gone, "spec", "group"));
@@ -837,6 +916,82 @@ json ObjectStore::Remove(const ResourceType& t, const std::string& ns,
   auto gone = std::make_shared<const json>(std::move(obj));
   Append(t, "DELETED", gone, old);
   return *gone;
+}
+
+std::vector<std::string> ObjectStore::TerminatingNamespaces() const {
+  std::vector<std::string> names;
+  auto it = objects_.find(FindType("", "namespaces")->Key());
+  if (it == objects_.end()) return names;
+  for (const auto& [key, ns] : it->second) {
+    if (BeingDeleted(*ns) && Contains(Field(Field(*ns, "spec"), "finalizers"),
+                                      kNamespaceFinalizer)) {
+      names.push_back(key);
+    }
+  }
+  return names;
+}
+
+bool ObjectStore::HasContents(const std::string& ns) const {
+  const std::string prefix = ns + "/";
+  for (const auto& [key, t] : types_) {
+    if (!t.namespaced) continue;
+    auto objs = objects_.find(key);
+    if (objs == objects_.end()) continue;
+    auto it = objs->second.lower_bound(prefix);
+    if (it != objs->second.end() && absl::StartsWith(it->first, prefix)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void ObjectStore::DeleteNamespaceContents(absl::Time now) {
+  for (const std::string& ns : TerminatingNamespaces()) {
+    const std::string prefix = ns + "/";
+    std::vector<std::string> keys;
+    for (const auto& [key, t] : types_) {
+      if (t.namespaced) keys.push_back(key);
+    }
+    for (const std::string& key : keys) {
+      auto type = types_.find(key);
+      auto objs = objects_.find(key);
+      if (type == types_.end() || objs == objects_.end()) continue;
+      const ResourceType t = type->second;
+      std::vector<std::pair<std::string, std::string>> victims;  // name, uid
+      for (auto it = objs->second.lower_bound(prefix);
+           it != objs->second.end() && absl::StartsWith(it->first, prefix);
+           ++it) {
+        const json& md = (*it->second)["metadata"];
+        victims.push_back({Str(md["name"]), Str(md["uid"])});
+      }
+      // As the namespace controller deletes: in the background, so that no
+      // orphan finalizer keeps anything.
+      for (const auto& [name, uid] : victims) {
+        Delete(t, ns, name,
+               {{"propagationPolicy", "Background"},
+                {"preconditions", {{"uid", uid}}}},
+               now);
+      }
+    }
+  }
+}
+
+void ObjectStore::FinishNamespaces() {
+  const ResourceType t = *FindType("", "namespaces");
+  for (const std::string& name : TerminatingNamespaces()) {
+    if (HasContents(name)) continue;
+    ObjectRef ns = Get(t, "", name);
+    json obj = *ns;
+    EraseFrom(obj["spec"], "finalizers", kNamespaceFinalizer);
+    Replace(t, ns, std::move(obj));
+  }
+}
+
+bool ObjectStore::Collect(absl::Time now) {
+  const int64_t before = rv_;
+  DeleteNamespaceContents(now);
+  FinishNamespaces();
+  return rv_ != before;
 }
 
 }  // namespace lb::k8s::testing

@@ -6,9 +6,9 @@
 // kube-apiserver's write semantics: AlreadyExists, NotFound, 409 Conflict on
 // a stale resourceVersion, `/status` writes that touch only the status (and
 // main writes that keep it), generation, finalizers and deletionTimestamp,
-// namespace deletion, defaulting (defaulting.h), JSON, merge and strategic
-// merge patches. Pure: no threads, no clock (callers pass `now` for
-// timestamps), no HTTP.
+// namespace lifecycle and garbage collection, defaulting (defaulting.h),
+// JSON, merge and strategic merge patches. Pure: no threads, no clock
+// (callers pass `now` for timestamps), no HTTP.
 //
 //   ObjectStore store(ObjectStoreOptions{}, clock.Now());
 //   const ResourceType* svc = store.FindType("", "v1", "services");
@@ -25,6 +25,14 @@
 // Healthy (outside the resourceVersions and the watch history, as they are
 // probes rather than stored objects; the HTTP front end serves them
 // read-only).
+//
+// Namespaces live as kube-apiserver's do: deleting one marks it Terminating
+// (deletionTimestamp, status.phase) and answers 200 with it; a create in a
+// Terminating namespace is 403 Forbidden; default, kube-system and
+// kube-public may not be deleted. What the namespace controller (and, for
+// metadata.ownerReferences, the garbage collector) does afterwards is
+// Collect()'s: its owner runs it, as those controllers run some time after a
+// change.
 //
 // Thread-safety: not thread-safe; owners lock around every call.
 
@@ -181,10 +189,20 @@ class ObjectStore {
                   const json& patch, absl::Time now,
                   const WriteOptions& write = {});
   // DELETE with `options` a DeleteOptions (preconditions on resourceVersion
-  // and uid; null for none).
+  // and uid; null for none). A Namespace is marked Terminating (200, and 200
+  // with it again while it is); its contents are left to Collect().
   ApiResult Delete(const ResourceType& type, const std::string& ns,
                    const std::string& name, const json& options, absl::Time now,
                    const WriteOptions& write = {});
+
+  // --- Controllers ---------------------------------------------------------
+  // One pass of the namespace controller, at `now`: deletes the contents of
+  // every Terminating namespace (their own finalizers may hold them), then
+  // removes the `kubernetes` finalizer of each Terminating namespace left
+  // empty, which then goes (unless metadata.finalizers hold it). Each change
+  // is an ordinary write (resourceVersion, watch event). Returns whether
+  // anything changed.
+  bool Collect(absl::Time now);
 
   // --- Watch history -------------------------------------------------------
   // Appends to `out` the changes to `type` after version `*pos` that
@@ -236,6 +254,19 @@ class ObjectStore {
                          const WriteOptions& write);
   json Remove(const ResourceType& t, const std::string& ns,
               const std::string& name);
+  // Stores `obj` as the new state of the stored `old` (MODIFIED), or removes
+  // it (DELETED) when it is being deleted and no finalizer holds it any more
+  // (for a namespace, none in spec.finalizers either). Returns what was
+  // stored or removed, with its new resourceVersion.
+  json Replace(const ResourceType& t, const ObjectRef& old, json obj);
+  // The Terminating namespaces the namespace controller has yet to finish.
+  std::vector<std::string> TerminatingNamespaces() const;
+  // Whether any object of a namespaced type is in `ns`.
+  bool HasContents(const std::string& ns) const;
+  // Collect()'s namespace work: deletes the contents of Terminating
+  // namespaces; finishes those left empty.
+  void DeleteNamespaceContents(absl::Time now);
+  void FinishNamespaces();
 
   const ObjectStoreOptions options_;
   std::mt19937_64 rng_;

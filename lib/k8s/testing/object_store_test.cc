@@ -1,5 +1,7 @@
-// ObjectStore writes with WriteOptions::dry_run: the response of the real
-// write, and no change to objects, resourceVersion or watch history.
+// ObjectStore writes with WriteOptions::dry_run (the response of the real
+// write, and no change to objects, resourceVersion or watch history) and the
+// namespace lifecycle: Terminating on delete, creates refused, contents and
+// then the namespace removed by Collect().
 
 #include "lib/k8s/testing/object_store.h"
 
@@ -8,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 
 namespace lb::k8s::testing {
@@ -21,6 +25,12 @@ json ConfigMap(const std::string& name, json data) {
           {"kind", "ConfigMap"},
           {"metadata", {{"name", name}}},
           {"data", std::move(data)}};
+}
+
+json Namespace(const std::string& name) {
+  return {{"apiVersion", "v1"},
+          {"kind", "Namespace"},
+          {"metadata", {{"name", name}}}};
 }
 
 struct Fixture {
@@ -39,6 +49,18 @@ struct Fixture {
       n += events.size();
     }
     return n;
+  }
+  // The changes to `t` after `from`, as "TYPE name, TYPE name".
+  std::string EventsSince(const ResourceType& t, int64_t from) {
+    int64_t pos = from;
+    std::vector<StoredEvent> events;
+    REQUIRE(store.ReadHistory(t, Selection{}, &pos, 1000, &events).ok());
+    std::vector<std::string> out;
+    for (const StoredEvent& e : events) {
+      out.push_back(e.type + " " +
+                    (*e.object)["metadata"]["name"].get<std::string>());
+    }
+    return absl::StrJoin(out, ", ");
   }
 };
 
@@ -159,6 +181,185 @@ TEST_CASE("a dry-run delete leaves the object, its finalizers and namespace") {
   CHECK_FALSE((*still)["metadata"].contains("deletionTimestamp"));
   CHECK(f.store.resource_version() == rv);
   CHECK(f.ChangesSince(rv) == 0);
+}
+
+TEST_CASE("a new namespace is Active with the kubernetes finalizer, kept") {
+  Fixture f;
+  json ns = Namespace("apps");
+  ns["spec"]["finalizers"] = {"example.com/audit"};
+  ns["status"]["phase"] = "Terminating";
+  ApiResult r = f.store.Create(f.namespaces, "", ns, kNow);
+  REQUIRE(r.code == 201);
+  CHECK(r.body["spec"]["finalizers"] ==
+        json({"example.com/audit", "kubernetes"}));
+  CHECK(r.body["status"] == json({{"phase", "Active"}}));
+  // Only the namespace controller removes them.
+  json changed = r.body;
+  changed["spec"]["finalizers"] = json::array();
+  changed["metadata"]["labels"]["team"] = "a";
+  r = f.store.Update(f.namespaces, "", "apps", false, changed, kNow);
+  REQUIRE(r.code == 200);
+  CHECK(r.body["metadata"]["labels"]["team"] == "a");
+  CHECK(r.body["spec"]["finalizers"] ==
+        json({"example.com/audit", "kubernetes"}));
+}
+
+TEST_CASE("a deleted namespace is Terminating until Collect empties it") {
+  Fixture f;
+  REQUIRE(f.store.Create(f.namespaces, "", Namespace("apps"), kNow).code ==
+          201);
+  REQUIRE(
+      f.store.Create(f.configmaps, "apps", ConfigMap("plain", {}), kNow).code ==
+      201);
+  json held = ConfigMap("held", {});
+  held["metadata"]["finalizers"] = {"example.com/keep"};
+  REQUIRE(f.store.Create(f.configmaps, "apps", held, kNow).code == 201);
+  REQUIRE(f.store.Create(f.configmaps, "default", ConfigMap("other", {}), kNow)
+              .code == 201);
+  const int64_t rv = f.store.resource_version();
+  const absl::Time later = kNow + absl::Seconds(30);
+
+  ApiResult r = f.store.Delete(f.namespaces, "", "apps", json(), later);
+  CHECK(r.code == 200);
+  CHECK(r.body["status"]["phase"] == "Terminating");
+  CHECK(r.body["metadata"]["deletionTimestamp"] == "2027-01-15T08:00:30Z");
+  CHECK(r.body["spec"]["finalizers"] == json({"kubernetes"}));
+  CHECK(f.EventsSince(f.namespaces, rv) == "MODIFIED apps");
+  // Nothing inside is deleted by the DELETE itself.
+  CHECK(f.store.Get(f.configmaps, "apps", "plain") != nullptr);
+  CHECK(f.EventsSince(f.configmaps, rv).empty());
+
+  // Deleting it again answers with it, unchanged.
+  const int64_t marked = f.store.resource_version();
+  r = f.store.Delete(f.namespaces, "", "apps", json(), later);
+  CHECK(r.code == 200);
+  CHECK(r.body["status"]["phase"] == "Terminating");
+  CHECK(f.store.resource_version() == marked);
+
+  // New content is refused, with kube-apiserver's message and cause, dry
+  // runs and apply patches too; what is there may still change.
+  for (const WriteOptions& write : {WriteOptions{}, kDryRun}) {
+    r = f.store.Create(f.configmaps, "apps", ConfigMap("new", {}), later,
+                       write);
+    CHECK(r.code == 403);
+    CHECK(r.body["reason"] == "Forbidden");
+    CHECK(r.body["message"] ==
+          "configmaps \"new\" is forbidden: unable to create new content in "
+          "namespace apps because it is being terminated");
+    CHECK(r.body["details"] ==
+          json({{"name", "new"},
+                {"kind", "configmaps"},
+                {"causes",
+                 {{{"reason", "NamespaceTerminating"},
+                   {"message", "namespace apps is being terminated"},
+                   {"field", "metadata.namespace"}}}}}));
+  }
+  r = f.store.Patch(f.configmaps, "apps", "applied", false, PatchType::kApply,
+                    ConfigMap("applied", {}), later);
+  CHECK(r.code == 403);
+  CHECK(f.store
+            .Patch(f.configmaps, "apps", "plain", false, PatchType::kMerge,
+                   {{"data", {{"k", "v"}}}}, later)
+            .code == 200);
+  CHECK(f.store.Create(f.configmaps, "default", ConfigMap("new", {}), later)
+            .code == 201);
+
+  // One pass deletes what it can; the finalizer holds the rest, and the
+  // namespace with it.
+  const int64_t before_collect = f.store.resource_version();
+  CHECK(f.store.Collect(later));
+  CHECK(f.store.Get(f.configmaps, "apps", "plain") == nullptr);
+  auto still = f.store.Get(f.configmaps, "apps", "held");
+  REQUIRE(still != nullptr);
+  CHECK((*still)["metadata"]["deletionTimestamp"] == "2027-01-15T08:00:30Z");
+  CHECK(f.store.Get(f.namespaces, "", "apps") != nullptr);
+  CHECK(f.store.Get(f.configmaps, "default", "other") != nullptr);
+  CHECK(f.EventsSince(f.configmaps, before_collect) ==
+        "MODIFIED held, DELETED plain");
+  CHECK_FALSE(f.store.Collect(later));
+
+  // Once the finalizer goes, so does the last object, and the next pass
+  // finishes the namespace.
+  REQUIRE(f.store
+              .Patch(f.configmaps, "apps", "held", false, PatchType::kMerge,
+                     {{"metadata", {{"finalizers", nullptr}}}}, later)
+              .code == 200);
+  CHECK(f.store.Get(f.configmaps, "apps", "held") == nullptr);
+  const int64_t before_finish = f.store.resource_version();
+  CHECK(f.store.Collect(later));
+  CHECK(f.store.Get(f.namespaces, "", "apps") == nullptr);
+  CHECK(f.EventsSince(f.namespaces, before_finish) == "DELETED apps");
+  CHECK_FALSE(f.store.Collect(later));
+  CHECK(
+      f.store.Create(f.configmaps, "apps", ConfigMap("new", {}), later).code ==
+      404);
+}
+
+TEST_CASE("an empty namespace goes in one pass; metadata finalizers hold it") {
+  Fixture f;
+  REQUIRE(f.store.Create(f.namespaces, "", Namespace("empty"), kNow).code ==
+          201);
+  json held = Namespace("held");
+  held["metadata"]["finalizers"] = {"example.com/keep"};
+  REQUIRE(f.store.Create(f.namespaces, "", held, kNow).code == 201);
+  REQUIRE(f.store.Delete(f.namespaces, "", "empty", json(), kNow).code == 200);
+  REQUIRE(f.store.Delete(f.namespaces, "", "held", json(), kNow).code == 200);
+  CHECK(f.store.Collect(kNow));
+  CHECK(f.store.Get(f.namespaces, "", "empty") == nullptr);
+  auto ns = f.store.Get(f.namespaces, "", "held");
+  REQUIRE(ns != nullptr);
+  CHECK_FALSE((*ns)["spec"].contains("finalizers"));
+  CHECK((*ns)["status"]["phase"] == "Terminating");
+  CHECK(f.store.Delete(f.namespaces, "", "held", json(), kNow).code == 202);
+  REQUIRE(f.store
+              .Patch(f.namespaces, "", "held", false, PatchType::kMerge,
+                     {{"metadata", {{"finalizers", nullptr}}}}, kNow)
+              .code == 200);
+  CHECK(f.store.Get(f.namespaces, "", "held") == nullptr);
+}
+
+TEST_CASE("default, kube-system and kube-public may not be deleted") {
+  Fixture f;
+  const int64_t rv = f.store.resource_version();
+  for (const char* name : {"default", "kube-system", "kube-public"}) {
+    for (const WriteOptions& write : {WriteOptions{}, kDryRun}) {
+      ApiResult r = f.store.Delete(f.namespaces, "", name, json(), kNow, write);
+      CHECK(r.code == 403);
+      CHECK(r.body["reason"] == "Forbidden");
+      CHECK(r.body["message"] ==
+            absl::StrCat("namespaces \"", name,
+                         "\" is forbidden: this namespace may not be deleted"));
+      CHECK(r.body["details"] ==
+            json({{"name", name}, {"kind", "namespaces"}}));
+    }
+  }
+  CHECK(f.store.resource_version() == rv);
+  CHECK(
+      f.store.Delete(f.namespaces, "", "kube-node-lease", json(), kNow).code ==
+      200);
+}
+
+TEST_CASE("a dry-run namespace delete answers Terminating, holds nothing") {
+  Fixture f;
+  REQUIRE(f.store.Create(f.namespaces, "", Namespace("apps"), kNow).code ==
+          201);
+  REQUIRE(f.store.Create(f.configmaps, "apps", ConfigMap("a", {}), kNow).code ==
+          201);
+  const int64_t rv = f.store.resource_version();
+  ApiResult r = f.store.Delete(f.namespaces, "", "apps", json(), kNow, kDryRun);
+  CHECK(r.code == 200);
+  CHECK(r.body["status"]["phase"] == "Terminating");
+  CHECK(r.body["metadata"].contains("deletionTimestamp"));
+  CHECK_FALSE(f.store.Collect(kNow));
+  auto ns = f.store.Get(f.namespaces, "", "apps");
+  REQUIRE(ns != nullptr);
+  CHECK((*ns)["status"]["phase"] == "Active");
+  CHECK_FALSE((*ns)["metadata"].contains("deletionTimestamp"));
+  CHECK(f.store.Get(f.configmaps, "apps", "a") != nullptr);
+  CHECK(f.store.resource_version() == rv);
+  CHECK(f.ChangesSince(rv) == 0);
+  CHECK(f.store.Create(f.configmaps, "apps", ConfigMap("b", {}), kNow).code ==
+        201);
 }
 
 }  // namespace
