@@ -192,6 +192,13 @@ ApiResult WriteOptionsOf(const httplib::Request& req, const json& body,
   return {200, json()};
 }
 
+// The DeleteOptions of a DELETE: its body or, when it has none, the
+// query's propagationPolicy, as kube-apiserver reads them.
+json DeleteOptionsOf(const httplib::Request& req, json body) {
+  if (!req.body.empty() || !req.has_param("propagationPolicy")) return body;
+  return {{"propagationPolicy", req.get_param_value("propagationPolicy")}};
+}
+
 // The patch a PATCH request's Content-Type names; InvalidArgument (a 415 for
 // the caller) for any other.
 absl::StatusOr<PatchType> PatchTypeOf(const std::string& content_type) {
@@ -870,7 +877,9 @@ class ApiServer::Impl {
                                clock_->Now(), write));
       } else {
         last_delete_ = clock_->Monotonic();
-        Send(res, store_.Delete(t, ns, name, body, clock_->Now(), write));
+        Send(res,
+             store_.Delete(t, ns, name, DeleteOptionsOf(req, std::move(body)),
+                           clock_->Now(), write));
       }
       return;
     }

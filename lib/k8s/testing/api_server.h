@@ -10,9 +10,10 @@
 // output for `kubectl get`, upstream-shaped `Status` errors, protobuf bodies
 // and responses for the kinds protobuf_codec.h models (negotiated as in
 // content_negotiation.h), HTTP or HTTPS with bearer tokens, and fault
-// injection. A thread of its own does the namespace controller's work
-// (ObjectStore::Collect) a moment after changes, as kube-controller-manager
-// would: a deleted namespace is Terminating until then.
+// injection. A thread of its own does the namespace controller's and the
+// garbage collector's work (ObjectStore::Collect) a moment after changes, as
+// kube-controller-manager would: a deleted namespace is Terminating, the
+// dependents of a deleted owner are there, until then.
 //
 //   lb::RealClock clock;
 //   lb::k8s::testing::ApiServerOptions options;
@@ -75,13 +76,14 @@ struct ApiServerOptions {
   // How long a list or watch from a resourceVersion the server has not
   // reached waits for it before 504 "Too large resource version".
   absl::Duration future_version_wait = absl::Seconds(3);
-  // When the namespace controller's work (ObjectStore::Collect) runs: this
-  // long after the latest DELETE, and so at most 5 times this long after the
-  // first change it has to look at; again as long after each pass that
-  // changed something. A second is about how soon kube-controller-manager
-  // empties a small namespace, and leaves `kubectl delete -f` time to delete
-  // what a manifest lists itself. InfiniteDuration: never (deleted
-  // namespaces stay Terminating).
+  // When the namespace controller's and the garbage collector's work
+  // (ObjectStore::Collect) runs: this long after the latest DELETE, and so
+  // at most 5 times this long after the first change it has to look at;
+  // again as long after each pass that changed something. A second is about
+  // how soon kube-controller-manager empties a small namespace, and leaves
+  // `kubectl delete -f` time to delete what a manifest lists itself.
+  // InfiniteDuration: never (deleted namespaces stay Terminating, dependents
+  // stay).
   absl::Duration collect_delay = absl::Seconds(1);
 };
 

@@ -1,7 +1,7 @@
-// The API server stand-in's namespace controller: a thread of its own that
-// runs ObjectStore::Collect() collect_delay after the latest DELETE (at most
-// five times that after the first change), stops with the server and starts
-// again with it.
+// The API server stand-in's namespace controller and garbage collector: a
+// thread of its own that runs ObjectStore::Collect() collect_delay after the
+// latest DELETE (at most five times that after the first change), stops with
+// the server and starts again with it; DELETE's propagationPolicy.
 
 #include "lib/k8s/testing/api_server.h"
 
@@ -140,6 +140,40 @@ TEST_CASE("the collector stops with the server and runs again after") {
   s.CreateNamespace("more");
   REQUIRE(s.Delete("/api/v1/namespaces/more") == 200);
   CHECK(lb::testing::Eventually([&] { return s.Gone("more"); }));
+}
+
+TEST_CASE("?propagationPolicy= chooses what happens to dependents") {
+  RealClock clock;
+  Server s(clock, absl::Milliseconds(20));
+  const std::string configmaps = "/api/v1/namespaces/default/configmaps";
+  httplib::Result r =
+      s.http->Post(configmaps, Named("ConfigMap", "owner"), "application/json");
+  REQUIRE(r);
+  REQUIRE(r->status == 201);
+  const json owner = json::parse(r->body);
+  json dependent = json::parse(Named("ConfigMap", "dependent"));
+  dependent["metadata"]["ownerReferences"] = {
+      {{"apiVersion", "v1"},
+       {"kind", "ConfigMap"},
+       {"name", "owner"},
+       {"uid", owner["metadata"]["uid"]}}};
+  REQUIRE(s.Post(configmaps, dependent.dump()) == 201);
+
+  r = s.http->Delete(configmaps + "/owner?propagationPolicy=Sideways");
+  REQUIRE(r);
+  CHECK(r->status == 422);
+  CHECK(json::parse(r->body)["details"]["causes"][0]["field"] ==
+        "propagationPolicy");
+
+  r = s.http->Delete(configmaps + "/owner?propagationPolicy=Orphan");
+  REQUIRE(r);
+  CHECK(r->status == 202);
+  CHECK(json::parse(r->body)["metadata"]["finalizers"] == json({"orphan"}));
+  CHECK(lb::testing::Eventually(
+      [&] { return !s.Exists("configmaps", "default", "owner"); }));
+  auto kept = s.server->GetObject("", "configmaps", "default", "dependent");
+  REQUIRE_OK(kept);
+  CHECK_FALSE((*kept)["metadata"].contains("ownerReferences"));
 }
 
 }  // namespace

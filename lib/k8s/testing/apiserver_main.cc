@@ -40,8 +40,8 @@ ABSL_FLAG(absl::Duration, min_request_timeout, absl::Minutes(30),
           "this and twice this");
 ABSL_FLAG(absl::Duration, collect_delay, absl::Seconds(1),
           "how long after the latest DELETE the contents of deleted "
-          "namespaces are deleted and the namespaces finished (\"inf\": "
-          "never)");
+          "namespaces and the dependents of deleted owners are deleted "
+          "(\"inf\": never)");
 
 int main(int argc, char** argv) {
   // Accept the dashed spelling `--kubeconfig-out` as well.

@@ -18,8 +18,10 @@
 // (lib/k8s/errors.h): same code, reason and message.
 //
 // No controllers run by themselves: a namespace deleted through the client
-// stays Terminating, with its contents, until the test calls Collect(),
-// which does what kube-controller-manager would have done by then.
+// stays Terminating, with its contents, and the dependents of a deleted owner
+// stay, until the test calls Collect(), which does what
+// kube-controller-manager would have done by then. Deletes through the client
+// propagate in the background (Client::Delete sends no policy).
 //
 // Thread-safety: safe for concurrent use. The client must outlive every
 // Watch and every StreamCancel::Cancel aimed at one of its watches.
@@ -77,8 +79,8 @@ class InMemoryClient final : public Client {
   // --- Controllers ---------------------------------------------------------
   // Runs ObjectStore::Collect() at the clock's Now() until a pass changes
   // nothing: contents of Terminating namespaces deleted (but for those their
-  // own finalizers hold), empty ones finished. Watches see each change.
-  // Returns whether anything changed.
+  // own finalizers hold), empty ones finished, dependents whose owners are
+  // gone deleted. Watches see each change. Returns whether anything changed.
   bool Collect() ABSL_LOCKS_EXCLUDED(mu_);
 
  private:

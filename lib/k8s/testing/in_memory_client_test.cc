@@ -249,5 +249,23 @@ TEST_CASE("a deleted namespace stays Terminating until Collect()") {
   CHECK_FALSE(client.Collect());
 }
 
+TEST_CASE("dependents of a deleted owner stay until Collect()") {
+  SimulatedClock clock;
+  InMemoryClient client(clock);
+  ASSIGN_OR_FAIL(json owner, client.Create(kConfigMaps, "default",
+                                           Named("ConfigMap", "o")));
+  json dependent = Named("ConfigMap", "d");
+  dependent["metadata"]["ownerReferences"] = {
+      {{"apiVersion", "v1"},
+       {"kind", "ConfigMap"},
+       {"name", "o"},
+       {"uid", owner["metadata"]["uid"]}}};
+  REQUIRE_OK(client.Create(kConfigMaps, "default", dependent));
+  REQUIRE_OK(client.Delete(kConfigMaps, "default", "o"));
+  CHECK_OK(client.Get(kConfigMaps, "default", "d"));
+  CHECK(client.Collect());
+  CHECK(absl::IsNotFound(client.Get(kConfigMaps, "default", "d").status()));
+}
+
 }  // namespace
 }  // namespace lb::k8s::testing

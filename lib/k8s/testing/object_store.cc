@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <random>
+#include <set>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -80,6 +81,105 @@ void EraseFrom(json& obj, const char* key, const std::string& s) {
     obj.erase(key);
   } else {
     obj[key] = std::move(kept);
+  }
+}
+
+// The garbage collector's finalizers, in metadata.finalizers.
+constexpr char kOrphanFinalizer[] = "orphan";
+constexpr char kForegroundFinalizer[] = "foregroundDeletion";
+
+// What a delete does to the dependents of the deleted object.
+enum class Propagation { kDefault, kOrphan, kBackground, kForeground };
+
+// The propagation DeleteOptions ask for: propagationPolicy or the older
+// orphanDependents. 422 Invalid as kube-apiserver's ValidateDeleteOptions
+// words it for an unknown policy or both fields set.
+ApiResult ParseDeleteOptions(const json& options, Propagation* out) {
+  *out = Propagation::kDefault;
+  const json& policy = Field(options, "propagationPolicy");
+  const json& orphan = Field(options, "orphanDependents");
+  FieldErrors errs;
+  if (!policy.is_null() && !orphan.is_null()) {
+    errs.Invalid("propagationPolicy", GoString(Str(policy)),
+                 "orphanDependents and deletionPropagation cannot be both set");
+  }
+  if (!policy.is_null()) {
+    const std::string p = Str(policy);
+    if (p == "Orphan") {
+      *out = Propagation::kOrphan;
+    } else if (p == "Background") {
+      *out = Propagation::kBackground;
+    } else if (p == "Foreground") {
+      *out = Propagation::kForeground;
+    } else {
+      errs.NotSupported("propagationPolicy", GoString(p),
+                        {"Foreground", "Background", "Orphan", "nil"});
+    }
+  } else if (orphan.is_boolean()) {
+    *out = orphan.get<bool>() ? Propagation::kOrphan : Propagation::kBackground;
+  }
+  ResourceType options_type;
+  options_type.group = "meta.k8s.io";
+  options_type.kind = "DeleteOptions";
+  ApiResult r = InvalidResult(options_type, "", errs);
+  if (!r.ok()) r.body["details"].erase("name");
+  return r;
+}
+
+// DeleteOptions for the garbage collector's delete of the object `uid`.
+json CollectorDeleteOptions(Propagation p, const std::string& uid) {
+  const char* policy = p == Propagation::kOrphan       ? "Orphan"
+                       : p == Propagation::kForeground ? "Foreground"
+                                                       : "Background";
+  return {{"propagationPolicy", policy}, {"preconditions", {{"uid", uid}}}};
+}
+
+// Sets the garbage collector's finalizers in `md` for a delete with `p`:
+// orphan for Orphan, foregroundDeletion for Foreground, neither for
+// Background; by default those already there stay.
+void SetCollectorFinalizers(Propagation p, json& md) {
+  if (p == Propagation::kDefault) return;
+  const char* wanted = p == Propagation::kOrphan       ? kOrphanFinalizer
+                       : p == Propagation::kForeground ? kForegroundFinalizer
+                                                       : nullptr;
+  for (const char* f : {kOrphanFinalizer, kForegroundFinalizer}) {
+    if (f != wanted) EraseFrom(md, "finalizers", f);
+  }
+  if (wanted != nullptr && !Contains(Field(md, "finalizers"), wanted)) {
+    if (!md["finalizers"].is_array()) md["finalizers"] = json::array();
+    md["finalizers"].push_back(wanted);
+  }
+}
+
+// Whether `obj` names `owner_uid` in its ownerReferences (with
+// blockOwnerDeletion, if `blocking`).
+bool RefersTo(const json& obj, const std::string& owner_uid, bool blocking) {
+  const json& refs = Field(Field(obj, "metadata"), "ownerReferences");
+  if (!refs.is_array()) return false;
+  for (const json& ref : refs) {
+    if (Str(Field(ref, "uid")) == owner_uid &&
+        (!blocking || Field(ref, "blockOwnerDeletion") == true)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Removes the references to the owners `uids` from `obj`.
+void RemoveOwnerRefs(json& obj, const std::set<std::string>& uids) {
+  json& md = obj["metadata"];
+  if (!md.is_object() || !md.contains("ownerReferences") ||
+      !md["ownerReferences"].is_array()) {
+    return;
+  }
+  json kept = json::array();
+  for (const json& ref : md["ownerReferences"]) {
+    if (uids.count(Str(Field(ref, "uid"))) == 0) kept.push_back(ref);
+  }
+  if (kept.empty()) {
+    md.erase("ownerReferences");
+  } else {
+    md["ownerReferences"] = std::move(kept);
   }
 }
 
@@ -723,9 +823,10 @@ ApiResult ObjectStore::CommitUpdate(const ResourceType& t, const json& old,
 
 json ObjectStore::Replace(const ResourceType& t, const ObjectRef& old,
                           json obj) {
-  const json& old_md = (*old)["metadata"];
+  const json& old_md = Field(*old, "metadata");
   const std::string key =
-      ObjKey(t.namespaced ? Str(old_md["namespace"]) : "", Str(old_md["name"]));
+      ObjKey(t.namespaced ? Str(Field(old_md, "namespace")) : "",
+             Str(Field(old_md, "name")));
   ++rv_;
   obj["metadata"]["resourceVersion"] = std::to_string(rv_);
   if (BeingDeleted(obj) && !Held(t, obj)) {
@@ -843,6 +944,10 @@ ApiResult ObjectStore::Delete(const ResourceType& type, const std::string& ns,
                               const std::string& name, const json& options,
                               absl::Time now, const WriteOptions& write) {
   const ResourceType t = type;
+  Propagation propagation;
+  if (ApiResult r = ParseDeleteOptions(options, &propagation); !r.ok()) {
+    return r;
+  }
   if (IsNamespaces(t) && IsImmortalNamespace(name)) {
     return Forbidden(t, name, "this namespace may not be deleted");
   }
@@ -874,11 +979,11 @@ ApiResult ObjectStore::Delete(const ResourceType& type, const std::string& ns,
       return {200, *old};
     }
   }
-  const json& fin = Field((*old)["metadata"], "finalizers");
-  if (fin.is_array() && !fin.empty()) {
-    if (BeingDeleted(*old)) return {202, *old};
-    json obj = *old;
-    obj["metadata"]["deletionTimestamp"] = Rfc3339(now);
+  json obj = *old;
+  SetCollectorFinalizers(propagation, obj["metadata"]);
+  if (Held(t, obj)) {
+    if (!BeingDeleted(obj)) obj["metadata"]["deletionTimestamp"] = Rfc3339(now);
+    if (obj == *old) return {202, *old};
     if (write.dry_run) return {202, std::move(obj)};
     return {202, Replace(t, old, std::move(obj))};
   }
@@ -961,8 +1066,8 @@ void ObjectStore::DeleteNamespaceContents(absl::Time now) {
       for (auto it = objs->second.lower_bound(prefix);
            it != objs->second.end() && absl::StartsWith(it->first, prefix);
            ++it) {
-        const json& md = (*it->second)["metadata"];
-        victims.push_back({Str(md["name"]), Str(md["uid"])});
+        const json& md = Field(*it->second, "metadata");
+        victims.push_back({Str(Field(md, "name")), Str(Field(md, "uid"))});
       }
       // As the namespace controller deletes: in the background, so that no
       // orphan finalizer keeps anything.
@@ -987,9 +1092,198 @@ void ObjectStore::FinishNamespaces() {
   }
 }
 
+struct ObjectStore::OwnerGraph {
+  struct Node {
+    std::string type_key;
+    std::string ns;  // "" for cluster-scoped objects
+    std::string name;
+  };
+  // uid -> where the object is.
+  absl::flat_hash_map<std::string, Node> nodes;
+  // Every uid, in type and then key order.
+  std::vector<std::string> order;
+  // Owner uid -> uids of the objects naming it in their ownerReferences.
+  absl::flat_hash_map<std::string, std::vector<std::string>> dependents;
+};
+
+ObjectStore::OwnerGraph ObjectStore::BuildGraph() const {
+  OwnerGraph g;
+  for (const auto& [key, t] : types_) {
+    auto objs = objects_.find(key);
+    if (objs == objects_.end()) continue;
+    for (const auto& [k, o] : objs->second) {
+      const json& md = Field(*o, "metadata");
+      const std::string uid = Str(Field(md, "uid"));
+      // Objects without a uid (ComponentStatuses) own nothing and are owned
+      // by nothing.
+      if (uid.empty()) continue;
+      g.nodes[uid] = {key, t.namespaced ? Str(Field(md, "namespace")) : "",
+                      Str(Field(md, "name"))};
+      g.order.push_back(uid);
+      const json& refs = Field(md, "ownerReferences");
+      if (!refs.is_array()) continue;
+      for (const json& ref : refs) {
+        const std::string owner = Str(Field(ref, "uid"));
+        if (!owner.empty()) g.dependents[owner].push_back(uid);
+      }
+    }
+  }
+  return g;
+}
+
+ObjectStore::Found ObjectStore::Lookup(const OwnerGraph& g,
+                                       const std::string& uid) const {
+  auto n = g.nodes.find(uid);
+  if (n == g.nodes.end()) return {};
+  auto t = types_.find(n->second.type_key);
+  if (t == types_.end()) return {};
+  ObjectRef o = Get(t->second, n->second.ns, n->second.name);
+  if (o == nullptr || Str(Field(*o, "metadata", "uid")) != uid) return {};
+  return {&t->second, std::move(o)};
+}
+
+const ResourceType* ObjectStore::TypeOfRef(const json& ref) const {
+  const std::string api_version = Str(Field(ref, "apiVersion"));
+  const size_t slash = api_version.find('/');
+  const std::string group =
+      slash == std::string::npos ? "" : api_version.substr(0, slash);
+  const std::string kind = Str(Field(ref, "kind"));
+  for (const auto& [key, t] : types_) {
+    if (t.group == group && t.kind == kind) return &t;
+  }
+  return nullptr;
+}
+
+bool ObjectStore::Resolves(const Found& owner, const Found& dependent) {
+  return !owner.type->namespaced ||
+         (dependent.type->namespaced &&
+          Str(Field(*owner.obj, "metadata", "namespace")) ==
+              Str(Field(*dependent.obj, "metadata", "namespace")));
+}
+
+void ObjectStore::FinishOrphans(const OwnerGraph& g) {
+  for (const std::string& uid : g.order) {
+    Found owner = Lookup(g, uid);
+    if (owner.obj == nullptr || !BeingDeleted(*owner.obj) ||
+        !Contains(Field(*owner.obj, "metadata", "finalizers"),
+                  kOrphanFinalizer)) {
+      continue;
+    }
+    auto deps = g.dependents.find(uid);
+    if (deps != g.dependents.end()) {
+      for (const std::string& dep : deps->second) {
+        Found d = Lookup(g, dep);
+        if (d.obj == nullptr || !Resolves(owner, d) ||
+            !RefersTo(*d.obj, uid, false)) {
+          continue;
+        }
+        json obj = *d.obj;
+        RemoveOwnerRefs(obj, {uid});
+        Replace(*d.type, d.obj, std::move(obj));
+      }
+    }
+    json obj = *owner.obj;
+    EraseFrom(obj["metadata"], "finalizers", kOrphanFinalizer);
+    Replace(*owner.type, owner.obj, std::move(obj));
+  }
+}
+
+bool ObjectStore::HasDependents(const OwnerGraph& g,
+                                const std::string& uid) const {
+  auto deps = g.dependents.find(uid);
+  if (deps == g.dependents.end()) return false;
+  for (const std::string& dep : deps->second) {
+    Found d = Lookup(g, dep);
+    if (d.obj != nullptr && RefersTo(*d.obj, uid, false)) return true;
+  }
+  return false;
+}
+
+void ObjectStore::AttemptToDelete(const OwnerGraph& g, const std::string& uid,
+                                  absl::Time now) {
+  Found d = Lookup(g, uid);
+  if (d.obj == nullptr || BeingDeleted(*d.obj)) return;
+  const json& refs = Field(*d.obj, "metadata", "ownerReferences");
+  if (!refs.is_array() || refs.empty()) return;
+  // As the garbage collector sorts owners: solid ones keep the object;
+  // absent (dangling) ones and those deleting their dependents first
+  // (waiting) do not.
+  bool solid = false;
+  bool waiting = false;
+  std::set<std::string> not_solid;
+  for (const json& ref : refs) {
+    const std::string owner_uid = Str(Field(ref, "uid"));
+    Found owner = Lookup(g, owner_uid);
+    const ResourceType* owner_type =
+        owner.obj != nullptr ? owner.type : TypeOfRef(ref);
+    if (owner_type == nullptr ||
+        (owner_type->namespaced && !d.type->namespaced)) {
+      // Unresolvable (a kind not served, a namespaced owner of a
+      // cluster-scoped object): never collected.
+      solid = true;
+    } else if (owner.obj == nullptr || !Resolves(owner, d)) {
+      not_solid.insert(owner_uid);
+    } else if (BeingDeleted(*owner.obj) &&
+               Contains(Field(*owner.obj, "metadata", "finalizers"),
+                        kForegroundFinalizer)) {
+      waiting = true;
+      not_solid.insert(owner_uid);
+    } else {
+      solid = true;
+    }
+  }
+  if (solid) {
+    if (not_solid.empty()) return;
+    json obj = *d.obj;
+    RemoveOwnerRefs(obj, not_solid);
+    Replace(*d.type, d.obj, std::move(obj));
+    return;
+  }
+  const json& fin = Field(*d.obj, "metadata", "finalizers");
+  Propagation p = Propagation::kBackground;
+  if ((waiting && HasDependents(g, uid)) ||
+      Contains(fin, kForegroundFinalizer)) {
+    p = Propagation::kForeground;
+  } else if (Contains(fin, kOrphanFinalizer)) {
+    p = Propagation::kOrphan;
+  }
+  const ResourceType t = *d.type;
+  Delete(t, Str(Field(*d.obj, "metadata", "namespace")),
+         Str(Field(*d.obj, "metadata", "name")), CollectorDeleteOptions(p, uid),
+         now);
+}
+
+void ObjectStore::FinishForeground(const OwnerGraph& g) {
+  for (const std::string& uid : g.order) {
+    Found owner = Lookup(g, uid);
+    if (owner.obj == nullptr || !BeingDeleted(*owner.obj) ||
+        !Contains(Field(*owner.obj, "metadata", "finalizers"),
+                  kForegroundFinalizer)) {
+      continue;
+    }
+    bool blocked = false;
+    auto deps = g.dependents.find(uid);
+    if (deps != g.dependents.end()) {
+      for (const std::string& dep : deps->second) {
+        Found d = Lookup(g, dep);
+        blocked = blocked || (d.obj != nullptr && Resolves(owner, d) &&
+                              RefersTo(*d.obj, uid, true));
+      }
+    }
+    if (blocked) continue;
+    json obj = *owner.obj;
+    EraseFrom(obj["metadata"], "finalizers", kForegroundFinalizer);
+    Replace(*owner.type, owner.obj, std::move(obj));
+  }
+}
+
 bool ObjectStore::Collect(absl::Time now) {
   const int64_t before = rv_;
+  const OwnerGraph g = BuildGraph();
+  FinishOrphans(g);
   DeleteNamespaceContents(now);
+  for (const std::string& uid : g.order) AttemptToDelete(g, uid, now);
+  FinishForeground(g);
   FinishNamespaces();
   return rv_ != before;
 }

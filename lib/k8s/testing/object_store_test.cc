@@ -1,7 +1,8 @@
 // ObjectStore writes with WriteOptions::dry_run (the response of the real
 // write, and no change to objects, resourceVersion or watch history) and the
-// namespace lifecycle: Terminating on delete, creates refused, contents and
-// then the namespace removed by Collect().
+// namespace lifecycle (Terminating on delete, creates refused, contents and
+// then the namespace removed by Collect()) and garbage collection by
+// ownerReferences for each propagationPolicy.
 
 #include "lib/k8s/testing/object_store.h"
 
@@ -27,6 +28,21 @@ json ConfigMap(const std::string& name, json data) {
           {"data", std::move(data)}};
 }
 
+// `obj` with `owner` added to its ownerReferences.
+json OwnedBy(json obj, const json& owner, bool block_owner_deletion = false) {
+  json ref = {{"apiVersion", owner["apiVersion"]},
+              {"kind", owner["kind"]},
+              {"name", owner["metadata"]["name"]},
+              {"uid", owner["metadata"]["uid"]}};
+  if (block_owner_deletion) ref["blockOwnerDeletion"] = true;
+  obj["metadata"]["ownerReferences"].push_back(ref);
+  return obj;
+}
+
+json Policy(const std::string& policy) {
+  return {{"propagationPolicy", policy}};
+}
+
 json Namespace(const std::string& name) {
   return {{"apiVersion", "v1"},
           {"kind", "Namespace"},
@@ -38,6 +54,34 @@ struct Fixture {
   const ResourceType& configmaps = *store.FindType("", "v1", "configmaps");
   const ResourceType& namespaces = *store.FindType("", "v1", "namespaces");
   const ResourceType& services = *store.FindType("", "v1", "services");
+
+  // Creates `obj` as a ConfigMap in default; returns it as stored.
+  json Make(json obj) {
+    ApiResult r = store.Create(configmaps, "default", std::move(obj), kNow);
+    REQUIRE(r.code == 201);
+    return r.body;
+  }
+  json Make(const char* name) { return Make(ConfigMap(name, {})); }
+  ObjectRef Find(const std::string& name) {
+    return store.Get(configmaps, "default", name);
+  }
+  // The uids an object's ownerReferences name, in order.
+  std::vector<std::string> Owners(const std::string& name) {
+    ObjectRef o = Find(name);
+    REQUIRE(o != nullptr);
+    std::vector<std::string> uids;
+    for (const json& ref :
+         (*o)["metadata"].value("ownerReferences", json::array())) {
+      uids.push_back(ref["uid"]);
+    }
+    return uids;
+  }
+  // Runs Collect() until it changes nothing; the number of passes that did.
+  int CollectAll() {
+    int passes = 0;
+    while (store.Collect(kNow)) ++passes;
+    return passes;
+  }
 
   // Every change after `from`, of any of the three types.
   size_t ChangesSince(int64_t from) {
@@ -360,6 +404,247 @@ TEST_CASE("a dry-run namespace delete answers Terminating, holds nothing") {
   CHECK(f.ChangesSince(rv) == 0);
   CHECK(f.store.Create(f.configmaps, "apps", ConfigMap("b", {}), kNow).code ==
         201);
+}
+
+TEST_CASE("Background: the owner goes at once, its dependents after") {
+  Fixture f;
+  const json owner = f.Make("owner");
+  const json other = f.Make("other");
+  const json child = f.Make(OwnedBy(ConfigMap("child", {}), owner));
+  f.Make(OwnedBy(ConfigMap("grandchild", {}), child));
+  f.Make(OwnedBy(OwnedBy(ConfigMap("shared", {}), owner), other));
+  const json unrelated = f.Make("unrelated");
+
+  ApiResult r = f.store.Delete(f.configmaps, "default", "owner",
+                               Policy("Background"), kNow);
+  CHECK(r.code == 200);
+  CHECK(f.Find("owner") == nullptr);
+  CHECK(f.Find("child") != nullptr);  // not in the DELETE itself
+
+  CHECK(f.store.Collect(kNow));
+  CHECK(f.Find("child") == nullptr);
+  // An owner left keeps it; the reference to the gone one goes.
+  CHECK(f.Owners("shared") ==
+        std::vector<std::string>{other["metadata"]["uid"]});
+  f.CollectAll();
+  CHECK(f.Find("grandchild") == nullptr);
+  CHECK(f.Find("shared") != nullptr);
+  CHECK(f.Find("other") != nullptr);
+  CHECK(f.Find("unrelated") != nullptr);
+
+  // Background is the default, and what orphanDependents: false means.
+  const json second = f.Make("second");
+  f.Make(OwnedBy(ConfigMap("second-child", {}), second));
+  const json third = f.Make("third");
+  f.Make(OwnedBy(ConfigMap("third-child", {}), third));
+  CHECK(f.store.Delete(f.configmaps, "default", "second", json(), kNow).code ==
+        200);
+  CHECK(f.store
+            .Delete(f.configmaps, "default", "third",
+                    {{"orphanDependents", false}}, kNow)
+            .code == 200);
+  f.CollectAll();
+  CHECK(f.Find("second-child") == nullptr);
+  CHECK(f.Find("third-child") == nullptr);
+}
+
+TEST_CASE("Orphan: dependents stay, without their reference to the owner") {
+  Fixture f;
+  const json owner = f.Make("owner");
+  const json other = f.Make("other");
+  f.Make(OwnedBy(ConfigMap("only", {}), owner));
+  f.Make(OwnedBy(OwnedBy(ConfigMap("shared", {}), owner), other));
+
+  ApiResult r =
+      f.store.Delete(f.configmaps, "default", "owner", Policy("Orphan"), kNow);
+  CHECK(r.code == 202);
+  CHECK(r.body["metadata"]["finalizers"] == json({"orphan"}));
+  CHECK(r.body["metadata"].contains("deletionTimestamp"));
+  CHECK(f.Find("owner") != nullptr);
+
+  const int64_t rv = f.store.resource_version();
+  CHECK(f.store.Collect(kNow));
+  CHECK(f.Find("owner") == nullptr);
+  CHECK(f.Owners("only").empty());
+  CHECK_FALSE((*f.Find("only"))["metadata"].contains("ownerReferences"));
+  CHECK(f.Owners("shared") ==
+        std::vector<std::string>{other["metadata"]["uid"]});
+  CHECK(f.EventsSince(f.configmaps, rv) ==
+        "MODIFIED only, MODIFIED shared, DELETED owner");
+  CHECK_FALSE(f.store.Collect(kNow));
+
+  // orphanDependents: true asks the same.
+  f.Make("older");
+  r = f.store.Delete(f.configmaps, "default", "older",
+                     {{"orphanDependents", true}}, kNow);
+  CHECK(r.code == 202);
+  CHECK(r.body["metadata"]["finalizers"] == json({"orphan"}));
+  // A second delete may change its mind: Background lets it go now.
+  r = f.store.Delete(f.configmaps, "default", "older", Policy("Background"),
+                     kNow);
+  CHECK(r.code == 200);
+  CHECK(f.Find("older") == nullptr);
+}
+
+TEST_CASE("Foreground: blocking dependents go first, then the owner") {
+  Fixture f;
+  const json owner = f.Make("owner");
+  const json other = f.Make("other");
+  json held = OwnedBy(ConfigMap("blocking", {}), owner, true);
+  held["metadata"]["finalizers"] = {"example.com/keep"};
+  f.Make(held);
+  f.Make(OwnedBy(ConfigMap("plain", {}), owner));
+  f.Make(OwnedBy(OwnedBy(ConfigMap("shared", {}), owner, true), other));
+
+  ApiResult r = f.store.Delete(f.configmaps, "default", "owner",
+                               Policy("Foreground"), kNow);
+  CHECK(r.code == 202);
+  CHECK(r.body["metadata"]["finalizers"] == json({"foregroundDeletion"}));
+  CHECK(r.body["metadata"].contains("deletionTimestamp"));
+
+  CHECK(f.store.Collect(kNow));
+  CHECK(f.Find("plain") == nullptr);
+  // Held by its own finalizer, it holds the owner.
+  ObjectRef blocking = f.Find("blocking");
+  REQUIRE(blocking != nullptr);
+  CHECK((*blocking)["metadata"].contains("deletionTimestamp"));
+  CHECK(f.Owners("shared") ==
+        std::vector<std::string>{other["metadata"]["uid"]});
+  CHECK(f.Find("owner") != nullptr);
+  CHECK_FALSE(f.store.Collect(kNow));
+
+  REQUIRE(f.store
+              .Patch(f.configmaps, "default", "blocking", false,
+                     PatchType::kMerge,
+                     {{"metadata", {{"finalizers", nullptr}}}}, kNow)
+              .code == 200);
+  CHECK(f.Find("blocking") == nullptr);
+  CHECK(f.store.Collect(kNow));
+  CHECK(f.Find("owner") == nullptr);
+  CHECK(f.Find("shared") != nullptr);
+}
+
+TEST_CASE("a dependent with dependents of its own goes in the foreground") {
+  Fixture f;
+  const json owner = f.Make("owner");
+  const json middle = f.Make(OwnedBy(ConfigMap("middle", {}), owner, true));
+  f.Make(OwnedBy(ConfigMap("tail", {}), middle, true));
+  REQUIRE(
+      f.store
+          .Delete(f.configmaps, "default", "owner", Policy("Foreground"), kNow)
+          .code == 202);
+  const int64_t rv = f.store.resource_version();
+  f.CollectAll();
+  CHECK(f.EventsSince(f.configmaps, rv) ==
+        "MODIFIED middle, DELETED tail, DELETED middle, DELETED owner");
+}
+
+TEST_CASE("owners are found by uid, in their dependent's namespace") {
+  Fixture f;
+  REQUIRE(f.store.Create(f.namespaces, "", Namespace("apps"), kNow).code ==
+          201);
+  ApiResult elsewhere =
+      f.store.Create(f.configmaps, "apps", ConfigMap("elsewhere", {}), kNow);
+  REQUIRE(elsewhere.code == 201);
+  const ResourceType& roles =
+      *f.store.FindType("rbac.authorization.k8s.io", "v1", "clusterroles");
+  ApiResult role =
+      f.store.Create(roles, "",
+                     {{"apiVersion", "rbac.authorization.k8s.io/v1"},
+                      {"kind", "ClusterRole"},
+                      {"metadata", {{"name", "reader"}}}},
+                     kNow);
+  REQUIRE(role.code == 201);
+  // A namespaced owner elsewhere is as good as absent.
+  f.Make(OwnedBy(ConfigMap("cross", {}), elsewhere.body));
+  // A cluster-scoped owner owns across namespaces.
+  f.Make(OwnedBy(ConfigMap("by-role", {}), role.body));
+  // Absent owners of a kind served: collected.
+  json gone = ConfigMap("gone", {});
+  gone["metadata"]["uid"] = "00000000-0000-4000-8000-000000000000";
+  f.Make(OwnedBy(ConfigMap("orphaned", {}), gone));
+  // Of a kind not served: kept, as it cannot be looked up.
+  json widget = {{"apiVersion", "example.com/v1"},
+                 {"kind", "Widget"},
+                 {"metadata", {{"name", "w"}, {"uid", "widget-uid"}}}};
+  f.Make(OwnedBy(ConfigMap("by-widget", {}), widget));
+  // A cluster-scoped object cannot have a namespaced owner: kept.
+  json bound = OwnedBy({{"apiVersion", "rbac.authorization.k8s.io/v1"},
+                        {"kind", "ClusterRole"},
+                        {"metadata", {{"name", "bound"}}}},
+                       gone);
+  REQUIRE(f.store.Create(roles, "", bound, kNow).code == 201);
+
+  f.CollectAll();
+  CHECK(f.Find("cross") == nullptr);
+  CHECK(f.Find("orphaned") == nullptr);
+  CHECK(f.Find("by-role") != nullptr);
+  CHECK(f.Find("by-widget") != nullptr);
+  CHECK(f.store.Get(roles, "", "bound") != nullptr);
+  CHECK(f.store.Get(f.configmaps, "apps", "elsewhere") != nullptr);
+}
+
+TEST_CASE("an unknown propagationPolicy is 422, as kube-apiserver words it") {
+  Fixture f;
+  f.Make("a");
+  const int64_t rv = f.store.resource_version();
+  // Checked before anything else: an absent object too.
+  for (const char* name : {"a", "absent"}) {
+    ApiResult r =
+        f.store.Delete(f.configmaps, "default", name, Policy("Sideways"), kNow);
+    CHECK(r.code == 422);
+    CHECK(r.body["reason"] == "Invalid");
+    CHECK(r.body["message"] ==
+          "DeleteOptions.meta.k8s.io \"\" is invalid: propagationPolicy: "
+          "Unsupported value: \"Sideways\": supported values: \"Foreground\", "
+          "\"Background\", \"Orphan\", \"nil\"");
+    CHECK(r.body["details"] ==
+          json({{"group", "meta.k8s.io"},
+                {"kind", "DeleteOptions"},
+                {"causes",
+                 {{{"reason", "FieldValueNotSupported"},
+                   {"message",
+                    "Unsupported value: \"Sideways\": supported values: "
+                    "\"Foreground\", \"Background\", \"Orphan\", \"nil\""},
+                   {"field", "propagationPolicy"}}}}}));
+  }
+  ApiResult both = f.store.Delete(
+      f.configmaps, "default", "a",
+      {{"propagationPolicy", "Orphan"}, {"orphanDependents", true}}, kNow);
+  CHECK(both.code == 422);
+  CHECK(both.body["message"] ==
+        "DeleteOptions.meta.k8s.io \"\" is invalid: propagationPolicy: "
+        "Invalid value: \"Orphan\": orphanDependents and deletionPropagation "
+        "cannot be both set");
+  CHECK(f.Find("a") != nullptr);
+  CHECK(f.store.resource_version() == rv);
+}
+
+TEST_CASE("dry-run deletes with a propagationPolicy hold nothing") {
+  Fixture f;
+  const json owner = f.Make("owner");
+  f.Make(OwnedBy(ConfigMap("child", {}), owner));
+  const int64_t rv = f.store.resource_version();
+  ApiResult r = f.store.Delete(f.configmaps, "default", "owner",
+                               Policy("Foreground"), kNow, kDryRun);
+  CHECK(r.code == 202);
+  CHECK(r.body["metadata"]["finalizers"] == json({"foregroundDeletion"}));
+  CHECK(r.body["metadata"].contains("deletionTimestamp"));
+  r = f.store.Delete(f.configmaps, "default", "owner", Policy("Orphan"), kNow,
+                     kDryRun);
+  CHECK(r.code == 202);
+  CHECK(r.body["metadata"]["finalizers"] == json({"orphan"}));
+  r = f.store.Delete(f.configmaps, "default", "owner", Policy("Background"),
+                     kNow, kDryRun);
+  CHECK(r.code == 200);
+  CHECK_FALSE(f.store.Collect(kNow));
+  ObjectRef stored = f.Find("owner");
+  REQUIRE(stored != nullptr);
+  CHECK_FALSE((*stored)["metadata"].contains("finalizers"));
+  CHECK_FALSE((*stored)["metadata"].contains("deletionTimestamp"));
+  CHECK(f.Find("child") != nullptr);
+  CHECK(f.store.resource_version() == rv);
+  CHECK(f.ChangesSince(rv) == 0);
 }
 
 }  // namespace
