@@ -241,6 +241,8 @@ TEST_CASE("patch in all three flavours, label selectors, delete") {
   CHECK(absl::StrContains(r.out, "service \"nginx\" deleted"));
   r = f.Run({"get", "service", "nginx"});
   CHECK(absl::StrContains(r.err, "NotFound"));
+  // kubectl waits until the namespace is gone, which it is only after its
+  // contents.
   r = f.Run({"delete", "namespace", "metallb-system"});
   REQUIRE(r.exit_code == 0);
   r = f.Run({"get", "configmaps", "-A", "-o", "name"});

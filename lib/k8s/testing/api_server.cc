@@ -192,6 +192,13 @@ ApiResult WriteOptionsOf(const httplib::Request& req, const json& body,
   return {200, json()};
 }
 
+// The DeleteOptions of a DELETE: its body or, when it has none, the
+// query's propagationPolicy, as kube-apiserver reads them.
+json DeleteOptionsOf(const httplib::Request& req, json body) {
+  if (!req.body.empty() || !req.has_param("propagationPolicy")) return body;
+  return {{"propagationPolicy", req.get_param_value("propagationPolicy")}};
+}
+
 // The patch a PATCH request's Content-Type names; InvalidArgument (a 415 for
 // the caller) for any other.
 absl::StatusOr<PatchType> PatchTypeOf(const std::string& content_type) {
@@ -307,6 +314,9 @@ class ApiServer::Impl {
     server_ = std::move(server);
     httplib::Server* raw = server_.get();
     thread_ = std::thread([raw] { raw->listen_after_bind(); });
+    if (options_.collect_delay != absl::InfiniteDuration()) {
+      collector_ = std::thread([this] { CollectUntilStopped(); });
+    }
     return absl::OkStatus();
   }
 
@@ -318,6 +328,7 @@ class ApiServer::Impl {
     }
     server_->stop();
     if (thread_.joinable()) thread_.join();
+    if (collector_.joinable()) collector_.join();
     server_.reset();
   }
 
@@ -411,6 +422,40 @@ class ApiServer::Impl {
   }
 
  private:
+  // The collector thread: runs ObjectStore::Collect() as
+  // ApiServerOptions::collect_delay says, until Stop().
+  void CollectUntilStopped() {
+    const absl::Duration delay =
+        std::max(options_.collect_delay, absl::ZeroDuration());
+    absl::MutexLock l(&mu_);
+    auto stopping = [this] {
+      mu_.AssertHeld();
+      return stopping_;
+    };
+    auto changed = [this] {
+      mu_.AssertHeld();
+      return stopping_ || store_.resource_version() != collected_rv_;
+    };
+    while (true) {
+      clock_->AwaitWithDeadline(&mu_, absl::Condition(&changed),
+                                MonoTime::InfiniteFuture());
+      if (stopping_) return;
+      const MonoTime first = clock_->Monotonic();
+      while (true) {
+        const MonoTime due =
+            std::min(std::max(first, last_delete_) + delay, first + 5 * delay);
+        if (clock_->Monotonic() >= due) break;
+        clock_->AwaitWithDeadline(&mu_, absl::Condition(&stopping), due);
+        if (stopping_) return;
+      }
+      const int64_t before = store_.resource_version();
+      // A pass that changed something may have made more work (dependents of
+      // what it deleted): the next looks again.
+      collected_rv_ =
+          store_.Collect(clock_->Now()) ? before : store_.resource_version();
+    }
+  }
+
   std::string EventLine(WatchState& w, const std::string& type,
                         const json& obj) const {
     json event = {{"type", type}};
@@ -831,7 +876,10 @@ class ApiServer::Impl {
         Send(res, store_.Patch(t, ns, name, sub == "status", *type, body,
                                clock_->Now(), write));
       } else {
-        Send(res, store_.Delete(t, ns, name, body, clock_->Now(), write));
+        last_delete_ = clock_->Monotonic();
+        Send(res,
+             store_.Delete(t, ns, name, DeleteOptionsOf(req, std::move(body)),
+                           clock_->Now(), write));
       }
       return;
     }
@@ -1012,6 +1060,7 @@ class ApiServer::Impl {
   internal::SelfSignedCert cert_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
+  std::thread collector_;
 
   mutable absl::Mutex mu_;
   ObjectStore store_ ABSL_GUARDED_BY(mu_);
@@ -1026,6 +1075,10 @@ class ApiServer::Impl {
   int open_watches_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t requests_ ABSL_GUARDED_BY(mu_) = 0;
   std::mt19937_64 rng_ ABSL_GUARDED_BY(mu_){std::random_device{}()};
+  // The collector looks at the store once its resourceVersion is past this;
+  // when the latest DELETE came.
+  int64_t collected_rv_ ABSL_GUARDED_BY(mu_) = -1;
+  MonoTime last_delete_ ABSL_GUARDED_BY(mu_) = MonoTime::InfinitePast();
 };
 
 absl::StatusOr<std::unique_ptr<ApiServer>> ApiServer::Start(

@@ -10,7 +10,10 @@
 // output for `kubectl get`, upstream-shaped `Status` errors, protobuf bodies
 // and responses for the kinds protobuf_codec.h models (negotiated as in
 // content_negotiation.h), HTTP or HTTPS with bearer tokens, and fault
-// injection.
+// injection. A thread of its own does the namespace controller's and the
+// garbage collector's work (ObjectStore::Collect) a moment after changes, as
+// kube-controller-manager would: a deleted namespace is Terminating, the
+// dependents of a deleted owner are there, until then.
 //
 //   lb::RealClock clock;
 //   lb::k8s::testing::ApiServerOptions options;
@@ -73,6 +76,15 @@ struct ApiServerOptions {
   // How long a list or watch from a resourceVersion the server has not
   // reached waits for it before 504 "Too large resource version".
   absl::Duration future_version_wait = absl::Seconds(3);
+  // When the namespace controller's and the garbage collector's work
+  // (ObjectStore::Collect) runs: this long after the latest DELETE, and so
+  // at most 5 times this long after the first change it has to look at;
+  // again as long after each pass that changed something. A second is about
+  // how soon kube-controller-manager empties a small namespace, and leaves
+  // `kubectl delete -f` time to delete what a manifest lists itself.
+  // InfiniteDuration: never (deleted namespaces stay Terminating, dependents
+  // stay).
+  absl::Duration collect_delay = absl::Seconds(1);
 };
 
 class ApiServer {
@@ -128,10 +140,11 @@ class ApiServer {
   void CompactHistory();
   // Replaces the accepted bearer tokens (HTTPS mode).
   void SetTokens(std::vector<std::string> tokens);
-  // Stops serving (open connections are closed); stored state is kept.
+  // Stops serving (open connections are closed) and collecting; stored
+  // state is kept.
   void Stop();
-  // Serves again on the same port with the state kept. Unavailable when the
-  // port cannot be bound again.
+  // Serves (and collects) again on the same port with the state kept.
+  // Unavailable when the port cannot be bound again.
   absl::Status Restart();
 
   class Impl;

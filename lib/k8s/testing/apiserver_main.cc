@@ -1,7 +1,8 @@
 // apiserver: the Kubernetes API server stand-in as a process.
 //
 //   apiserver [--tls] [--token T] [--host H] [--port N] [--history N]
-//             [--min_request_timeout D] [--kubeconfig-out FILE]
+//             [--min_request_timeout D] [--collect_delay D]
+//             [--kubeconfig-out FILE]
 //
 // Prints "serving on URL" once it accepts requests, then serves until
 // SIGTERM or SIGINT (exit 0). Tests switch outages with signals:
@@ -22,6 +23,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/time.h"
 #include "lib/base/clock.h"
 #include "lib/k8s/testing/api_server.h"
 
@@ -33,9 +35,28 @@ ABSL_FLAG(int, port, 0, "listen port (0: pick a free one)");
 ABSL_FLAG(std::string, kubeconfig_out, "",
           "write a kubeconfig for this server to FILE");
 ABSL_FLAG(int64_t, history, 100000, "watch events kept for resuming watches");
-ABSL_FLAG(absl::Duration, min_request_timeout, absl::Minutes(30),
+// Durations are strings read by absl::ParseDuration ("30m", "250ms",
+// "inf"): absl::Duration flags do not build with TSan.
+ABSL_FLAG(std::string, min_request_timeout, "30m",
           "a watch without timeoutSeconds ends after a random time between "
           "this and twice this");
+ABSL_FLAG(std::string, collect_delay, "1s",
+          "how long after the latest DELETE the contents of deleted "
+          "namespaces and the dependents of deleted owners are deleted "
+          "(\"inf\": never)");
+
+namespace {
+
+// Reads the duration flag `name` whose value is `text` into `*out`; false,
+// having said why on stderr, when it is not a duration.
+bool ParseDurationFlag(const char* name, const std::string& text,
+                       absl::Duration* out) {
+  if (absl::ParseDuration(text, out)) return true;
+  std::cerr << "apiserver: --" << name << ": not a duration: " << text << "\n";
+  return false;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   // Accept the dashed spelling `--kubeconfig-out` as well.
@@ -65,7 +86,13 @@ int main(int argc, char** argv) {
   options.host = absl::GetFlag(FLAGS_host);
   options.port = absl::GetFlag(FLAGS_port);
   options.history_limit = absl::GetFlag(FLAGS_history);
-  options.min_request_timeout = absl::GetFlag(FLAGS_min_request_timeout);
+  if (!ParseDurationFlag("min_request_timeout",
+                         absl::GetFlag(FLAGS_min_request_timeout),
+                         &options.min_request_timeout) ||
+      !ParseDurationFlag("collect_delay", absl::GetFlag(FLAGS_collect_delay),
+                         &options.collect_delay)) {
+    return 2;
+  }
   auto server = lb::k8s::testing::ApiServer::Start(options);
   if (!server.ok()) {
     std::cerr << "apiserver: " << server.status() << "\n";

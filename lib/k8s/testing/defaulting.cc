@@ -1,5 +1,6 @@
 #include "lib/k8s/testing/defaulting.h"
 
+#include <algorithm>
 #include <set>
 #include <string>
 #include <utility>
@@ -16,18 +17,40 @@ using internal::Field;
 using internal::Rfc3339;
 using internal::Str;
 
+namespace {
+
+// kube-apiserver's Namespace strategy: a create starts Active with the
+// namespace controller's finalizer; an update keeps spec.finalizers, which
+// only the namespace controller changes (through `/finalize`).
+void DefaultNamespace(const json* old, json& obj) {
+  if (!obj["spec"].is_object()) obj["spec"] = json::object();
+  json& finalizers = obj["spec"]["finalizers"];
+  if (old == nullptr) {
+    obj["status"] = {{"phase", "Active"}};
+    if (!finalizers.is_array()) finalizers = json::array();
+    if (std::find(finalizers.begin(), finalizers.end(), "kubernetes") ==
+        finalizers.end()) {
+      finalizers.push_back("kubernetes");
+    }
+  } else {
+    const json& kept = Field(Field(*old, "spec"), "finalizers");
+    if (kept.is_null()) {
+      obj["spec"].erase("finalizers");
+    } else {
+      finalizers = kept;
+    }
+  }
+  if (!obj["status"].is_object()) obj["status"] = json::object();
+  if (!obj["status"].contains("phase")) obj["status"]["phase"] = "Active";
+}
+
+}  // namespace
+
 ApiResult Defaulter::Apply(const ResourceType& t, const json* old, json& obj,
                            absl::Time now) {
   if (t.group.empty() && t.plural == "services")
     return DefaultService(old, obj);
-  if (t.group.empty() && t.plural == "namespaces") {
-    if (!obj["spec"].is_object()) obj["spec"] = json::object();
-    if (!obj["spec"].contains("finalizers")) {
-      obj["spec"]["finalizers"] = {"kubernetes"};
-    }
-    if (!obj["status"].is_object()) obj["status"] = json::object();
-    if (!obj["status"].contains("phase")) obj["status"]["phase"] = "Active";
-  }
+  if (t.group.empty() && t.plural == "namespaces") DefaultNamespace(old, obj);
   if (t.group.empty() && t.plural == "secrets") {
     if (!obj.contains("type")) obj["type"] = "Opaque";
     if (obj.contains("stringData") && obj["stringData"].is_object()) {

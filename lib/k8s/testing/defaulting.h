@@ -4,7 +4,8 @@
 // kube-apiserver's defaulting does for the kinds modelled: Services (type,
 // clusterIP(s), IP families, ports' protocol, targetPort and nodePort,
 // traffic policies, healthCheckNodePort, ingress ipMode), Namespaces
-// (finalizers, phase), Secrets (type, stringData folded into data),
+// (Active, with the `kubernetes` finalizer, which updates keep), Secrets
+// (type, stringData folded into data),
 // Deployments, DaemonSets and ReplicaSets (replicas, strategies, history
 // limits) and the pod templates in them and Pods (restart and DNS policy,
 // grace period, scheduler, image pull policy, termination messages, port

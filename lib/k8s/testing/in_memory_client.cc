@@ -96,6 +96,13 @@ void InMemoryClient::CompactHistory() {
   store_.CompactHistory();
 }
 
+bool InMemoryClient::Collect() {
+  absl::MutexLock lock(&mu_);
+  bool changed = false;
+  while (store_.Collect(clock_.Now())) changed = true;
+  return changed;
+}
+
 absl::Status InMemoryClient::Admit(const std::string& method, const Resource& r,
                                    Subresource sub) {
   ++requests_;

@@ -17,6 +17,12 @@
 // Errors are the Status a HttpClient would return for the same response
 // (lib/k8s/errors.h): same code, reason and message.
 //
+// No controllers run by themselves: a namespace deleted through the client
+// stays Terminating, with its contents, and the dependents of a deleted owner
+// stay, until the test calls Collect(), which does what
+// kube-controller-manager would have done by then. Deletes through the client
+// propagate in the background (Client::Delete sends no policy).
+//
 // Thread-safety: safe for concurrent use. The client must outlive every
 // Watch and every StreamCancel::Cancel aimed at one of its watches.
 
@@ -69,6 +75,13 @@ class InMemoryClient final : public Client {
   void SetReachable(bool reachable) ABSL_LOCKS_EXCLUDED(mu_);
   // Forgets the watch history: a watch from an older version gets 410.
   void CompactHistory() ABSL_LOCKS_EXCLUDED(mu_);
+
+  // --- Controllers ---------------------------------------------------------
+  // Runs ObjectStore::Collect() at the clock's Now() until a pass changes
+  // nothing: contents of Terminating namespaces deleted (but for those their
+  // own finalizers hold), empty ones finished, dependents whose owners are
+  // gone deleted. Watches see each change. Returns whether anything changed.
+  bool Collect() ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   absl::StatusOr<json> DoGet(const Resource& r, const std::string& ns,

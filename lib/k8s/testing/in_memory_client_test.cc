@@ -223,5 +223,49 @@ TEST_CASE(
   CHECK_OK(client.Get(kServices, "default", "a").status());
 }
 
+json Named(const char* kind, const std::string& name) {
+  return {{"apiVersion", "v1"}, {"kind", kind}, {"metadata", {{"name", name}}}};
+}
+
+TEST_CASE("a deleted namespace stays Terminating until Collect()") {
+  SimulatedClock clock;
+  InMemoryClient client(clock);
+  REQUIRE_OK(client.Create(kNamespaces, "", Named("Namespace", "apps")));
+  REQUIRE_OK(client.Create(kConfigMaps, "apps", Named("ConfigMap", "a")));
+  REQUIRE_OK(client.Delete(kNamespaces, "", "apps"));
+  ASSIGN_OR_FAIL(json ns, client.Get(kNamespaces, "", "apps"));
+  CHECK(ns["status"]["phase"] == "Terminating");
+  CHECK_OK(client.Get(kConfigMaps, "apps", "a"));
+  absl::Status refused =
+      client.Create(kConfigMaps, "apps", Named("ConfigMap", "b")).status();
+  CHECK_STATUS(refused, absl::StatusCode::kPermissionDenied,
+               "configmaps \"b\" is forbidden: unable to create new content "
+               "in namespace apps because it is being terminated");
+  CHECK(Reason(refused) == "Forbidden");
+
+  CHECK(client.Collect());
+  CHECK(absl::IsNotFound(client.Get(kConfigMaps, "apps", "a").status()));
+  CHECK(absl::IsNotFound(client.Get(kNamespaces, "", "apps").status()));
+  CHECK_FALSE(client.Collect());
+}
+
+TEST_CASE("dependents of a deleted owner stay until Collect()") {
+  SimulatedClock clock;
+  InMemoryClient client(clock);
+  ASSIGN_OR_FAIL(json owner, client.Create(kConfigMaps, "default",
+                                           Named("ConfigMap", "o")));
+  json dependent = Named("ConfigMap", "d");
+  dependent["metadata"]["ownerReferences"] = {
+      {{"apiVersion", "v1"},
+       {"kind", "ConfigMap"},
+       {"name", "o"},
+       {"uid", owner["metadata"]["uid"]}}};
+  REQUIRE_OK(client.Create(kConfigMaps, "default", dependent));
+  REQUIRE_OK(client.Delete(kConfigMaps, "default", "o"));
+  CHECK_OK(client.Get(kConfigMaps, "default", "d"));
+  CHECK(client.Collect());
+  CHECK(absl::IsNotFound(client.Get(kConfigMaps, "default", "d").status()));
+}
+
 }  // namespace
 }  // namespace lb::k8s::testing

@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <random>
+#include <set>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -27,6 +29,168 @@ ApiResult NotFound(const ResourceType& t, const std::string& name) {
   return ApiError(404, "NotFound",
                   absl::StrCat(t.Qualified(), " \"", name, "\" not found"),
                   {{"name", name}, {"group", t.group}, {"kind", t.plural}});
+}
+
+// 403 Forbidden as kube-apiserver's admission words it: `<resource> "<name>"
+// is forbidden: <why>`, with `causes` (null for none) in the details.
+ApiResult Forbidden(const ResourceType& t, const std::string& name,
+                    const std::string& why, json causes = json()) {
+  json details = {{"name", name}, {"kind", t.plural}};
+  if (!t.group.empty()) details["group"] = t.group;
+  if (!causes.is_null()) details["causes"] = std::move(causes);
+  return ApiError(
+      403, "Forbidden",
+      absl::StrCat(t.Qualified(), " \"", name, "\" is forbidden: ", why),
+      std::move(details));
+}
+
+// The namespace controller's finalizer, in a Namespace's spec.finalizers.
+constexpr char kNamespaceFinalizer[] = "kubernetes";
+
+bool IsNamespaces(const ResourceType& t) {
+  return t.group.empty() && t.plural == "namespaces";
+}
+
+// The namespaces kube-apiserver's NamespaceLifecycle admission keeps.
+bool IsImmortalNamespace(const std::string& name) {
+  return name == "default" || name == "kube-system" || name == "kube-public";
+}
+
+bool BeingDeleted(const json& obj) {
+  return !Field(obj, "metadata", "deletionTimestamp").is_null();
+}
+
+bool Contains(const json& list, const std::string& s) {
+  if (!list.is_array()) return false;
+  for (const json& v : list) {
+    if (v.is_string() && v.get_ref<const std::string&>() == s) return true;
+  }
+  return false;
+}
+
+// Removes `s` from the list `obj[key]`; the key goes with the last item.
+void EraseFrom(json& obj, const char* key, const std::string& s) {
+  if (!obj.is_object() || !obj.contains(key) || !obj[key].is_array()) return;
+  json kept = json::array();
+  for (const json& v : obj[key]) {
+    if (!(v.is_string() && v.get_ref<const std::string&>() == s)) {
+      kept.push_back(v);
+    }
+  }
+  if (kept.empty()) {
+    obj.erase(key);
+  } else {
+    obj[key] = std::move(kept);
+  }
+}
+
+// The garbage collector's finalizers, in metadata.finalizers.
+constexpr char kOrphanFinalizer[] = "orphan";
+constexpr char kForegroundFinalizer[] = "foregroundDeletion";
+
+// What a delete does to the dependents of the deleted object.
+enum class Propagation { kDefault, kOrphan, kBackground, kForeground };
+
+// The propagation DeleteOptions ask for: propagationPolicy or the older
+// orphanDependents. 422 Invalid as kube-apiserver's ValidateDeleteOptions
+// words it for an unknown policy or both fields set.
+ApiResult ParseDeleteOptions(const json& options, Propagation* out) {
+  *out = Propagation::kDefault;
+  const json& policy = Field(options, "propagationPolicy");
+  const json& orphan = Field(options, "orphanDependents");
+  FieldErrors errs;
+  if (!policy.is_null() && !orphan.is_null()) {
+    errs.Invalid("propagationPolicy", GoString(Str(policy)),
+                 "orphanDependents and deletionPropagation cannot be both set");
+  }
+  if (!policy.is_null()) {
+    const std::string p = Str(policy);
+    if (p == "Orphan") {
+      *out = Propagation::kOrphan;
+    } else if (p == "Background") {
+      *out = Propagation::kBackground;
+    } else if (p == "Foreground") {
+      *out = Propagation::kForeground;
+    } else {
+      errs.NotSupported("propagationPolicy", GoString(p),
+                        {"Foreground", "Background", "Orphan", "nil"});
+    }
+  } else if (orphan.is_boolean()) {
+    *out = orphan.get<bool>() ? Propagation::kOrphan : Propagation::kBackground;
+  }
+  ResourceType options_type;
+  options_type.group = "meta.k8s.io";
+  options_type.kind = "DeleteOptions";
+  ApiResult r = InvalidResult(options_type, "", errs);
+  if (!r.ok()) r.body["details"].erase("name");
+  return r;
+}
+
+// DeleteOptions for the garbage collector's delete of the object `uid`.
+json CollectorDeleteOptions(Propagation p, const std::string& uid) {
+  const char* policy = p == Propagation::kOrphan       ? "Orphan"
+                       : p == Propagation::kForeground ? "Foreground"
+                                                       : "Background";
+  return {{"propagationPolicy", policy}, {"preconditions", {{"uid", uid}}}};
+}
+
+// Sets the garbage collector's finalizers in `md` for a delete with `p`:
+// orphan for Orphan, foregroundDeletion for Foreground, neither for
+// Background; by default those already there stay.
+void SetCollectorFinalizers(Propagation p, json& md) {
+  if (p == Propagation::kDefault) return;
+  const char* wanted = p == Propagation::kOrphan       ? kOrphanFinalizer
+                       : p == Propagation::kForeground ? kForegroundFinalizer
+                                                       : nullptr;
+  for (const char* f : {kOrphanFinalizer, kForegroundFinalizer}) {
+    if (f != wanted) EraseFrom(md, "finalizers", f);
+  }
+  if (wanted != nullptr && !Contains(Field(md, "finalizers"), wanted)) {
+    if (!md["finalizers"].is_array()) md["finalizers"] = json::array();
+    md["finalizers"].push_back(wanted);
+  }
+}
+
+// Whether `obj` names `owner_uid` in its ownerReferences (with
+// blockOwnerDeletion, if `blocking`).
+bool RefersTo(const json& obj, const std::string& owner_uid, bool blocking) {
+  const json& refs = Field(Field(obj, "metadata"), "ownerReferences");
+  if (!refs.is_array()) return false;
+  for (const json& ref : refs) {
+    if (Str(Field(ref, "uid")) == owner_uid &&
+        (!blocking || Field(ref, "blockOwnerDeletion") == true)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Removes the references to the owners `uids` from `obj`.
+void RemoveOwnerRefs(json& obj, const std::set<std::string>& uids) {
+  json& md = obj["metadata"];
+  if (!md.is_object() || !md.contains("ownerReferences") ||
+      !md["ownerReferences"].is_array()) {
+    return;
+  }
+  json kept = json::array();
+  for (const json& ref : md["ownerReferences"]) {
+    if (uids.count(Str(Field(ref, "uid"))) == 0) kept.push_back(ref);
+  }
+  if (kept.empty()) {
+    md.erase("ownerReferences");
+  } else {
+    md["ownerReferences"] = std::move(kept);
+  }
+}
+
+// Whether finalizers keep `obj` of `t` stored once it is being deleted: its
+// metadata.finalizers or, for a namespace, its spec.finalizers.
+bool Held(const ResourceType& t, const json& obj) {
+  const json& fin = Field(Field(obj, "metadata"), "finalizers");
+  if (fin.is_array() && !fin.empty()) return true;
+  if (!IsNamespaces(t)) return false;
+  const json& spec_fin = Field(Field(obj, "spec"), "finalizers");
+  return spec_fin.is_array() && !spec_fin.empty();
 }
 
 ApiResult Conflict(const ResourceType& t, const std::string& name) {
@@ -537,10 +701,21 @@ ApiResult ObjectStore::CreateDecoded(const ResourceType& t,
                       "namespace sent on the request");
     }
     md["namespace"] = ns;
-    if (Get(*FindType("", "namespaces"), "", ns) == nullptr) {
+    ObjectRef in = Get(*FindType("", "namespaces"), "", ns);
+    if (in == nullptr) {
       return ApiError(404, "NotFound",
                       absl::StrCat("namespaces \"", ns, "\" not found"),
                       {{"name", ns}, {"kind", "namespaces"}});
+    }
+    if (Str(Field(*in, "status", "phase")) == "Terminating") {
+      return Forbidden(
+          t, name,
+          absl::StrCat("unable to create new content in namespace ", ns,
+                       " because it is being terminated"),
+          json::array({{{"reason", "NamespaceTerminating"},
+                        {"message", absl::StrCat("namespace ", ns,
+                                                 " is being terminated")},
+                        {"field", "metadata.namespace"}}}));
     }
   } else {
     md.erase("namespace");
@@ -643,23 +818,30 @@ ApiResult ObjectStore::CommitUpdate(const ResourceType& t, const json& old,
   }
   if (write.dry_run) return {200, std::move(obj)};
   std::string ns = t.namespaced ? Str(old_md["namespace"]) : "";
-  auto old_ptr = Get(t, ns, name);
+  return {200, Replace(t, Get(t, ns, name), std::move(obj))};
+}
+
+json ObjectStore::Replace(const ResourceType& t, const ObjectRef& old,
+                          json obj) {
+  const json& old_md = Field(*old, "metadata");
+  const std::string key =
+      ObjKey(t.namespaced ? Str(Field(old_md, "namespace")) : "",
+             Str(Field(old_md, "name")));
   ++rv_;
-  md["resourceVersion"] = std::to_string(rv_);
-  if (md.contains("deletionTimestamp") &&
-      (!md.contains("finalizers") || md["finalizers"].empty())) {
+  obj["metadata"]["resourceVersion"] = std::to_string(rv_);
+  if (BeingDeleted(obj) && !Held(t, obj)) {
     auto gone = std::make_shared<const json>(std::move(obj));
-    objects_[t.Key()].erase(ObjKey(ns, name));
-    Track(t, ObjKey(ns, name), nullptr);
-    Append(t, "DELETED", gone, old_ptr);
-    return {200, *gone};
+    objects_[t.Key()].erase(key);
+    Track(t, key, nullptr);
+    Append(t, "DELETED", gone, old);
+    return *gone;
   }
   auto stored = std::make_shared<const json>(std::move(obj));
-  objects_[t.Key()][ObjKey(ns, name)] = stored;
-  Track(t, ObjKey(ns, name), stored.get());
-  Append(t, "MODIFIED", stored, old_ptr);
+  objects_[t.Key()][key] = stored;
+  Track(t, key, stored.get());
+  Append(t, "MODIFIED", stored, old);
   if (t.group == "apiextensions.k8s.io") RegisterCrd(*stored);
-  return {200, *stored};
+  return *stored;
 }
 
 ApiResult ObjectStore::Update(const ResourceType& type, const std::string& ns,
@@ -762,6 +944,13 @@ ApiResult ObjectStore::Delete(const ResourceType& type, const std::string& ns,
                               const std::string& name, const json& options,
                               absl::Time now, const WriteOptions& write) {
   const ResourceType t = type;
+  Propagation propagation;
+  if (ApiResult r = ParseDeleteOptions(options, &propagation); !r.ok()) {
+    return r;
+  }
+  if (IsNamespaces(t) && IsImmortalNamespace(name)) {
+    return Forbidden(t, name, "this namespace may not be deleted");
+  }
   auto old = Get(t, ns, name);
   if (old == nullptr) return NotFound(t, name);
   const json& pre = Field(options, "preconditions");
@@ -775,35 +964,30 @@ ApiResult ObjectStore::Delete(const ResourceType& type, const std::string& ns,
         absl::StrCat("Operation cannot be fulfilled on ", t.Qualified(), " \"",
                      name, "\": Precondition failed"));
   }
-  const json& fin = Field((*old)["metadata"], "finalizers");
-  if (fin.is_array() && !fin.empty()) {
-    if (!(*old)["metadata"].contains("deletionTimestamp")) {
+  if (IsNamespaces(t)) {
+    // The namespace controller deletes the contents (Collect()); until then
+    // the namespace stays, Terminating.
+    if (!BeingDeleted(*old)) {
       json obj = *old;
       obj["metadata"]["deletionTimestamp"] = Rfc3339(now);
-      if (write.dry_run) return {202, std::move(obj)};
-      ++rv_;
-      obj["metadata"]["resourceVersion"] = std::to_string(rv_);
-      auto stored = std::make_shared<const json>(std::move(obj));
-      objects_[t.Key()][ObjKey(t.namespaced ? ns : "", name)] = stored;
-      Append(t, "MODIFIED", stored, old);
-      return {202, *stored};
+      obj["status"]["phase"] = "Terminating";
+      if (write.dry_run) return {200, std::move(obj)};
+      return {200, Replace(t, old, std::move(obj))};
     }
-    return {202, *old};
+    if (Contains(Field(Field(*old, "spec"), "finalizers"),
+                 kNamespaceFinalizer)) {
+      return {200, *old};
+    }
+  }
+  json obj = *old;
+  SetCollectorFinalizers(propagation, obj["metadata"]);
+  if (Held(t, obj)) {
+    if (!BeingDeleted(obj)) obj["metadata"]["deletionTimestamp"] = Rfc3339(now);
+    if (obj == *old) return {202, *old};
+    if (write.dry_run) return {202, std::move(obj)};
+    return {202, Replace(t, old, std::move(obj))};
   }
   if (write.dry_run) return {200, *old};
-  if (t.group.empty() && t.plural == "namespaces") {
-    for (auto& [key, other] : types_) {
-      if (!other.namespaced) continue;
-      auto& objs = objects_[key];
-      std::vector<std::string> names;
-      for (const auto& [k, o] : objs) {
-        if (Str((*o)["metadata"]["namespace"]) == name) {
-          names.push_back(Str((*o)["metadata"]["name"]));
-        }
-      }
-      for (const std::string& n : names) Remove(other, name, n);
-    }
-  }
   json gone = Remove(t, ns, name);
   if (t.group == "apiextensions.k8s.io") {
     std::string group = Str(Field(gone, "spec", "group"));
@@ -837,6 +1021,271 @@ json ObjectStore::Remove(const ResourceType& t, const std::string& ns,
   auto gone = std::make_shared<const json>(std::move(obj));
   Append(t, "DELETED", gone, old);
   return *gone;
+}
+
+std::vector<std::string> ObjectStore::TerminatingNamespaces() const {
+  std::vector<std::string> names;
+  auto it = objects_.find(FindType("", "namespaces")->Key());
+  if (it == objects_.end()) return names;
+  for (const auto& [key, ns] : it->second) {
+    if (BeingDeleted(*ns) && Contains(Field(Field(*ns, "spec"), "finalizers"),
+                                      kNamespaceFinalizer)) {
+      names.push_back(key);
+    }
+  }
+  return names;
+}
+
+bool ObjectStore::HasContents(const std::string& ns) const {
+  const std::string prefix = ns + "/";
+  for (const auto& [key, t] : types_) {
+    if (!t.namespaced) continue;
+    auto objs = objects_.find(key);
+    if (objs == objects_.end()) continue;
+    auto it = objs->second.lower_bound(prefix);
+    if (it != objs->second.end() && absl::StartsWith(it->first, prefix)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void ObjectStore::DeleteNamespaceContents(absl::Time now) {
+  for (const std::string& ns : TerminatingNamespaces()) {
+    const std::string prefix = ns + "/";
+    std::vector<std::string> keys;
+    for (const auto& [key, t] : types_) {
+      if (t.namespaced) keys.push_back(key);
+    }
+    for (const std::string& key : keys) {
+      auto type = types_.find(key);
+      auto objs = objects_.find(key);
+      if (type == types_.end() || objs == objects_.end()) continue;
+      const ResourceType t = type->second;
+      std::vector<std::pair<std::string, std::string>> victims;  // name, uid
+      for (auto it = objs->second.lower_bound(prefix);
+           it != objs->second.end() && absl::StartsWith(it->first, prefix);
+           ++it) {
+        const json& md = Field(*it->second, "metadata");
+        victims.push_back({Str(Field(md, "name")), Str(Field(md, "uid"))});
+      }
+      // As the namespace controller deletes: in the background, so that no
+      // orphan finalizer keeps anything.
+      for (const auto& [name, uid] : victims) {
+        Delete(t, ns, name,
+               {{"propagationPolicy", "Background"},
+                {"preconditions", {{"uid", uid}}}},
+               now);
+      }
+    }
+  }
+}
+
+void ObjectStore::FinishNamespaces() {
+  const ResourceType t = *FindType("", "namespaces");
+  for (const std::string& name : TerminatingNamespaces()) {
+    if (HasContents(name)) continue;
+    ObjectRef ns = Get(t, "", name);
+    json obj = *ns;
+    EraseFrom(obj["spec"], "finalizers", kNamespaceFinalizer);
+    Replace(t, ns, std::move(obj));
+  }
+}
+
+struct ObjectStore::OwnerGraph {
+  struct Node {
+    std::string type_key;
+    std::string ns;  // "" for cluster-scoped objects
+    std::string name;
+  };
+  // uid -> where the object is.
+  absl::flat_hash_map<std::string, Node> nodes;
+  // Every uid, in type and then key order.
+  std::vector<std::string> order;
+  // Owner uid -> uids of the objects naming it in their ownerReferences.
+  absl::flat_hash_map<std::string, std::vector<std::string>> dependents;
+};
+
+ObjectStore::OwnerGraph ObjectStore::BuildGraph() const {
+  OwnerGraph g;
+  for (const auto& [key, t] : types_) {
+    auto objs = objects_.find(key);
+    if (objs == objects_.end()) continue;
+    for (const auto& [k, o] : objs->second) {
+      const json& md = Field(*o, "metadata");
+      const std::string uid = Str(Field(md, "uid"));
+      // Objects without a uid (ComponentStatuses) own nothing and are owned
+      // by nothing.
+      if (uid.empty()) continue;
+      g.nodes[uid] = {key, t.namespaced ? Str(Field(md, "namespace")) : "",
+                      Str(Field(md, "name"))};
+      g.order.push_back(uid);
+      const json& refs = Field(md, "ownerReferences");
+      if (!refs.is_array()) continue;
+      for (const json& ref : refs) {
+        const std::string owner = Str(Field(ref, "uid"));
+        if (!owner.empty()) g.dependents[owner].push_back(uid);
+      }
+    }
+  }
+  return g;
+}
+
+ObjectStore::Found ObjectStore::Lookup(const OwnerGraph& g,
+                                       const std::string& uid) const {
+  auto n = g.nodes.find(uid);
+  if (n == g.nodes.end()) return {};
+  auto t = types_.find(n->second.type_key);
+  if (t == types_.end()) return {};
+  ObjectRef o = Get(t->second, n->second.ns, n->second.name);
+  if (o == nullptr || Str(Field(*o, "metadata", "uid")) != uid) return {};
+  return {&t->second, std::move(o)};
+}
+
+const ResourceType* ObjectStore::TypeOfRef(const json& ref) const {
+  const std::string api_version = Str(Field(ref, "apiVersion"));
+  const size_t slash = api_version.find('/');
+  const std::string group =
+      slash == std::string::npos ? "" : api_version.substr(0, slash);
+  const std::string kind = Str(Field(ref, "kind"));
+  for (const auto& [key, t] : types_) {
+    if (t.group == group && t.kind == kind) return &t;
+  }
+  return nullptr;
+}
+
+bool ObjectStore::Resolves(const Found& owner, const Found& dependent) {
+  return !owner.type->namespaced ||
+         (dependent.type->namespaced &&
+          Str(Field(*owner.obj, "metadata", "namespace")) ==
+              Str(Field(*dependent.obj, "metadata", "namespace")));
+}
+
+void ObjectStore::FinishOrphans(const OwnerGraph& g) {
+  for (const std::string& uid : g.order) {
+    Found owner = Lookup(g, uid);
+    if (owner.obj == nullptr || !BeingDeleted(*owner.obj) ||
+        !Contains(Field(*owner.obj, "metadata", "finalizers"),
+                  kOrphanFinalizer)) {
+      continue;
+    }
+    auto deps = g.dependents.find(uid);
+    if (deps != g.dependents.end()) {
+      for (const std::string& dep : deps->second) {
+        Found d = Lookup(g, dep);
+        if (d.obj == nullptr || !Resolves(owner, d) ||
+            !RefersTo(*d.obj, uid, false)) {
+          continue;
+        }
+        json obj = *d.obj;
+        RemoveOwnerRefs(obj, {uid});
+        Replace(*d.type, d.obj, std::move(obj));
+      }
+    }
+    json obj = *owner.obj;
+    EraseFrom(obj["metadata"], "finalizers", kOrphanFinalizer);
+    Replace(*owner.type, owner.obj, std::move(obj));
+  }
+}
+
+bool ObjectStore::HasDependents(const OwnerGraph& g,
+                                const std::string& uid) const {
+  auto deps = g.dependents.find(uid);
+  if (deps == g.dependents.end()) return false;
+  for (const std::string& dep : deps->second) {
+    Found d = Lookup(g, dep);
+    if (d.obj != nullptr && RefersTo(*d.obj, uid, false)) return true;
+  }
+  return false;
+}
+
+void ObjectStore::AttemptToDelete(const OwnerGraph& g, const std::string& uid,
+                                  absl::Time now) {
+  Found d = Lookup(g, uid);
+  if (d.obj == nullptr || BeingDeleted(*d.obj)) return;
+  const json& refs = Field(*d.obj, "metadata", "ownerReferences");
+  if (!refs.is_array() || refs.empty()) return;
+  // As the garbage collector sorts owners: solid ones keep the object;
+  // absent (dangling) ones and those deleting their dependents first
+  // (waiting) do not.
+  bool solid = false;
+  bool waiting = false;
+  std::set<std::string> not_solid;
+  for (const json& ref : refs) {
+    const std::string owner_uid = Str(Field(ref, "uid"));
+    Found owner = Lookup(g, owner_uid);
+    const ResourceType* owner_type =
+        owner.obj != nullptr ? owner.type : TypeOfRef(ref);
+    if (owner_type == nullptr ||
+        (owner_type->namespaced && !d.type->namespaced)) {
+      // Unresolvable (a kind not served, a namespaced owner of a
+      // cluster-scoped object): never collected.
+      solid = true;
+    } else if (owner.obj == nullptr || !Resolves(owner, d)) {
+      not_solid.insert(owner_uid);
+    } else if (BeingDeleted(*owner.obj) &&
+               Contains(Field(*owner.obj, "metadata", "finalizers"),
+                        kForegroundFinalizer)) {
+      waiting = true;
+      not_solid.insert(owner_uid);
+    } else {
+      solid = true;
+    }
+  }
+  if (solid) {
+    if (not_solid.empty()) return;
+    json obj = *d.obj;
+    RemoveOwnerRefs(obj, not_solid);
+    Replace(*d.type, d.obj, std::move(obj));
+    return;
+  }
+  const json& fin = Field(*d.obj, "metadata", "finalizers");
+  Propagation p = Propagation::kBackground;
+  if ((waiting && HasDependents(g, uid)) ||
+      Contains(fin, kForegroundFinalizer)) {
+    p = Propagation::kForeground;
+  } else if (Contains(fin, kOrphanFinalizer)) {
+    p = Propagation::kOrphan;
+  }
+  const ResourceType t = *d.type;
+  Delete(t, Str(Field(*d.obj, "metadata", "namespace")),
+         Str(Field(*d.obj, "metadata", "name")), CollectorDeleteOptions(p, uid),
+         now);
+}
+
+void ObjectStore::FinishForeground(const OwnerGraph& g) {
+  for (const std::string& uid : g.order) {
+    Found owner = Lookup(g, uid);
+    if (owner.obj == nullptr || !BeingDeleted(*owner.obj) ||
+        !Contains(Field(*owner.obj, "metadata", "finalizers"),
+                  kForegroundFinalizer)) {
+      continue;
+    }
+    bool blocked = false;
+    auto deps = g.dependents.find(uid);
+    if (deps != g.dependents.end()) {
+      for (const std::string& dep : deps->second) {
+        Found d = Lookup(g, dep);
+        blocked = blocked || (d.obj != nullptr && Resolves(owner, d) &&
+                              RefersTo(*d.obj, uid, true));
+      }
+    }
+    if (blocked) continue;
+    json obj = *owner.obj;
+    EraseFrom(obj["metadata"], "finalizers", kForegroundFinalizer);
+    Replace(*owner.type, owner.obj, std::move(obj));
+  }
+}
+
+bool ObjectStore::Collect(absl::Time now) {
+  const int64_t before = rv_;
+  const OwnerGraph g = BuildGraph();
+  FinishOrphans(g);
+  DeleteNamespaceContents(now);
+  for (const std::string& uid : g.order) AttemptToDelete(g, uid, now);
+  FinishForeground(g);
+  FinishNamespaces();
+  return rv_ != before;
 }
 
 }  // namespace lb::k8s::testing

@@ -6,9 +6,9 @@
 // kube-apiserver's write semantics: AlreadyExists, NotFound, 409 Conflict on
 // a stale resourceVersion, `/status` writes that touch only the status (and
 // main writes that keep it), generation, finalizers and deletionTimestamp,
-// namespace deletion, defaulting (defaulting.h), JSON, merge and strategic
-// merge patches. Pure: no threads, no clock (callers pass `now` for
-// timestamps), no HTTP.
+// namespace lifecycle and garbage collection, defaulting (defaulting.h),
+// JSON, merge and strategic merge patches. Pure: no threads, no clock
+// (callers pass `now` for timestamps), no HTTP.
 //
 //   ObjectStore store(ObjectStoreOptions{}, clock.Now());
 //   const ResourceType* svc = store.FindType("", "v1", "services");
@@ -25,6 +25,17 @@
 // Healthy (outside the resourceVersions and the watch history, as they are
 // probes rather than stored objects; the HTTP front end serves them
 // read-only).
+//
+// Namespaces live as kube-apiserver's do: deleting one marks it Terminating
+// (deletionTimestamp, status.phase) and answers 200 with it; a create in a
+// Terminating namespace is 403 Forbidden; default, kube-system and
+// kube-public may not be deleted. A delete's propagationPolicy decides what
+// happens to its dependents (the objects whose metadata.ownerReferences name
+// its uid): Background, the default, deletes the owner at once; Orphan and
+// Foreground hold it with the `orphan` or `foregroundDeletion` finalizer.
+// What the namespace controller and the garbage collector do afterwards is
+// Collect()'s: its owner runs it, as those controllers run some time after a
+// change.
 //
 // Thread-safety: not thread-safe; owners lock around every call.
 
@@ -180,11 +191,38 @@ class ObjectStore {
                   const std::string& name, bool status, PatchType patch_type,
                   const json& patch, absl::Time now,
                   const WriteOptions& write = {});
-  // DELETE with `options` a DeleteOptions (preconditions on resourceVersion
-  // and uid; null for none).
+  // DELETE with `options` a DeleteOptions (null for none): preconditions on
+  // resourceVersion and uid; propagationPolicy (or orphanDependents), 422
+  // for values kube-apiserver refuses. Orphan and Foreground add their
+  // finalizer, Background removes both, none keeps those already there. A
+  // Namespace is marked Terminating (200, and 200 with it again while it
+  // is), whatever the policy; its contents are left to Collect().
   ApiResult Delete(const ResourceType& type, const std::string& ns,
                    const std::string& name, const json& options, absl::Time now,
                    const WriteOptions& write = {});
+
+  // --- Controllers ---------------------------------------------------------
+  // One pass of the namespace controller and the garbage collector, at
+  // `now`, in this order:
+  //  * an object being deleted with the `orphan` finalizer: its dependents'
+  //    references to it are removed, then the finalizer;
+  //  * the contents of every Terminating namespace are deleted (Background;
+  //    their own finalizers may hold them);
+  //  * an object none of whose owners is left (absent, or being deleted with
+  //    `foregroundDeletion`) is deleted: in the foreground if an owner waits
+  //    for it and it has dependents of its own, else as its own finalizers
+  //    say (Background by default); one with an owner left loses its
+  //    references to the others. Owners are found by uid, a namespaced one
+  //    only in its dependent's namespace; a reference to a kind not served,
+  //    or from a cluster-scoped object to a namespaced kind, keeps it;
+  //  * `foregroundDeletion` is removed from an owner once no dependent with
+  //    blockOwnerDeletion names it;
+  //  * the `kubernetes` finalizer is removed from each Terminating namespace
+  //    left empty, which then goes (unless metadata.finalizers hold it).
+  // Each change is an ordinary write (resourceVersion, watch event). Returns
+  // whether anything changed; what a change makes possible (the dependents of
+  // a dependent deleted in the background) may take another pass.
+  bool Collect(absl::Time now);
 
   // --- Watch history -------------------------------------------------------
   // Appends to `out` the changes to `type` after version `*pos` that
@@ -236,6 +274,42 @@ class ObjectStore {
                          const WriteOptions& write);
   json Remove(const ResourceType& t, const std::string& ns,
               const std::string& name);
+  // Stores `obj` as the new state of the stored `old` (MODIFIED), or removes
+  // it (DELETED) when it is being deleted and no finalizer holds it any more
+  // (for a namespace, none in spec.finalizers either). Returns what was
+  // stored or removed, with its new resourceVersion.
+  json Replace(const ResourceType& t, const ObjectRef& old, json obj);
+  // The Terminating namespaces the namespace controller has yet to finish.
+  std::vector<std::string> TerminatingNamespaces() const;
+  // Whether any object of a namespaced type is in `ns`.
+  bool HasContents(const std::string& ns) const;
+  // Collect()'s namespace work: deletes the contents of Terminating
+  // namespaces; finishes those left empty.
+  void DeleteNamespaceContents(absl::Time now);
+  void FinishNamespaces();
+  // Collect()'s garbage collection, over the objects as the pass found them
+  // (OwnerGraph: where each uid is, who names whom as owner).
+  struct OwnerGraph;
+  struct Found {
+    const ResourceType* type = nullptr;  // into types(): use before writing
+    ObjectRef obj;
+  };
+  OwnerGraph BuildGraph() const;
+  // The object `uid` as it is now; empty once it is gone.
+  Found Lookup(const OwnerGraph& g, const std::string& uid) const;
+  // The served type an ownerReference's apiVersion and kind name; null if
+  // none.
+  const ResourceType* TypeOfRef(const json& ref) const;
+  // Whether `owner` can own `dependent`: a namespaced owner only objects in
+  // its namespace.
+  static bool Resolves(const Found& owner, const Found& dependent);
+  // Whether any object still names `uid` as an owner.
+  bool HasDependents(const OwnerGraph& g, const std::string& uid) const;
+  // Collect()'s steps, as its comment lists them.
+  void FinishOrphans(const OwnerGraph& g);
+  void AttemptToDelete(const OwnerGraph& g, const std::string& uid,
+                       absl::Time now);
+  void FinishForeground(const OwnerGraph& g);
 
   const ObjectStoreOptions options_;
   std::mt19937_64 rng_;
