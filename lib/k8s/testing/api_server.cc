@@ -36,8 +36,12 @@
 #include "lib/k8s/testing/object_store.h"
 #include "lib/k8s/testing/openapi.h"
 #include "lib/k8s/testing/protobuf_codec.h"
+#include "lib/k8s/testing/rbac.h"
+#include "lib/k8s/testing/request_info.h"
 #include "lib/k8s/testing/resource_type.h"
+#include "lib/k8s/testing/service_account_token.h"
 #include "lib/k8s/testing/tables.h"
+#include "lib/k8s/testing/user_info.h"
 
 namespace lb::k8s::testing {
 namespace {
@@ -233,6 +237,14 @@ class ApiServer::Impl {
                                   options_.host},
                clock_->Now()) {
     tokens_ = options_.tokens;
+    // The roles and bindings every cluster starts with.
+    for (const json& obj : BootstrapRbacObjects()) {
+      const std::string kind = Str(Field(obj, "kind"));
+      const ResourceType* t = store_.FindType(
+          "rbac.authorization.k8s.io",
+          kind == "ClusterRole" ? "clusterroles" : "clusterrolebindings");
+      if (t != nullptr) store_.Create(*t, "", obj, clock_->Now());
+    }
   }
 
   ~Impl() { Stop(); }
@@ -644,14 +656,22 @@ class ApiServer::Impl {
     // Health needs no credentials: kube-apiserver grants it to anonymous
     // callers (system:public-info-viewer).
     if (req.method == "GET" && ServeHealth(req, res)) return;
+    UserInfo user;
     {
       absl::MutexLock l(&mu_);
-      if (options_.tls && !tokens_.empty()) {
-        std::string auth = req.get_header_value("Authorization");
-        bool ok = false;
-        for (const std::string& t : tokens_) ok |= (auth == "Bearer " + t);
-        if (!ok) {
-          Send(res, ApiError(401, "Unauthorized", "Unauthorized"));
+      std::optional<UserInfo> who = Authenticate(req);
+      if (!who.has_value()) {
+        Send(res, ApiError(401, "Unauthorized", "Unauthorized"));
+        return;
+      }
+      user = *std::move(who);
+      if (!IsPrivileged(user)) {
+        std::map<std::string, std::string> query;
+        for (const auto& [k, v] : req.params) query.emplace(k, v);
+        RequestAttributes attrs = RequestInfoOf(req.method, req.path, query);
+        Decision d = Decide(store_, user, attrs);
+        if (!d.allowed) {
+          Send(res, Forbidden(user, attrs, d.reason));
           return;
         }
       }
@@ -707,7 +727,98 @@ class ApiServer::Impl {
         }
       }
     }
+    if (req.method == "POST" && ServeReview(req, user, res)) return;
     HandleResource(req, res, seg);
+  }
+
+  // Who a request is from: the holder of one of `tokens_` is the cluster's
+  // admin (system:masters), a service-account token this server issued for
+  // a ServiceAccount that still exists is that account, a request without
+  // credentials is system:anonymous; nullopt (401) for a bearer token that
+  // is none of these. With no tokens configured, or over plain HTTP, every
+  // request is the admin's: the anonymous-admin mode of unit tests.
+  std::optional<UserInfo> Authenticate(const httplib::Request& req)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    UserInfo admin;
+    admin.name = "kubernetes-admin";
+    admin.groups = {kSystemPrivilegedGroup, kAllAuthenticated};
+    if (!options_.tls || tokens_.empty()) return admin;
+    const std::string auth = req.get_header_value("Authorization");
+    if (auth.empty()) return AnonymousUser();
+    absl::string_view token = auth;
+    if (!absl::ConsumePrefix(&token, "Bearer ")) return std::nullopt;
+    for (const std::string& t : tokens_) {
+      if (token == t) return admin;
+    }
+    std::optional<UserInfo> sa = issuer_.Verify(
+        std::string(token), clock_->Now(), {kServiceAccountTokenIssuer});
+    if (!sa.has_value()) return std::nullopt;
+    // The account must still exist, with the uid the token names.
+    std::vector<std::string> parts = absl::StrSplit(sa->name, ':');
+    const ResourceType* accounts = store_.FindType("", "serviceaccounts");
+    ObjectRef stored = parts.size() == 4 && accounts != nullptr
+                           ? store_.Get(*accounts, parts[2], parts[3])
+                           : nullptr;
+    if (stored == nullptr ||
+        Str(Field(*stored, "metadata", "uid")) != sa->uid) {
+      return std::nullopt;
+    }
+    return sa;
+  }
+
+  static bool IsPrivileged(const UserInfo& user) {
+    return std::find(user.groups.begin(), user.groups.end(),
+                     kSystemPrivilegedGroup) != user.groups.end();
+  }
+
+  // POST of a SelfSubjectAccessReview (`kubectl auth can-i`) or a
+  // SelfSubjectReview (`kubectl auth whoami`), answered for `user`; false
+  // for any other request.
+  bool ServeReview(const httplib::Request& req, const UserInfo& user,
+                   httplib::Response& res) {
+    const bool access =
+        req.path == "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews";
+    const bool self =
+        req.path == "/apis/authentication.k8s.io/v1/selfsubjectreviews";
+    if (!access && !self) return false;
+    const char* kind = access ? "SelfSubjectAccessReview" : "SelfSubjectReview";
+    ResponseFormat format;
+    if (ApiResult n = NegotiateResponse(req.get_header_value("Accept"),
+                                        /*protobuf_models=*/true,
+                                        /*watch=*/false, &format);
+        !n.ok()) {
+      Send(res, n);
+      return true;
+    }
+    absl::Cleanup encode_response = [&res, &format] {
+      if (!format.protobuf) return;
+      EncodedResponse out =
+          EncodeResponse(format, res.status, std::move(res.body));
+      res.status = out.code;
+      res.set_content(out.body, out.content_type);
+    };
+    json body;
+    if (MediaTypeOf(req.get_header_value("Content-Type")) ==
+        kProtobufMediaType) {
+      if (ApiResult d = DecodeProtobufBody(req.body, kind, &body); !d.ok()) {
+        Send(res, d);
+        return true;
+      }
+    } else {
+      body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+      if (body.is_discarded()) {
+        Send(res, ApiError(400, "BadRequest",
+                           "the request body is not valid JSON"));
+        return true;
+      }
+    }
+    absl::MutexLock l(&mu_);
+    if (access) {
+      Send(res, ReviewAccess(store_, user, body));
+    } else {
+      Send(res, {201, ReviewSelf(user, body, clock_->Now())});
+    }
+    return true;
   }
 
   void HandleResource(const httplib::Request& req, httplib::Response& res,
@@ -740,7 +851,9 @@ class ApiServer::Impl {
     if (seg.size() > i + 2) sub = seg[i + 2];
     const ResourceType* tp = store_.FindType(group, version, plural);
     if (tp == nullptr || seg.size() > i + 3 ||
-        (!sub.empty() && (sub != "status" || !tp->has_status)) ||
+        (!sub.empty() && !(sub == "status" && tp->has_status) &&
+         !(sub == "token" && tp->group.empty() &&
+           tp->plural == "serviceaccounts" && req.method == "POST")) ||
         (!tp->namespaced && !ns.empty())) {
       Send(res, ApiError(404, "NotFound",
                          "the server could not find the requested resource"));
@@ -776,7 +889,10 @@ class ApiServer::Impl {
     ResponseFormat format;
     if (ApiResult n =
             NegotiateResponse(req.get_header_value("Accept"),
-                              ProtobufModels(t.GroupVersion(), t.kind),
+                              sub == "token"
+                                  ? ProtobufModels("authentication.k8s.io/v1",
+                                                   "TokenRequest")
+                                  : ProtobufModels(t.GroupVersion(), t.kind),
                               req.method == "GET" && name.empty() &&
                                   (watch_param == "true" || watch_param == "1"),
                               &format);
@@ -806,7 +922,10 @@ class ApiServer::Impl {
                     415, "UnsupportedMediaType",
                     std::string(PatchTypeOf(content_type).status().message()))
               : DecodeProtobufBody(
-                    req.body, req.method == "DELETE" ? "DeleteOptions" : t.kind,
+                    req.body,
+                    req.method == "DELETE" ? "DeleteOptions"
+                    : sub == "token"       ? "TokenRequest"
+                                           : t.kind,
                     &body);
       if (!d.ok()) {
         Send(res, d);
@@ -839,6 +958,34 @@ class ApiServer::Impl {
     WriteOptions write;
     if (ApiResult w = WriteOptionsOf(req, body, &write); w.code != 200) {
       Send(res, w);
+      return;
+    }
+    if (sub == "token") {
+      // TokenRequest: a bound token for the ServiceAccount, signed by this
+      // server (`kubectl create token`).
+      ObjectRef account = store_.Get(t, ns, name);
+      if (account == nullptr) {
+        Send(res,
+             ApiError(404, "NotFound",
+                      absl::StrCat("serviceaccounts \"", name, "\" not found"),
+                      {{"name", name}, {"kind", "serviceaccounts"}}));
+        return;
+      }
+      json bound;
+      const json& ref = Field(body, "spec", "boundObjectRef");
+      if (ref.is_object()) {
+        const std::string kind = Str(Field(ref, "kind"));
+        const ResourceType* bt =
+            store_.FindType("", kind == "Pod"      ? "pods"
+                                : kind == "Secret" ? "secrets"
+                                                   : "nodes");
+        ObjectRef obj = bt == nullptr
+                            ? nullptr
+                            : store_.Get(*bt, ns, Str(Field(ref, "name")));
+        if (obj != nullptr) bound = *obj;
+      }
+      Send(res,
+           AnswerTokenRequest(issuer_, *account, body, clock_->Now(), bound));
       return;
     }
     if (req.method == "POST") {
@@ -1065,6 +1212,7 @@ class ApiServer::Impl {
   mutable absl::Mutex mu_;
   ObjectStore store_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> tokens_ ABSL_GUARDED_BY(mu_);
+  TokenIssuer issuer_ ABSL_GUARDED_BY(mu_);
   uint64_t drop_generation_ ABSL_GUARDED_BY(mu_) = 0;
   int fail_count_ ABSL_GUARDED_BY(mu_) = 0;
   int fail_code_ ABSL_GUARDED_BY(mu_) = 500;

@@ -333,6 +333,31 @@ absl::Status DecodeField(const Message& m, const Field& f, const WireTag& tag,
       map[key] = std::move(value);
       return absl::OkStatus();
     }
+    case FieldKind::kStringListMap: {
+      Small s;
+      constexpr WireType kTypes[] = {kV, kL, kL};
+      LB_RETURN_IF_ERROR(DecodeSmall(
+          bytes, absl::StrCat(m.name, ".", f.json, "Entry"), kTypes, &s, here));
+      LB_ASSIGN_OR_RETURN(std::string key, DecodeString(s.bytes[1], here));
+      const std::string at = Join(here, key);
+      json items = json::array();
+      WireReader r(s.bytes[2]);
+      while (!r.done()) {
+        WireTag tag;
+        LB_RETURN_IF_ERROR(r.ReadTag(&tag));
+        if (tag.field != 1 || tag.wire_type != kL) {
+          return Unmodelled("ExtraValue", tag, at);
+        }
+        absl::string_view item;
+        LB_RETURN_IF_ERROR(r.ReadLengthDelimited(&item));
+        LB_ASSIGN_OR_RETURN(std::string v, DecodeString(item, at));
+        items.push_back(std::move(v));
+      }
+      json& map = obj[f.json];
+      if (!map.is_object()) map = json::object();
+      map[key] = std::move(items);
+      return absl::OkStatus();
+    }
     default:
       return absl::InternalError("unhandled field kind");
   }
@@ -500,6 +525,25 @@ absl::Status EncodeValue(const Field& f, const json& v, const std::string& path,
           }
           entry.BytesField(2, value);
         }
+        w.BytesField(f.number, entry.data());
+      }
+      return absl::OkStatus();
+    }
+    case FieldKind::kStringListMap: {
+      if (!v.is_object()) return Mismatch(path, "an object", v);
+      for (auto it = v.begin(); it != v.end(); ++it) {
+        const std::string at = Join(path, it.key());
+        if (!it.value().is_array()) {
+          return Mismatch(at, "an array of strings", it.value());
+        }
+        WireWriter items;
+        for (const json& x : it.value()) {
+          if (!x.is_string()) return Mismatch(at, "a string", x);
+          items.BytesField(1, x.get<std::string>());
+        }
+        WireWriter entry;
+        entry.BytesField(1, it.key());
+        entry.BytesField(2, items.data());
         w.BytesField(f.number, entry.data());
       }
       return absl::OkStatus();

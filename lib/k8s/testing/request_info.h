@@ -29,9 +29,9 @@ namespace lb::k8s::testing {
 // selector is `metadata.name=X` names X, as kube-apiserver's does, so that
 // rules with resourceNames can allow it. The namespaces resource is in the
 // namespace it names.
-RequestAttributes RequestInfoOf(const std::string& method,
-                                const std::string& path,
-                                const std::map<std::string, std::string>& query);
+RequestAttributes RequestInfoOf(
+    const std::string& method, const std::string& path,
+    const std::map<std::string, std::string>& query);
 
 }  // namespace lb::k8s::testing
 

@@ -43,6 +43,9 @@ constexpr Field BytesMap(uint32_t n, const char* j) {
 constexpr Field QtyMap(uint32_t n, const char* j) {
   return {n, j, FieldKind::kQuantityMap, 0, nullptr};
 }
+constexpr Field StrListMap(uint32_t n, const char* j) {
+  return {n, j, FieldKind::kStringListMap, 0, nullptr};
+}
 
 template <size_t N>
 constexpr Message Def(const char* name, const Field (&fields)[N],
@@ -800,6 +803,128 @@ constexpr Field kDeploymentListF[] = {Msg(1, "metadata", kListMeta),
 constexpr Message kDeploymentList =
     Def(LB_APPS "DeploymentList", kDeploymentListF, true);
 
+// ---- k8s.io/api/core/v1: ServiceAccount -------------------------------------
+
+constexpr Field kObjectReferenceF[] = {
+    Str(1, "kind"),      Str(2, "namespace"),  Str(3, "name"),
+    Str(4, "uid"),       Str(5, "apiVersion"), Str(6, "resourceVersion"),
+    Str(7, "fieldPath"),
+};
+constexpr Message kObjectReference =
+    Def(LB_CORE "ObjectReference", kObjectReferenceF);
+
+constexpr Field kServiceAccountF[] = {
+    Msg(1, "metadata", kObjectMeta),
+    Msg(2, "secrets", kObjectReference, kRep),
+    Msg(3, "imagePullSecrets", kLocalObjectReference, kRep),
+    Bool(4, "automountServiceAccountToken", kPtr),
+};
+constexpr Message kServiceAccount =
+    Def(LB_CORE "ServiceAccount", kServiceAccountF, true);
+
+// ---- k8s.io/api/authentication/v1: TokenRequest -----------------------------
+
+#define LB_AUTHN "k8s.io.api.authentication.v1."
+
+constexpr Field kBoundObjectReferenceF[] = {
+    Str(1, "kind"),
+    Str(2, "apiVersion"),
+    Str(3, "name"),
+    Str(4, "uid"),
+};
+constexpr Message kBoundObjectReference =
+    Def(LB_AUTHN "BoundObjectReference", kBoundObjectReferenceF);
+
+constexpr Field kTokenRequestSpecF[] = {
+    Str(1, "audiences", kRep),
+    I64(4, "expirationSeconds", kPtr),
+    Msg(3, "boundObjectRef", kBoundObjectReference, kPtr),
+};
+constexpr Message kTokenRequestSpec =
+    Def(LB_AUTHN "TokenRequestSpec", kTokenRequestSpecF);
+
+constexpr Field kTokenRequestStatusF[] = {
+    Str(1, "token", kAlways),
+    Time(2, "expirationTimestamp", kAlways),
+};
+constexpr Message kTokenRequestStatus =
+    Def(LB_AUTHN "TokenRequestStatus", kTokenRequestStatusF);
+
+constexpr Field kTokenRequestF[] = {
+    Msg(1, "metadata", kObjectMeta),
+    Msg(2, "spec", kTokenRequestSpec),
+    Msg(3, "status", kTokenRequestStatus),
+};
+constexpr Message kTokenRequest =
+    Def(LB_AUTHN "TokenRequest", kTokenRequestF, true);
+
+constexpr Field kUserInfoF[] = {
+    Str(1, "username"),
+    Str(2, "uid"),
+    Str(3, "groups", kRep),
+    StrListMap(4, "extra"),
+};
+constexpr Message kUserInfo = Def(LB_AUTHN "UserInfo", kUserInfoF);
+
+constexpr Field kSelfSubjectReviewStatusF[] = {
+    Msg(1, "userInfo", kUserInfo),
+};
+constexpr Message kSelfSubjectReviewStatus =
+    Def(LB_AUTHN "SelfSubjectReviewStatus", kSelfSubjectReviewStatusF);
+
+constexpr Field kSelfSubjectReviewF[] = {
+    Msg(1, "metadata", kObjectMeta),
+    Msg(2, "status", kSelfSubjectReviewStatus),
+};
+constexpr Message kSelfSubjectReview =
+    Def(LB_AUTHN "SelfSubjectReview", kSelfSubjectReviewF, true);
+
+#undef LB_AUTHN
+
+// ---- k8s.io/api/authorization/v1: SelfSubjectAccessReview -------------------
+
+#define LB_AUTHZ "k8s.io.api.authorization.v1."
+
+constexpr Field kResourceAttributesF[] = {
+    Str(1, "namespace"), Str(2, "verb"),     Str(3, "group"),
+    Str(4, "version"),   Str(5, "resource"), Str(6, "subresource"),
+    Str(7, "name"),
+};
+constexpr Message kResourceAttributes =
+    Def(LB_AUTHZ "ResourceAttributes", kResourceAttributesF);
+
+constexpr Field kNonResourceAttributesF[] = {
+    Str(1, "path"),
+    Str(2, "verb"),
+};
+constexpr Message kNonResourceAttributes =
+    Def(LB_AUTHZ "NonResourceAttributes", kNonResourceAttributesF);
+
+constexpr Field kSelfSubjectAccessReviewSpecF[] = {
+    Msg(1, "resourceAttributes", kResourceAttributes, kPtr),
+    Msg(2, "nonResourceAttributes", kNonResourceAttributes, kPtr),
+};
+constexpr Message kSelfSubjectAccessReviewSpec =
+    Def(LB_AUTHZ "SelfSubjectAccessReviewSpec", kSelfSubjectAccessReviewSpecF);
+
+constexpr Field kSubjectAccessReviewStatusF[] = {
+    Bool(1, "allowed", kAlways),
+    Bool(4, "denied"),
+    Str(2, "reason"),
+    Str(3, "evaluationError"),
+};
+constexpr Message kSubjectAccessReviewStatus =
+    Def(LB_AUTHZ "SubjectAccessReviewStatus", kSubjectAccessReviewStatusF);
+
+constexpr Field kSelfSubjectAccessReviewF[] = {
+    Msg(1, "metadata", kObjectMeta),
+    Msg(2, "spec", kSelfSubjectAccessReviewSpec),
+    Msg(3, "status", kSubjectAccessReviewStatus),
+};
+constexpr Message kSelfSubjectAccessReview =
+    Def(LB_AUTHZ "SelfSubjectAccessReview", kSelfSubjectAccessReviewF, true);
+
+#undef LB_AUTHZ
 #undef LB_META
 #undef LB_CORE
 #undef LB_APPS
@@ -821,6 +946,11 @@ constexpr Kind kKinds[] = {
     {"v1", "ServiceList", &kServiceList},
     {"apps/v1", "Deployment", &kDeployment},
     {"apps/v1", "DeploymentList", &kDeploymentList},
+    {"v1", "ServiceAccount", &kServiceAccount},
+    {"authentication.k8s.io/v1", "TokenRequest", &kTokenRequest},
+    {"authentication.k8s.io/v1", "SelfSubjectReview", &kSelfSubjectReview},
+    {"authorization.k8s.io/v1", "SelfSubjectAccessReview",
+     &kSelfSubjectAccessReview},
     {"v1", "Status", &kStatus},
     {nullptr, "DeleteOptions", &kDeleteOptions},
 };

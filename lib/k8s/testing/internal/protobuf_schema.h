@@ -4,8 +4,9 @@
 // for each message, its fields' numbers (from k8s.io/api core/v1 and apps/v1,
 // k8s.io/apimachinery meta/v1, util/intstr and api/resource generated.proto),
 // JSON names and how a value maps between the two forms. Objects modelled:
-// ConfigMap, Secret, Namespace, Service (core/v1), Deployment (apps/v1), their
-// lists, Status and DeleteOptions. A field not listed here is not modelled:
+// ConfigMap, Secret, Namespace, Service, ServiceAccount (core/v1), Deployment
+// (apps/v1), the lists of the first five, TokenRequest and SelfSubjectReview (authentication/v1),
+// SelfSubjectAccessReview (authorization/v1), Status and DeleteOptions. A field not listed here is not modelled:
 // the codec refuses it rather than dropping it.
 //
 //   const Message* m = MessageFor("v1", "ConfigMap");
@@ -48,6 +49,9 @@ enum class FieldKind : uint8_t {
   kBytesMap,
   // map<string, Quantity>: a JSON object of strings.
   kQuantityMap,
+  // map<string, ExtraValue>, ExtraValue {items = 1, repeated string}: a JSON
+  // object of string arrays (authentication/v1 UserInfo.extra).
+  kStringListMap,
 };
 
 // Field flags.
