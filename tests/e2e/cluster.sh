@@ -38,8 +38,7 @@ K() {
     --cache-dir "$LAN_WORK/kubectl-cache" "$@"
 }
 
-# kapply FILE|-: kubectl apply without schema validation (the stand-in serves no
-# OpenAPI document).
+# kapply FILE|-: kubectl apply, as the tutorial types it.
 kapply() { K apply -f "$1"; }
 
 # cluster_stop_daemons: SIGTERM to every speaker and the controller at once, and up
@@ -63,13 +62,13 @@ cluster_stop_daemons() {
 }
 
 # cluster_start_apiserver: the stand-in on 192.168.1.1:6443 over HTTPS with a token;
-# writes $CLUSTER_KUBECONFIG.
+# writes $CLUSTER_KUBECONFIG, and one JSON line per request to $LAN_WORK/audit.log.
 cluster_start_apiserver() {
   lan_on_cleanup cluster_stop_daemons
   CLUSTER_KUBECONFIG="$LAN_WORK/kubeconfig"
   lan_spawn router "$LAN_WORK/apiserver.log" "$LB_APISERVER" --tls \
     --token "$CLUSTER_TOKEN" --host 192.168.1.1 --port 6443 \
-    --kubeconfig-out "$CLUSTER_KUBECONFIG"
+    --audit_log "$LAN_WORK/audit.log" --kubeconfig-out "$CLUSTER_KUBECONFIG"
   CLUSTER_APISERVER_PID=$LAN_PID
   if ! lan_wait_log "$LAN_WORK/apiserver.log" "serving on" 20; then
     cat "$LAN_WORK/apiserver.log" >&2
@@ -119,11 +118,28 @@ EOF
   done
 }
 
+# cluster_account_kubeconfig ACCOUNT: prints the path of a kubeconfig that
+# presents a token of the metallb-system ServiceAccount ACCOUNT (from
+# metallb.yaml, which must be applied), made with `kubectl create token` as a
+# pod's projected token would be, so the daemon runs under that account's RBAC
+# and a permission the manifests lack is a 403, as in a real cluster.
+cluster_account_kubeconfig() {
+  local account=$1 out="$LAN_WORK/kubeconfig-$1" token
+  if ! token=$(K create token "$account" -n metallb-system --duration=24h); then
+    echo "no token for the ServiceAccount metallb-system/$account" >&2
+    return 1
+  fi
+  sed "s|^    token: .*|    token: \"$token\"|" "$CLUSTER_KUBECONFIG" >"$out" || return 1
+  echo "$out"
+}
+
 # cluster_start_controller [LOGNAME]: the controller in the router namespace (channel
-# on 192.168.1.1:7473, metrics on 7472); waits until it serves the channel.
+# on 192.168.1.1:7473, metrics on 7472), as the ServiceAccount controller; waits
+# until it serves the channel.
 cluster_start_controller() {
-  local log="$LAN_WORK/${1:-controller}.log"
-  lan_spawn router "$log" "$LB_CONTROLLER" --kubeconfig "$CLUSTER_KUBECONFIG" \
+  local log="$LAN_WORK/${1:-controller}.log" kubeconfig
+  kubeconfig=$(cluster_account_kubeconfig controller) || return 1
+  lan_spawn router "$log" "$LB_CONTROLLER" --kubeconfig "$kubeconfig" \
     --port 7472 --channel-port 7473 "${CLUSTER_CHANNEL_FLAGS[@]+"${CLUSTER_CHANNEL_FLAGS[@]}"}"
   CLUSTER_CONTROLLER_PID=$LAN_PID
   if ! lan_wait_log "$log" "controller serving the channel" 30; then
@@ -133,11 +149,13 @@ cluster_start_controller() {
   fi
 }
 
-# cluster_start_speaker NODE: the speaker in NODE's namespace; waits until it has
-# received the controller's state (its /readyz answers 200).
+# cluster_start_speaker NODE: the speaker in NODE's namespace, as the
+# ServiceAccount speaker; waits until it has received the controller's state (its
+# /readyz answers 200).
 cluster_start_speaker() {
-  local node=$1 log="$LAN_WORK/speaker-$1.log"
-  lan_spawn "$node" "$log" "$LB_SPEAKER" --kubeconfig "$CLUSTER_KUBECONFIG" \
+  local node=$1 log="$LAN_WORK/speaker-$1.log" kubeconfig
+  kubeconfig=$(cluster_account_kubeconfig speaker) || return 1
+  lan_spawn "$node" "$log" "$LB_SPEAKER" --kubeconfig "$kubeconfig" \
     --node-name "$node" --node-ip "$(lan_ip4 "$node")" --controller 192.168.1.1:7473 \
     --port 7472 --heartbeat-port 7946 "${CLUSTER_CHANNEL_FLAGS[@]+"${CLUSTER_CHANNEL_FLAGS[@]}"}"
   CLUSTER_SPEAKER_PID[$node]=$LAN_PID

@@ -637,15 +637,23 @@ class ApiServer::Impl {
   }
 
   void Handle(const httplib::Request& req, httplib::Response& res) {
+    AuditEvent audit;
     try {
-      HandleUnsafe(req, res);
+      HandleUnsafe(req, res, &audit);
     } catch (const std::exception& e) {
       Send(res, ApiError(500, "InternalError",
                          absl::StrCat("internal error: ", e.what())));
     }
+    if (options_.on_request && !audit.verb.empty()) {
+      audit.code = res.status;
+      options_.on_request(audit);
+    }
   }
 
-  void HandleUnsafe(const httplib::Request& req, httplib::Response& res) {
+  // Serves `req`; fills `*audit` once the caller is known (left empty for
+  // health checks).
+  void HandleUnsafe(const httplib::Request& req, httplib::Response& res,
+                    AuditEvent* audit) {
     absl::Duration latency;
     {
       absl::MutexLock l(&mu_);
@@ -665,10 +673,20 @@ class ApiServer::Impl {
         return;
       }
       user = *std::move(who);
+      std::map<std::string, std::string> query;
+      for (const auto& [k, v] : req.params) query.emplace(k, v);
+      RequestAttributes attrs = RequestInfoOf(req.method, req.path, query);
+      audit->user = user.name;
+      audit->groups = user.groups;
+      audit->resource_request = attrs.resource_request;
+      audit->verb = attrs.verb;
+      audit->api_group = attrs.api_group;
+      audit->resource = attrs.resource;
+      audit->subresource = attrs.subresource;
+      audit->ns = attrs.ns;
+      audit->name = attrs.name;
+      audit->path = attrs.path;
       if (!IsPrivileged(user)) {
-        std::map<std::string, std::string> query;
-        for (const auto& [k, v] : req.params) query.emplace(k, v);
-        RequestAttributes attrs = RequestInfoOf(req.method, req.path, query);
         Decision d = Decide(store_, user, attrs);
         if (!d.allowed) {
           Send(res, Forbidden(user, attrs, d.reason));

@@ -37,6 +37,7 @@
 #define LB_K8S_TESTING_API_SERVER_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -48,6 +49,16 @@
 #include "nlohmann/json.hpp"
 
 namespace lb::k8s::testing {
+
+// One request as the server authorized and answered it, for audit.
+struct AuditEvent {
+  std::string user;  // "system:serviceaccount:ns:name", "kubernetes-admin"
+  std::vector<std::string> groups;
+  // kube-apiserver's request attributes (request_info.h).
+  bool resource_request = true;
+  std::string verb, api_group, resource, subresource, ns, name, path;
+  int code = 0;  // the response's HTTP status (200 when a watch starts)
+};
 
 struct ApiServerOptions {
   // Required. Timestamps, Ages, watch timeouts and bookmarks follow it; pass a
@@ -76,6 +87,9 @@ struct ApiServerOptions {
   // How long a list or watch from a resourceVersion the server has not
   // reached waits for it before 504 "Too large resource version".
   absl::Duration future_version_wait = absl::Seconds(3);
+  // Called once per request (health checks excluded) as it is answered, from
+  // the thread that served it; null for none.
+  std::function<void(const AuditEvent&)> on_request;
   // When the namespace controller's and the garbage collector's work
   // (ObjectStore::Collect) runs: this long after the latest DELETE, and so
   // at most 5 times this long after the first change it has to look at;

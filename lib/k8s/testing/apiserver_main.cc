@@ -2,6 +2,7 @@
 //
 //   apiserver [--tls] [--token T] [--host H] [--port N] [--history N]
 //             [--min_request_timeout D] [--collect_delay D]
+//             [--audit_log FILE]
 //             [--kubeconfig-out FILE]
 //
 // Prints "serving on URL" once it accepts requests, then serves until
@@ -16,6 +17,7 @@
 #include <signal.h>
 
 #include <cstring>
+#include <fstream>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -23,15 +25,20 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "lib/base/clock.h"
 #include "lib/k8s/testing/api_server.h"
+#include "nlohmann/json.hpp"
 
 ABSL_FLAG(bool, tls, false, "serve HTTPS with a self-signed certificate");
 ABSL_FLAG(std::string, token, "",
           "comma-separated bearer tokens accepted in --tls mode (empty: any)");
 ABSL_FLAG(std::string, host, "127.0.0.1", "listen address");
 ABSL_FLAG(int, port, 0, "listen port (0: pick a free one)");
+ABSL_FLAG(std::string, audit_log, "",
+          "append one JSON line per request to FILE: user, groups, verb, "
+          "apiGroup, resource, subresource, namespace, name, path, code");
 ABSL_FLAG(std::string, kubeconfig_out, "",
           "write a kubeconfig for this server to FILE");
 ABSL_FLAG(int64_t, history, 100000, "watch events kept for resuming watches");
@@ -86,6 +93,31 @@ int main(int argc, char** argv) {
   options.host = absl::GetFlag(FLAGS_host);
   options.port = absl::GetFlag(FLAGS_port);
   options.history_limit = absl::GetFlag(FLAGS_history);
+  std::ofstream audit_file;
+  absl::Mutex audit_mu;
+  if (!absl::GetFlag(FLAGS_audit_log).empty()) {
+    audit_file.open(absl::GetFlag(FLAGS_audit_log), std::ios::app);
+    if (!audit_file) {
+      std::cerr << "apiserver: cannot open " << absl::GetFlag(FLAGS_audit_log)
+                << "\n";
+      return 1;
+    }
+    options.on_request = [&](const lb::k8s::testing::AuditEvent& e) {
+      nlohmann::json line = {{"user", e.user},
+                             {"groups", e.groups},
+                             {"verb", e.verb},
+                             {"apiGroup", e.api_group},
+                             {"resource", e.resource},
+                             {"subresource", e.subresource},
+                             {"namespace", e.ns},
+                             {"name", e.name},
+                             {"path", e.path},
+                             {"resourceRequest", e.resource_request},
+                             {"code", e.code}};
+      absl::MutexLock l(&audit_mu);
+      audit_file << line.dump() << std::endl;
+    };
+  }
   if (!ParseDurationFlag("min_request_timeout",
                          absl::GetFlag(FLAGS_min_request_timeout),
                          &options.min_request_timeout) ||
