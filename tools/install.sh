@@ -8,7 +8,7 @@ PACKAGES=(
   pkg-config libabsl-dev libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
   libnl-3-dev libnl-route-3-dev doctest-dev libcpp-httplib-dev libssl-dev zlib1g-dev
   libbrotli-dev libyaml-cpp-dev nlohmann-json3-dev
-  iproute2 iputils-arping ndisc6 tcpdump nginx curl procps
+  iproute2 iputils-arping ndisc6 tcpdump nginx curl procps python3
 )
 
 missing=()
