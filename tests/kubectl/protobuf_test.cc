@@ -285,18 +285,18 @@ TEST_CASE("raw requests: protobuf bodies refused with their reason") {
   CHECK(absl::StrContains(json::parse(r->body)["message"].get<std::string>(),
                           "the protobuf body of the request is malformed"));
 
-  // A field this server does not model (ObjectMeta.managedFields): 415
+  // A field this server does not model (ObjectMeta field 18): 415
   // naming it, nothing stored.
   const std::string managed(
       "k8s\0\x0a\x0f\x0a\x02v1\x12\x09"
-      "ConfigMap\x12\x0a\x0a\x08\x0a\x03raw\x8a\x01\x00",
+      "ConfigMap\x12\x0a\x0a\x08\x0a\x03raw\x92\x01\x00",
       33);
   r = http.Post(configmaps, {{"Accept", accept}}, managed, kProtobufMediaType);
   REQUIRE(r);
   CHECK(r->status == 415);
   CHECK(absl::StrContains(
       json::parse(r->body)["message"].get<std::string>(),
-      "field 17 (length-delimited) of message "
+      "field 18 (length-delimited) of message "
       "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta is not modelled"));
   CHECK(f.Run({"get", "configmap", "raw"}).exit_code != 0);
 

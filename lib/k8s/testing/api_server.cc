@@ -142,7 +142,9 @@ bool ListQueryOf(const httplib::Request& req, bool watch, ListQuery* q,
 }
 
 // The write options of a request: `dryRun` from the query (each value "All")
-// or, for DELETE, from its DeleteOptions body. A 422 naming the options kind
+// or, for DELETE, from its DeleteOptions body; `fieldValidation`,
+// `fieldManager` and `force` (Go's true spellings) from the query, and the
+// User-Agent. A 422 naming the options kind
 // (CreateOptions, UpdateOptions, PatchOptions, DeleteOptions) for any other
 // value, as kube-apiserver answers.
 // The options kind a write's query parameters are, as errors name it.
@@ -190,6 +192,13 @@ ApiResult WriteOptionsOf(const httplib::Request& req, const json& body,
                                  v.status().message()));
   }
   out->field_validation = *v;
+  out->field_manager = req.get_param_value("fieldManager");
+  out->user_agent = req.get_header_value("User-Agent");
+  if (req.has_param("force")) {
+    const std::string force = req.get_param_value("force");
+    out->force = force == "true" || force == "True" || force == "TRUE" ||
+                 force == "t" || force == "T" || force == "1";
+  }
   if (*v != FieldValidation::kIgnore && req.method != "DELETE") {
     out->duplicate_fields = DuplicateFields(req.body);
   }

@@ -136,11 +136,11 @@ TEST_CASE("protobuf request bodies: the object, or kube-apiserver's Status") {
   CHECK(absl::StrContains(r.body["message"].get<std::string>(),
                           "the protobuf body of the request is malformed: "));
 
-  // An unmodelled field (ObjectMeta.managedFields, 17): 415. The envelope
-  // {typeMeta {v1, ConfigMap}, raw {metadata {managedFields []}}}.
+  // An unmodelled field (ObjectMeta field 18): 415. The envelope
+  // {typeMeta {v1, ConfigMap}, raw {metadata {18: ""}}}.
   const std::string body(
       "k8s\0\x0a\x0f\x0a\x02v1\x12\x09"
-      "ConfigMap\x12\x05\x0a\x03\x8a\x01\x00",
+      "ConfigMap\x12\x05\x0a\x03\x92\x01\x00",
       28);
   r = DecodeProtobufBody(body, "ConfigMap", &out);
   CHECK(r.code == 415);
@@ -148,7 +148,7 @@ TEST_CASE("protobuf request bodies: the object, or kube-apiserver's Status") {
   CHECK(absl::StrContains(
       r.body["message"].get<std::string>(),
       "the body of the request was in an unknown format - accepted media "
-      "types include: application/json (metadata: field 17"));
+      "types include: application/json (metadata: field 18"));
 }
 
 TEST_CASE("responses: protobuf when negotiated and encodable") {

@@ -15,6 +15,7 @@
 #include "absl/strings/str_join.h"
 #include "lib/k8s/testing/internal/fields.h"
 #include "lib/k8s/testing/internal/patch.h"
+#include "lib/k8s/testing/managed_fields.h"
 #include "lib/k8s/testing/schemas.h"
 #include "lib/k8s/testing/validation.h"
 
@@ -203,6 +204,84 @@ ApiResult Conflict(const ResourceType& t, const std::string& name) {
       {{"name", name}, {"group", t.group}, {"kind", t.plural}});
 }
 
+// How server-side apply reads objects of `t`.
+ObjectSchema SchemaFor(const ResourceType& t) {
+  if (!t.builtin) return {&BuiltinSchemas(), CustomResourceSchema(t), false};
+  const std::string name = BuiltinSchemaName(t);
+  if (name.empty()) return {nullptr, json(), true};
+  return {&BuiltinSchemas(),
+          {{"$ref", absl::StrCat(kSchemaRefPrefix, name)}},
+          true};
+}
+
+Writer WriterFor(const ResourceType& t, const WriteOptions& write, bool status,
+                 bool apply, absl::Time now) {
+  Writer w;
+  w.manager = ManagerOf(write.field_manager, write.user_agent);
+  w.apply = apply;
+  w.force = write.force.value_or(false);
+  w.subresource = status ? "status" : "";
+  w.api_version = t.GroupVersion();
+  w.time = Rfc3339(now);
+  return w;
+}
+
+// kube-apiserver's PatchOptions validation: an apply names its field
+// manager, and only an apply may say `force`.
+ApiResult CheckPatchOptions(bool apply, const WriteOptions& write) {
+  std::string field, reason, message;
+  if (apply && write.field_manager.empty()) {
+    field = "fieldManager";
+    reason = "FieldValueRequired";
+    message = "Required value: is required for apply patch";
+  } else if (!apply && write.force.has_value()) {
+    field = "force";
+    reason = "FieldValueForbidden";
+    message = "Forbidden: may not be specified for non-apply patch";
+  } else {
+    return {200, json()};
+  }
+  return ApiError(
+      422, "Invalid",
+      absl::StrCat("PatchOptions.meta.k8s.io \"\" is invalid: ", field, ": ",
+                   message),
+      {{"group", "meta.k8s.io"},
+       {"kind", "PatchOptions"},
+       {"causes",
+        json::array(
+            {{{"reason", reason}, {"message", message}, {"field", field}}})}});
+}
+
+// 400 unless an applied configuration names the type's group/version.
+ApiResult CheckApplyVersion(const ResourceType& t, const json& config) {
+  const std::string version = Str(Field(config, "apiVersion"));
+  if (version == t.GroupVersion()) return {200, json()};
+  return ApiError(400, "BadRequest",
+                  absl::StrCat("Incorrect version specified in apply patch. "
+                               "Specified patch version: ",
+                               version, ", expected: ", t.GroupVersion()));
+}
+
+// What an applied configuration may set through the main resource (all but
+// the status of a type with a status subresource) or through `/status` (the
+// status alone).
+json ApplicableConfig(const ResourceType& t, json config, bool status) {
+  if (!config.is_object()) return config;
+  if (!status) {
+    if (t.has_status) config.erase("status");
+    return config;
+  }
+  json out = json::object();
+  for (const char* f : {"apiVersion", "kind", "status"}) {
+    if (config.contains(f)) out[f] = config[f];
+  }
+  const json& md = Field(config, "metadata");
+  for (const char* f : {"name", "namespace", "resourceVersion"}) {
+    if (md.is_object() && md.contains(f)) out["metadata"][f] = md[f];
+  }
+  return out;
+}
+
 }  // namespace
 
 absl::StatusOr<Selection> Selection::Parse(const std::string& ns,
@@ -256,6 +335,9 @@ uint64_t SeedOf(const ObjectStoreOptions& options) {
 
 ObjectStore::ObjectStore(ObjectStoreOptions options, absl::Time now)
     : options_(options), rng_(SeedOf(options)), defaulter_(rng_()) {
+  // What kube-apiserver itself writes.
+  WriteOptions apiserver;
+  apiserver.field_manager = "kube-apiserver";
   for (const ResourceType& t : BuiltinTypes()) Register(t);
   const ResourceType namespaces = *FindType("", "namespaces");
   for (const char* ns :
@@ -264,7 +346,7 @@ ObjectStore::ObjectStore(ObjectStoreOptions options, absl::Time now)
            {{"apiVersion", "v1"},
             {"kind", "Namespace"},
             {"metadata", {{"name", ns}}}},
-           now);
+           now, apiserver);
   }
   json kubernetes = {
       {"apiVersion", "v1"},
@@ -277,7 +359,7 @@ ObjectStore::ObjectStore(ObjectStoreOptions options, absl::Time now)
        {{"clusterIP", "10.96.0.1"},
         {"ports",
          {{{"name", "https"}, {"port", 443}, {"targetPort", 6443}}}}}}};
-  Create(*FindType("", "services"), "default", kubernetes, now);
+  Create(*FindType("", "services"), "default", kubernetes, now, apiserver);
   // The API server's own endpoints, as kube-apiserver's endpoint reconciler
   // writes them: the Endpoints, labelled so that the mirroring controller
   // leaves them alone, then the EndpointSlice beside them. The port is the
@@ -294,7 +376,7 @@ ObjectStore::ObjectStore(ObjectStoreOptions options, absl::Time now)
             {"namespace", "default"},
             {"labels", {{"endpointslice.kubernetes.io/skip-mirror", "true"}}}}},
           {"subsets", json::array({subset})}},
-         now);
+         now, apiserver);
   json endpoint = {{"addresses", json::array({address})},
                    {"conditions", {{"ready", true}}}};
   Create(*FindType("discovery.k8s.io", "endpointslices"), "default",
@@ -307,7 +389,7 @@ ObjectStore::ObjectStore(ObjectStoreOptions options, absl::Time now)
           {"addressType", ipv6 ? "IPv6" : "IPv4"},
           {"endpoints", json::array({endpoint})},
           {"ports", json::array({port})}},
-         now);
+         now, apiserver);
   // Component statuses are probes of the control plane, not stored objects:
   // no uid, creationTimestamp or resourceVersion, no watch history.
   const ResourceType& statuses = *FindType("", "componentstatuses");
@@ -653,6 +735,13 @@ void ObjectStore::Append(const ResourceType& t, const std::string& event,
 ApiResult ObjectStore::Create(const ResourceType& type, const std::string& ns,
                               json obj, absl::Time now,
                               const WriteOptions& write) {
+  return CreateChecked(type, ns, std::move(obj), now, write, /*apply=*/false);
+}
+
+ApiResult ObjectStore::CreateChecked(const ResourceType& type,
+                                     const std::string& ns, json obj,
+                                     absl::Time now, const WriteOptions& write,
+                                     bool apply) {
   const ResourceType t = type;
   if (!obj.is_object()) {
     return ApiError(400, "BadRequest",
@@ -664,21 +753,27 @@ ApiResult ObjectStore::Create(const ResourceType& type, const std::string& ns,
                                  "\" of the body does not match the URL's \"",
                                  t.kind, "\""));
   }
+  if (apply) {
+    if (ApiResult v = CheckApplyVersion(t, obj); !v.ok()) return v;
+    obj = ApplicableConfig(t, std::move(obj), /*status=*/false);
+  }
   std::vector<std::string> warnings;
   if (ApiResult r =
           Decode(t, nullptr, PatchType::kMerge, write, &obj, &warnings);
       !r.ok()) {
     return r;
   }
-  ApiResult r = CreateDecoded(t, ns, std::move(obj), now, write);
+  const json config = apply ? obj : json();
+  ApiResult r = CreateDecoded(t, ns, std::move(obj), now, write,
+                              apply ? &config : nullptr);
   r.warnings = std::move(warnings);
   return r;
 }
 
 ApiResult ObjectStore::CreateDecoded(const ResourceType& t,
                                      const std::string& ns, json obj,
-                                     absl::Time now,
-                                     const WriteOptions& write) {
+                                     absl::Time now, const WriteOptions& write,
+                                     const json* applied) {
   if (!obj["metadata"].is_object()) obj["metadata"] = json::object();
   json& md = obj["metadata"];
   std::string name = Str(md.value("name", json()));
@@ -741,6 +836,19 @@ ApiResult ObjectStore::CreateDecoded(const ResourceType& t,
   if (d.code != 200) return d;
   if (!t.builtin && t.schema.is_object()) ApplySchemaDefaults(t.schema, obj);
   if (ApiResult v = Validate(t, nullptr, obj, Owners()); !v.ok()) return v;
+  const Writer writer = WriterFor(t, write, false, applied != nullptr, now);
+  if (applied != nullptr) {
+    json owned;
+    if (ApiResult a =
+            ApplyConfig(SchemaFor(t), nullptr, *applied, writer, &owned);
+        !a.ok()) {
+      return a;
+    }
+    obj["metadata"]["managedFields"] = owned["metadata"]["managedFields"];
+  } else if (ApiResult m = RecordUpdate(SchemaFor(t), nullptr, writer, &obj);
+             !m.ok()) {
+    return m;
+  }
   if (write.dry_run) {
     obj["metadata"].erase("resourceVersion");
     return {201, std::move(obj)};
@@ -758,7 +866,7 @@ ApiResult ObjectStore::CreateDecoded(const ResourceType& t,
 // Stores `obj` as the new state of the existing `old`.
 ApiResult ObjectStore::CommitUpdate(const ResourceType& t, const json& old,
                                     json obj, bool status_only, absl::Time now,
-                                    const WriteOptions& write) {
+                                    const WriteOptions& write, bool applied) {
   const json& old_md = old["metadata"];
   if (!obj.is_object()) {
     return ApiError(400, "BadRequest",
@@ -771,6 +879,12 @@ ApiResult ObjectStore::CommitUpdate(const ResourceType& t, const json& old,
       merged["status"] = obj["status"];
     } else {
       merged.erase("status");
+    }
+    const json& fields = Field(Field(obj, "metadata"), "managedFields");
+    if (applied && !fields.is_null()) {
+      merged["metadata"]["managedFields"] = fields;
+    } else if (applied) {
+      merged["metadata"].erase("managedFields");
     }
     obj = std::move(merged);
   } else {
@@ -806,6 +920,15 @@ ApiResult ObjectStore::CommitUpdate(const ResourceType& t, const json& old,
   if (d.code != 200) return d;
   if (!t.builtin && t.schema.is_object()) ApplySchemaDefaults(t.schema, obj);
   if (ApiResult v = Validate(t, &old, obj, Owners()); !v.ok()) return v;
+  if (!applied) {
+    if (ApiResult m =
+            RecordUpdate(SchemaFor(t), &old,
+                         WriterFor(t, write, status_only, false, now), &obj);
+        !m.ok()) {
+      return m;
+    }
+  }
+  KeepTimesOfNoop(old, &obj);
   if (obj == old) return {200, old};
   // Generation follows changes outside metadata and status.
   json a = obj, b = old;
@@ -881,13 +1004,17 @@ ApiResult ObjectStore::Patch(const ResourceType& type, const std::string& ns,
                              PatchType patch_type, const json& patch,
                              absl::Time now, const WriteOptions& write) {
   const ResourceType t = type;
-  auto old = Get(t, ns, name);
   const bool apply = patch_type == PatchType::kApply;
+  if (ApiResult v = CheckPatchOptions(apply, write); !v.ok()) return v;
+  auto old = Get(t, ns, name);
   if (old == nullptr) {
-    if (apply && !status) return Create(t, ns, patch, now, write);
+    if (apply && !status) {
+      return CreateChecked(t, ns, patch, now, write, /*apply=*/true);
+    }
     return NotFound(t, name);
   }
   json patched;
+  std::vector<std::string> warnings;
   switch (patch_type) {
     case PatchType::kJson: {
       auto r = internal::ApplyJsonPatch(*old, patch);
@@ -902,13 +1029,32 @@ ApiResult ObjectStore::Patch(const ResourceType& type, const std::string& ns,
       break;
     }
     case PatchType::kMerge:
-    case PatchType::kApply:
       if (!patch.is_object()) {
         return ApiError(400, "BadRequest",
                         "a merge patch must be a JSON object");
       }
       patched = internal::ApplyMergePatch(*old, patch);
       break;
+    case PatchType::kApply: {
+      if (!patch.is_object()) {
+        return ApiError(400, "BadRequest",
+                        "an apply patch must be a JSON object");
+      }
+      if (ApiResult v = CheckApplyVersion(t, patch); !v.ok()) return v;
+      json config = ApplicableConfig(t, patch, status);
+      if (ApiResult r =
+              Decode(t, &patch, patch_type, write, &config, &warnings);
+          !r.ok()) {
+        return r;
+      }
+      if (ApiResult a =
+              ApplyConfig(SchemaFor(t), old.get(), config,
+                          WriterFor(t, write, status, true, now), &patched);
+          !a.ok()) {
+        return a;
+      }
+      break;
+    }
     case PatchType::kStrategicMerge: {
       if (!t.builtin) {
         return ApiError(415, "UnsupportedMediaType",
@@ -930,12 +1076,14 @@ ApiResult ObjectStore::Patch(const ResourceType& type, const std::string& ns,
   if (!rv.empty() && rv != Str((*old)["metadata"]["resourceVersion"])) {
     return Conflict(t, name);
   }
-  std::vector<std::string> warnings;
-  if (ApiResult r = Decode(t, &patch, patch_type, write, &patched, &warnings);
-      !r.ok()) {
-    return r;
+  if (!apply) {
+    if (ApiResult r = Decode(t, &patch, patch_type, write, &patched, &warnings);
+        !r.ok()) {
+      return r;
+    }
   }
-  ApiResult r = CommitUpdate(t, *old, std::move(patched), status, now, write);
+  ApiResult r =
+      CommitUpdate(t, *old, std::move(patched), status, now, write, apply);
   r.warnings = std::move(warnings);
   return r;
 }

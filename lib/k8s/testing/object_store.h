@@ -7,8 +7,10 @@
 // a stale resourceVersion, `/status` writes that touch only the status (and
 // main writes that keep it), generation, finalizers and deletionTimestamp,
 // namespace lifecycle and garbage collection, defaulting (defaulting.h),
-// JSON, merge and strategic merge patches. Pure: no threads, no clock
-// (callers pass `now` for timestamps), no HTTP.
+// JSON, merge and strategic merge patches, and server-side apply with the
+// field ownership of metadata.managedFields on every write
+// (managed_fields.h). Pure: no threads, no clock (callers pass `now` for
+// timestamps), no HTTP.
 //
 //   ObjectStore store(ObjectStoreOptions{}, clock.Now());
 //   const ResourceType* svc = store.FindType("", "v1", "services");
@@ -119,6 +121,15 @@ struct WriteOptions {
   // `duplicate field "..."` for each key the request's text repeats
   // (DuplicateFields()); the store cannot see them in parsed JSON.
   std::vector<std::string> duplicate_fields;
+  // `?fieldManager=`: the manager metadata.managedFields records the write
+  // for; "" when absent, when it is `user_agent` up to its first '/'. An
+  // apply patch requires it.
+  std::string field_manager;
+  // The request's User-Agent.
+  std::string user_agent;
+  // `?force=`: an apply takes the fields other managers own instead of
+  // failing with a conflict. Only an apply patch may carry it.
+  std::optional<bool> force;
 };
 
 struct ObjectStoreOptions {
@@ -186,7 +197,9 @@ class ObjectStore {
   ApiResult Update(const ResourceType& type, const std::string& ns,
                    const std::string& name, bool status, json object,
                    absl::Time now, const WriteOptions& write = {});
-  // PATCH; an apply patch of an absent object creates it.
+  // PATCH; an apply patch of an absent object creates it. An apply needs
+  // `write.field_manager`, and only an apply may carry `write.force` (422
+  // otherwise, as kube-apiserver validates PatchOptions).
   ApiResult Patch(const ResourceType& type, const std::string& ns,
                   const std::string& name, bool status, PatchType patch_type,
                   const json& patch, absl::Time now,
@@ -253,9 +266,16 @@ class ObjectStore {
   ApiResult Decode(const ResourceType& t, const json* patch,
                    PatchType patch_type, const WriteOptions& write, json* obj,
                    std::vector<std::string>* warnings) const;
-  // Create() after Decode().
+  // Create(), or the create of an apply patch (`apply`: the object's fields
+  // are the applier's).
+  ApiResult CreateChecked(const ResourceType& t, const std::string& ns,
+                          json obj, absl::Time now, const WriteOptions& write,
+                          bool apply);
+  // Create() after Decode(); `applied` is the applied configuration of an
+  // apply patch, null for a create.
   ApiResult CreateDecoded(const ResourceType& t, const std::string& ns,
-                          json obj, absl::Time now, const WriteOptions& write);
+                          json obj, absl::Time now, const WriteOptions& write,
+                          const json* applied = nullptr);
   void Register(const ResourceType& t);
   void RegisterCrd(const json& crd);
   static std::string ObjKey(const std::string& ns, const std::string& name);
@@ -268,10 +288,12 @@ class ObjectStore {
   void Track(const ResourceType& t, const std::string& key, const json* stored);
   void Append(const ResourceType& t, const std::string& event, ObjectRef obj,
               ObjectRef old);
-  // Stores `obj` as the new state of the existing `old`.
+  // Stores `obj` as the new state of the existing `old`. `applied`: `obj` is
+  // the result of an apply, whose managedFields are already set; otherwise
+  // the write is recorded as an Update.
   ApiResult CommitUpdate(const ResourceType& t, const json& old, json obj,
                          bool status_only, absl::Time now,
-                         const WriteOptions& write);
+                         const WriteOptions& write, bool applied = false);
   json Remove(const ResourceType& t, const std::string& ns,
               const std::string& name);
   // Stores `obj` as the new state of the stored `old` (MODIFIED), or removes

@@ -135,9 +135,11 @@ TEST_CASE("a dry-run create answers as a create would and stores nothing") {
           .code == 409);
   // An apply patch of an absent object is a create, dry too.
   const int64_t rv2 = f.store.resource_version();
+  WriteOptions dry_apply = kDryRun;
+  dry_apply.field_manager = "tester";
   CHECK(f.store
             .Patch(f.configmaps, "default", "b", false, PatchType::kApply,
-                   ConfigMap("b", {}), kNow, kDryRun)
+                   ConfigMap("b", {}), kNow, dry_apply)
             .code == 201);
   CHECK(f.store.Get(f.configmaps, "default", "b") == nullptr);
   CHECK(f.store.resource_version() == rv2);
@@ -298,8 +300,10 @@ TEST_CASE("a deleted namespace is Terminating until Collect empties it") {
                    {"message", "namespace apps is being terminated"},
                    {"field", "metadata.namespace"}}}}}));
   }
+  WriteOptions apply;
+  apply.field_manager = "test";
   r = f.store.Patch(f.configmaps, "apps", "applied", false, PatchType::kApply,
-                    ConfigMap("applied", {}), later);
+                    ConfigMap("applied", {}), later, apply);
   CHECK(r.code == 403);
   CHECK(f.store
             .Patch(f.configmaps, "apps", "plain", false, PatchType::kMerge,
@@ -645,6 +649,129 @@ TEST_CASE("dry-run deletes with a propagationPolicy hold nothing") {
   CHECK(f.Find("child") != nullptr);
   CHECK(f.store.resource_version() == rv);
   CHECK(f.ChangesSince(rv) == 0);
+}
+
+}  // namespace
+}  // namespace lb::k8s::testing
+
+namespace lb::k8s::testing {
+namespace {
+
+WriteOptions By(const std::string& manager) {
+  WriteOptions w;
+  w.field_manager = manager;
+  return w;
+}
+
+TEST_CASE("writes record their field managers; apply merges and conflicts") {
+  Fixture f;
+  WriteOptions agent;
+  agent.user_agent = "lb-controller/1.0 (linux)";
+  ApiResult r = f.store.Create(f.configmaps, "default",
+                               ConfigMap("a", {{"k", "1"}}), kNow, agent);
+  REQUIRE(r.code == 201);
+  const json& created = r.body["metadata"]["managedFields"];
+  REQUIRE(created.size() == 1);
+  CHECK(created[0] ==
+        json{{"manager", "lb-controller"},
+             {"operation", "Update"},
+             {"apiVersion", "v1"},
+             {"time", "2027-01-15T08:00:00Z"},
+             {"fieldsType", "FieldsV1"},
+             {"fieldsV1",
+              {{"f:data", {{".", json::object()}, {"f:k", json::object()}}}}}});
+
+  // PatchOptions: an apply names its manager; only an apply says force.
+  r = f.store.Patch(f.configmaps, "default", "a", false, PatchType::kApply,
+                    ConfigMap("a", {{"k", "2"}}), kNow);
+  CHECK(r.code == 422);
+  CHECK(r.body["message"] ==
+        "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required "
+        "value: is required for apply patch");
+  WriteOptions forced = By("x");
+  forced.force = false;
+  r = f.store.Patch(f.configmaps, "default", "a", false, PatchType::kMerge,
+                    {{"data", {{"k", "2"}}}}, kNow, forced);
+  CHECK(r.code == 422);
+  CHECK(r.body["message"] ==
+        "PatchOptions.meta.k8s.io \"\" is invalid: force: Forbidden: may not "
+        "be specified for non-apply patch");
+
+  // Changing the Update manager's field conflicts, even dry; nothing stored.
+  const int64_t rv = f.store.resource_version();
+  WriteOptions dry = By("applier");
+  dry.dry_run = true;
+  r = f.store.Patch(f.configmaps, "default", "a", false, PatchType::kApply,
+                    ConfigMap("a", {{"k", "2"}}), kNow, dry);
+  CHECK(r.code == 409);
+  CHECK(r.body["message"] ==
+        "Apply failed with 1 conflict: conflict with \"lb-controller\" using "
+        "v1: .data.k");
+  dry.force = true;
+  r = f.store.Patch(f.configmaps, "default", "a", false, PatchType::kApply,
+                    ConfigMap("a", {{"k", "2"}}), kNow, dry);
+  CHECK(r.code == 200);
+  CHECK(r.body["data"]["k"] == "2");
+  CHECK(f.store.resource_version() == rv);
+  CHECK(f.ChangesSince(rv) == 0);
+
+  // A new key is the applier's; the same apply again changes nothing.
+  r = f.store.Patch(f.configmaps, "default", "a", false, PatchType::kApply,
+                    ConfigMap("a", {{"j", "9"}}), kNow, By("applier"));
+  REQUIRE(r.code == 200);
+  CHECK(r.body["data"] == json{{"j", "9"}, {"k", "1"}});
+  CHECK(r.body["metadata"]["managedFields"][0]["manager"] == "applier");
+  CHECK(r.body["metadata"]["managedFields"][0]["operation"] == "Apply");
+  const int64_t applied = f.store.resource_version();
+  r = f.store.Patch(f.configmaps, "default", "a", false, PatchType::kApply,
+                    ConfigMap("a", {{"j", "9"}}), kNow + absl::Seconds(5),
+                    By("applier"));
+  CHECK(r.code == 200);
+  CHECK(f.store.resource_version() == applied);
+  // Leaving it out removes it.
+  json bare = ConfigMap("a", json::object());
+  bare.erase("data");
+  r = f.store.Patch(f.configmaps, "default", "a", false, PatchType::kApply,
+                    bare, kNow, By("applier"));
+  REQUIRE(r.code == 200);
+  CHECK(r.body["data"] == json{{"k", "1"}});
+  CHECK(r.body["metadata"]["managedFields"].size() == 1);
+
+  // A wrong apiVersion is refused.
+  json other = ConfigMap("a", {});
+  other["apiVersion"] = "v2";
+  r = f.store.Patch(f.configmaps, "default", "a", false, PatchType::kApply,
+                    other, kNow, By("applier"));
+  CHECK(r.code == 400);
+  CHECK(r.body["message"] ==
+        "Incorrect version specified in apply patch. Specified patch version: "
+        "v2, expected: v1");
+}
+
+TEST_CASE("status writes record the status subresource") {
+  Fixture f;
+  json svc = {{"apiVersion", "v1"},
+              {"kind", "Service"},
+              {"metadata", {{"name", "web"}}},
+              {"spec", {{"ports", {{{"port", 80}}}}}}};
+  ApiResult r = f.store.Create(f.services, "default", svc, kNow, By("me"));
+  REQUIRE(r.code == 201);
+  CHECK(r.body["metadata"]["managedFields"][0]["fieldsV1"]["f:spec"]["f:ports"]
+            .contains("k:{\"port\":80,\"protocol\":\"TCP\"}"));
+  r = f.store.Patch(
+      f.services, "default", "web", true, PatchType::kMerge,
+      {{"status", {{"loadBalancer", {{"ingress", {{{"ip", "192.0.2.1"}}}}}}}}},
+      kNow, By("lb-controller"));
+  REQUIRE(r.code == 200);
+  // Entries of one time sort by manager.
+  const json& mf = r.body["metadata"]["managedFields"];
+  REQUIRE(mf.size() == 2);
+  CHECK(mf[0]["manager"] == "lb-controller");
+  CHECK(mf[0].value("subresource", "") == "status");
+  CHECK(mf[1]["manager"] == "me");
+  CHECK(mf[0]["fieldsV1"] ==
+        json{{"f:status",
+              {{"f:loadBalancer", {{"f:ingress", json::object()}}}}}});
 }
 
 }  // namespace

@@ -309,6 +309,20 @@ absl::Status DecodeField(const Message& m, const Field& f, const WireTag& tag,
       Put(f, std::move(q), false, obj);
       return absl::OkStatus();
     }
+    case FieldKind::kRawJson: {
+      Small s;
+      constexpr WireType kTypes[] = {kV, kL};
+      LB_RETURN_IF_ERROR(
+          DecodeSmall(bytes, "k8s.io.apimachinery.pkg.apis.meta.v1.FieldsV1",
+                      kTypes, &s, here));
+      json v = json::parse(s.bytes[1], nullptr, /*allow_exceptions=*/false);
+      if (v.is_discarded()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(Where(here), ": Raw is not JSON text"));
+      }
+      obj[f.json] = std::move(v);
+      return absl::OkStatus();
+    }
     case FieldKind::kStringMap:
     case FieldKind::kBytesMap:
     case FieldKind::kQuantityMap: {
@@ -498,6 +512,12 @@ absl::Status EncodeValue(const Field& f, const json& v, const std::string& path,
     case FieldKind::kQuantity: {
       LB_ASSIGN_OR_RETURN(std::string q, QuantityMessage(v, path));
       w.BytesField(f.number, q);
+      return absl::OkStatus();
+    }
+    case FieldKind::kRawJson: {
+      WireWriter sub;
+      sub.BytesField(1, v.dump());
+      w.BytesField(f.number, sub.data());
       return absl::OkStatus();
     }
     case FieldKind::kStringMap:

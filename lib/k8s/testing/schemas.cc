@@ -73,6 +73,17 @@ json MergeList(json items, const std::string& key,
       keys.empty() ? std::vector<std::string>{key} : std::move(keys);
   return a;
 }
+// A struct that server-side apply replaces whole.
+json AtomicStruct(json s) {
+  s["x-kubernetes-map-type"] = "atomic";
+  return s;
+}
+// A port's protocol, whose default also keys the port lists.
+json Protocol() {
+  json s = Str();
+  s["default"] = "TCP";
+  return s;
+}
 json Atomic(json items) {
   json a = Arr(std::move(items));
   a["x-kubernetes-list-type"] = "atomic";
@@ -167,21 +178,22 @@ void AddMeta(json& d) {
       Obj({{"key", Str()}, {"operator", Str()}, {"values", Atomic(Str())}},
           {"key", "operator"});
   d[m + "LabelSelector"] = Described(
-      Obj({{"matchLabels", StrMap()},
-           {"matchExpressions", Atomic(Ref(m + "LabelSelectorRequirement"))}}),
+      AtomicStruct(Obj(
+          {{"matchLabels", StrMap()},
+           {"matchExpressions", Atomic(Ref(m + "LabelSelectorRequirement"))}})),
       "A label query over a set of resources.");
   d[m + "Condition"] = Condition();
 }
 
 void AddPod(json& d) {
   const std::string c = kCore;
-  d[c + "ObjectFieldSelector"] =
-      Obj({{"apiVersion", Str()}, {"fieldPath", Str()}}, {"fieldPath"});
-  d[c + "ResourceFieldSelector"] = Obj(
+  d[c + "ObjectFieldSelector"] = AtomicStruct(
+      Obj({{"apiVersion", Str()}, {"fieldPath", Str()}}, {"fieldPath"}));
+  d[c + "ResourceFieldSelector"] = AtomicStruct(Obj(
       {{"containerName", Str()}, {"resource", Str()}, {"divisor", Quantity()}},
-      {"resource"});
-  json key_selector =
-      Obj({{"name", Str()}, {"key", Str()}, {"optional", Bool()}}, {"key"});
+      {"resource"}));
+  json key_selector = AtomicStruct(
+      Obj({{"name", Str()}, {"key", Str()}, {"optional", Bool()}}, {"key"}));
   d[c + "ConfigMapKeySelector"] = key_selector;
   d[c + "SecretKeySelector"] = key_selector;
   d[c + "EnvVarSource"] =
@@ -199,7 +211,7 @@ void AddPod(json& d) {
   d[c + "ContainerPort"] = Obj({{"name", Str()},
                                 {"hostPort", Int32()},
                                 {"containerPort", Int32()},
-                                {"protocol", Str()},
+                                {"protocol", Protocol()},
                                 {"hostIP", Str()}},
                                {"containerPort"});
   d[c + "ResourceRequirements"] =
@@ -443,7 +455,7 @@ void AddPod(json& d) {
 void AddCore(json& d) {
   const std::string c = kCore;
   d[c + "ServicePort"] = Obj({{"name", Str()},
-                              {"protocol", Str()},
+                              {"protocol", Protocol()},
                               {"appProtocol", Str()},
                               {"port", Int32()},
                               {"targetPort", IntOrString()},

@@ -34,6 +34,9 @@ constexpr Field IntStr(uint32_t n, const char* j, uint8_t f = 0) {
 constexpr Field Qty(uint32_t n, const char* j, uint8_t f = 0) {
   return {n, j, FieldKind::kQuantity, f, nullptr};
 }
+constexpr Field RawJson(uint32_t n, const char* j) {
+  return {n, j, FieldKind::kRawJson, 0, nullptr};
+}
 constexpr Field StrMap(uint32_t n, const char* j) {
   return {n, j, FieldKind::kStringMap, 0, nullptr};
 }
@@ -70,7 +73,14 @@ constexpr Field kOwnerReferenceF[] = {
 constexpr Message kOwnerReference =
     Def(LB_META "OwnerReference", kOwnerReferenceF);
 
-// managedFields (17) is not modelled: the stand-in keeps no field managers.
+constexpr Field kManagedFieldsEntryF[] = {
+    Str(1, "manager"),     Str(2, "operation"),  Str(3, "apiVersion"),
+    Time(4, "time", kPtr), Str(6, "fieldsType"), RawJson(7, "fieldsV1"),
+    Str(8, "subresource"),
+};
+constexpr Message kManagedFieldsEntry =
+    Def(LB_META "ManagedFieldsEntry", kManagedFieldsEntryF);
+
 constexpr Field kObjectMetaF[] = {
     Str(1, "name"),
     Str(2, "generateName"),
@@ -86,6 +96,7 @@ constexpr Field kObjectMetaF[] = {
     StrMap(12, "annotations"),
     Msg(13, "ownerReferences", kOwnerReference, kRep),
     Str(14, "finalizers", kRep),
+    Msg(17, "managedFields", kManagedFieldsEntry, kRep),
 };
 constexpr Message kObjectMeta = Def(LB_META "ObjectMeta", kObjectMetaF);
 

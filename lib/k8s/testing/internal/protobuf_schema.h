@@ -43,6 +43,8 @@ enum class FieldKind : uint8_t {
   kIntOrString,
   // api.resource.Quantity {string = 1}: a JSON string.
   kQuantity,
+  // meta.v1.FieldsV1 {Raw = 1}: any JSON value, Raw holding its JSON text.
+  kRawJson,
   // map<string, string>, entries {key = 1, value = 2}: a JSON object.
   kStringMap,
   // map<string, bytes>: a JSON object of base64 strings.
