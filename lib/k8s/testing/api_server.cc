@@ -1122,6 +1122,9 @@ class ApiServer::Impl {
         Send(res, r);
         return;
       }
+      // Stored objects are immutable: the response is built and encoded
+      // without holding up other requests.
+      l.Release();
       json meta = {{"resourceVersion", std::to_string(page.resource_version)}};
       if (!page.continue_token.empty()) {
         meta["continue"] = page.continue_token;
