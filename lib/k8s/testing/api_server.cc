@@ -834,8 +834,8 @@ class ApiServer::Impl {
     } else {
       body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
       if (body.is_discarded()) {
-        Send(res, ApiError(400, "BadRequest",
-                           "the request body is not valid JSON"));
+        Send(res,
+             ApiError(400, "BadRequest", "the request body is not valid JSON"));
         return true;
       }
     }
@@ -914,15 +914,14 @@ class ApiServer::Impl {
     // The response's media type is settled before anything is done, as
     // kube-apiserver does; the JSON answer is re-encoded on the way out.
     ResponseFormat format;
-    if (ApiResult n =
-            NegotiateResponse(req.get_header_value("Accept"),
-                              sub == "token"
-                                  ? ProtobufModels("authentication.k8s.io/v1",
-                                                   "TokenRequest")
-                                  : ProtobufModels(t.GroupVersion(), t.kind),
-                              req.method == "GET" && name.empty() &&
-                                  (watch_param == "true" || watch_param == "1"),
-                              &format);
+    if (ApiResult n = NegotiateResponse(
+            req.get_header_value("Accept"),
+            sub == "token"
+                ? ProtobufModels("authentication.k8s.io/v1", "TokenRequest")
+                : ProtobufModels(t.GroupVersion(), t.kind),
+            req.method == "GET" && name.empty() &&
+                (watch_param == "true" || watch_param == "1"),
+            &format);
         !n.ok()) {
       Send(res, n);
       return;
@@ -948,12 +947,11 @@ class ApiServer::Impl {
               ? ApiError(
                     415, "UnsupportedMediaType",
                     std::string(PatchTypeOf(content_type).status().message()))
-              : DecodeProtobufBody(
-                    req.body,
-                    req.method == "DELETE" ? "DeleteOptions"
-                    : sub == "token"       ? "TokenRequest"
-                                           : t.kind,
-                    &body);
+              : DecodeProtobufBody(req.body,
+                                   req.method == "DELETE" ? "DeleteOptions"
+                                   : sub == "token"       ? "TokenRequest"
+                                                          : t.kind,
+                                   &body);
       if (!d.ok()) {
         Send(res, d);
         return;

@@ -103,17 +103,13 @@ int main(int argc, char** argv) {
       return 1;
     }
     options.on_request = [&](const lb::k8s::testing::AuditEvent& e) {
-      nlohmann::json line = {{"user", e.user},
-                             {"groups", e.groups},
-                             {"verb", e.verb},
-                             {"apiGroup", e.api_group},
-                             {"resource", e.resource},
-                             {"subresource", e.subresource},
-                             {"namespace", e.ns},
-                             {"name", e.name},
-                             {"path", e.path},
-                             {"resourceRequest", e.resource_request},
-                             {"code", e.code}};
+      nlohmann::json line = {
+          {"user", e.user},         {"groups", e.groups},
+          {"verb", e.verb},         {"apiGroup", e.api_group},
+          {"resource", e.resource}, {"subresource", e.subresource},
+          {"namespace", e.ns},      {"name", e.name},
+          {"path", e.path},         {"resourceRequest", e.resource_request},
+          {"code", e.code}};
       absl::MutexLock l(&audit_mu);
       audit_file << line.dump() << std::endl;
     };
