@@ -1175,13 +1175,7 @@ class ApiServer::Impl {
     if (requested > store_.resource_version()) {
       // kube-apiserver answers such a watch with one ERROR event.
       ApiResult too_large =
-          ApiError(504, "Timeout",
-                   absl::StrCat("Too large resource version: ", requested,
-                                ", current: ", store_.resource_version()),
-                   {{"causes",
-                     {{{"reason", "ResourceVersionTooLarge"},
-                       {"message", "Too large resource version"}}}},
-                    {"retryAfterSeconds", 1}});
+          TooLargeResourceVersion(requested, store_.resource_version());
       w->pending.push_back(
           json{{"type", "ERROR"}, {"object", too_large.body}}.dump() + "\n");
       w->finished = true;

@@ -166,13 +166,22 @@ ApiResult ValidateListQuery(const ListQuery& q) {
   return {200, json()};
 }
 
+ApiResult TooLargeResourceVersion(int64_t requested, int64_t current) {
+  return ApiError(504, "Timeout",
+                  absl::StrCat("Too large resource version: ", requested,
+                               ", current: ", current),
+                  {{"causes",
+                    {{{"reason", "ResourceVersionTooLarge"},
+                      {"message", "Too large resource version"}}}},
+                   {"retryAfterSeconds", 1}});
+}
+
 std::string EncodeContinueToken(int64_t resource_version,
                                 const std::string& last_key) {
   json token = {{"v", "meta.k8s.io/v1"},
                 {"rv", resource_version},
                 {"start", last_key + std::string(1, '\0')}};
-  std::string out = absl::WebSafeBase64Escape(token.dump());
-  return out;
+  return absl::WebSafeBase64Escape(token.dump());
 }
 
 ApiResult DecodeContinueToken(const std::string& token, ContinueToken* out) {

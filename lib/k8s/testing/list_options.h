@@ -56,6 +56,11 @@ struct ListQuery {
 // sent with continue.
 ApiResult ValidateListQuery(const ListQuery& query);
 
+// 504 Timeout "Too large resource version: N, current: M" (cause
+// ResourceVersionTooLarge, retry after 1 s): kube-apiserver's answer to a list
+// or watch from a version it has not reached.
+ApiResult TooLargeResourceVersion(int64_t requested, int64_t current);
+
 // Where the next page of a list starts: the snapshot's resourceVersion and
 // the first object key ("ns/name" or "name") at or after which it goes on.
 struct ContinueToken {

@@ -445,21 +445,6 @@ std::vector<ObjectRef> ObjectStore::List(const ResourceType& type,
   return out;
 }
 
-namespace {
-
-ApiResult TooLargeResourceVersion(int64_t requested, int64_t current) {
-  ApiResult r = ApiError(504, "Timeout",
-                         absl::StrCat("Too large resource version: ", requested,
-                                      ", current: ", current),
-                         {{"causes",
-                           {{{"reason", "ResourceVersionTooLarge"},
-                             {"message", "Too large resource version"}}}},
-                          {"retryAfterSeconds", 1}});
-  return r;
-}
-
-}  // namespace
-
 ApiResult ObjectStore::ListObjects(const ResourceType& type,
                                    const Selection& selection,
                                    const ListQuery& query,

@@ -152,6 +152,26 @@ absl::Status DecodeSmall(absl::string_view bytes, absl::string_view name,
 constexpr WireType kV = WireType::kVarint;
 constexpr WireType kL = WireType::kLengthDelimited;
 
+// The JSON value of an authentication/v1 ExtraValue {items = 1, repeated
+// string}: an array of strings.
+absl::StatusOr<json> DecodeExtraValue(absl::string_view bytes,
+                                      const std::string& path) {
+  json items = json::array();
+  WireReader r(bytes);
+  while (!r.done()) {
+    WireTag tag;
+    LB_RETURN_IF_ERROR(r.ReadTag(&tag));
+    if (tag.field != 1 || tag.wire_type != kL) {
+      return Unmodelled("k8s.io.api.authentication.v1.ExtraValue", tag, path);
+    }
+    absl::string_view item;
+    LB_RETURN_IF_ERROR(r.ReadLengthDelimited(&item));
+    LB_ASSIGN_OR_RETURN(std::string v, DecodeString(item, path));
+    items.push_back(std::move(v));
+  }
+  return items;
+}
+
 // The JSON value of a Quantity message: its string, "0" when absent.
 absl::StatusOr<json> DecodeQuantity(absl::string_view bytes,
                                     const std::string& path) {
@@ -325,7 +345,8 @@ absl::Status DecodeField(const Message& m, const Field& f, const WireTag& tag,
     }
     case FieldKind::kStringMap:
     case FieldKind::kBytesMap:
-    case FieldKind::kQuantityMap: {
+    case FieldKind::kQuantityMap:
+    case FieldKind::kStringListMap: {
       Small s;
       constexpr WireType kTypes[] = {kV, kL, kL};
       LB_RETURN_IF_ERROR(DecodeSmall(
@@ -338,6 +359,8 @@ absl::Status DecodeField(const Message& m, const Field& f, const WireTag& tag,
         value = std::move(v);
       } else if (f.kind == FieldKind::kBytesMap) {
         value = absl::Base64Escape(s.bytes[2]);
+      } else if (f.kind == FieldKind::kStringListMap) {
+        LB_ASSIGN_OR_RETURN(value, DecodeExtraValue(s.bytes[2], at));
       } else {
         // An entry without a value holds the zero Quantity, "0".
         LB_ASSIGN_OR_RETURN(value, DecodeQuantity(s.bytes[2], at));
@@ -345,31 +368,6 @@ absl::Status DecodeField(const Message& m, const Field& f, const WireTag& tag,
       json& map = obj[f.json];
       if (!map.is_object()) map = json::object();
       map[key] = std::move(value);
-      return absl::OkStatus();
-    }
-    case FieldKind::kStringListMap: {
-      Small s;
-      constexpr WireType kTypes[] = {kV, kL, kL};
-      LB_RETURN_IF_ERROR(DecodeSmall(
-          bytes, absl::StrCat(m.name, ".", f.json, "Entry"), kTypes, &s, here));
-      LB_ASSIGN_OR_RETURN(std::string key, DecodeString(s.bytes[1], here));
-      const std::string at = Join(here, key);
-      json items = json::array();
-      WireReader r(s.bytes[2]);
-      while (!r.done()) {
-        WireTag tag;
-        LB_RETURN_IF_ERROR(r.ReadTag(&tag));
-        if (tag.field != 1 || tag.wire_type != kL) {
-          return Unmodelled("ExtraValue", tag, at);
-        }
-        absl::string_view item;
-        LB_RETURN_IF_ERROR(r.ReadLengthDelimited(&item));
-        LB_ASSIGN_OR_RETURN(std::string v, DecodeString(item, at));
-        items.push_back(std::move(v));
-      }
-      json& map = obj[f.json];
-      if (!map.is_object()) map = json::object();
-      map[key] = std::move(items);
       return absl::OkStatus();
     }
     default:
@@ -522,7 +520,8 @@ absl::Status EncodeValue(const Field& f, const json& v, const std::string& path,
     }
     case FieldKind::kStringMap:
     case FieldKind::kBytesMap:
-    case FieldKind::kQuantityMap: {
+    case FieldKind::kQuantityMap:
+    case FieldKind::kStringListMap: {
       if (!v.is_object()) return Mismatch(path, "an object", v);
       for (auto it = v.begin(); it != v.end(); ++it) {
         const std::string at = Join(path, it.key());
@@ -532,6 +531,14 @@ absl::Status EncodeValue(const Field& f, const json& v, const std::string& path,
         if (f.kind == FieldKind::kQuantityMap) {
           LB_ASSIGN_OR_RETURN(std::string q, QuantityMessage(x, at));
           entry.BytesField(2, q);
+        } else if (f.kind == FieldKind::kStringListMap) {
+          if (!x.is_array()) return Mismatch(at, "an array of strings", x);
+          WireWriter items;
+          for (const json& item : x) {
+            if (!item.is_string()) return Mismatch(at, "a string", item);
+            items.BytesField(1, item.get<std::string>());
+          }
+          entry.BytesField(2, items.data());
         } else {
           if (!x.is_string()) return Mismatch(at, "a string", x);
           std::string value = x.get<std::string>();
@@ -545,25 +552,6 @@ absl::Status EncodeValue(const Field& f, const json& v, const std::string& path,
           }
           entry.BytesField(2, value);
         }
-        w.BytesField(f.number, entry.data());
-      }
-      return absl::OkStatus();
-    }
-    case FieldKind::kStringListMap: {
-      if (!v.is_object()) return Mismatch(path, "an object", v);
-      for (auto it = v.begin(); it != v.end(); ++it) {
-        const std::string at = Join(path, it.key());
-        if (!it.value().is_array()) {
-          return Mismatch(at, "an array of strings", it.value());
-        }
-        WireWriter items;
-        for (const json& x : it.value()) {
-          if (!x.is_string()) return Mismatch(at, "a string", x);
-          items.BytesField(1, x.get<std::string>());
-        }
-        WireWriter entry;
-        entry.BytesField(1, it.key());
-        entry.BytesField(2, items.data());
         w.BytesField(f.number, entry.data());
       }
       return absl::OkStatus();
